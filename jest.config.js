@@ -1,0 +1,38 @@
+// One jest run over every package. Tests are ESM TypeScript compiled by swc; workspace packages resolve to their
+// sources, so a test never runs against a stale build.
+const swc = ['@swc/jest', {
+  jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+  module: { type: 'es6' },
+  sourceMaps: 'inline'
+}]
+
+const packages = {
+  '@meshbalancer/core': 'packages/core/src/index.ts',
+  '@meshbalancer/algorithms/compliance': 'packages/algorithms/src/compliance/index.ts',
+  '@meshbalancer/algorithms': 'packages/algorithms/src/index.ts',
+  '@meshbalancer/gossip': 'packages/gossip/src/index.ts'
+}
+
+/** @param {string} dir @param {Partial<import('jest').Config>} extra */
+function project (dir, extra = {}) {
+  return {
+    displayName: dir.split('/').pop(),
+    rootDir: `<rootDir>/${dir}`,
+    testMatch: ['<rootDir>/test/**/*.spec.ts'],
+    extensionsToTreatAsEsm: ['.ts'],
+    transform: { '^.+\\.ts$': swc },
+    moduleNameMapper: {
+      ...Object.fromEntries(Object.entries(packages).map(([name, path]) => [`^${name}$`, `${import.meta.dirname}/${path}`])),
+      '^(\\.{1,2}/.*)\\.js$': '$1'
+    },
+    ...extra
+  }
+}
+
+/** @type {import('jest').Config} */
+export default {
+  projects: [
+    project('packages/core'),
+    project('packages/algorithms')
+  ]
+}

@@ -1,0 +1,84 @@
+import type { NodeChange } from './algorithm.js'
+import type { ClusterMember, Member } from '../member/member.js'
+import type { MemberTable } from '../member/table.js'
+
+const EMPTY: readonly Member[] = Object.freeze([])
+
+interface Slot {
+  readonly source: ClusterMember
+  readonly member: Member
+}
+
+/**
+ * The selectable members of one group, rebuilt from the member table only when the table's version moved, so a
+ * pick costs one integer comparison when nothing changed. Selectable means: serves the group, status `active`,
+ * and not suspect.
+ */
+export class GroupView {
+  nodes: readonly Member[] = EMPTY
+  private version = -1
+  private slots = new Map<string, Slot>()
+
+  constructor (private readonly table: MemberTable, readonly group: string) {}
+
+  /** True when the table changed since the last {@link GroupView.refresh}. */
+  get stale (): boolean {
+    return this.version !== this.table.version
+  }
+
+  /** Rebuilds from the table; returns what changed, or undefined when the selectable set is the same. */
+  refresh (): NodeChange | undefined {
+    this.version = this.table.version
+    const slots = new Map<string, Slot>()
+    const nodes: Member[] = []
+    const joined: Member[] = []
+    const updated: Member[] = []
+    for (const source of this.table.members()) {
+      const load = source.groups.get(this.group)
+      if (load === undefined || source.status !== 'active' || source.liveness !== 'alive') continue
+      const previous = this.slots.get(source.id)
+      let member: Member
+      if (previous?.source === source) {
+        member = previous.member
+      } else {
+        member = memberOf(source, load)
+        if (previous === undefined) joined.push(member)
+        else if (!sameMember(previous.member, member)) updated.push(member)
+        else member = previous.member
+      }
+      slots.set(source.id, { source, member })
+      nodes.push(member)
+    }
+    const left: Member[] = []
+    for (const [id, slot] of this.slots) if (!slots.has(id)) left.push(slot.member)
+    this.slots = slots
+    if (joined.length === 0 && left.length === 0 && updated.length === 0) return undefined
+    this.nodes = Object.freeze(nodes)
+    return { nodes: this.nodes, joined, left, updated }
+  }
+}
+
+function memberOf (source: ClusterMember, load: number): Member {
+  return Object.freeze({
+    id: source.id,
+    name: source.name,
+    tags: source.tags,
+    load,
+    weight: source.weight,
+    latencyMs: source.latencyMs,
+    status: source.status,
+    incarnation: source.incarnation,
+    clientAddress: source.clientAddress,
+    local: source.local
+  })
+}
+
+function sameMember (a: Member, b: Member): boolean {
+  return a.load === b.load &&
+    a.weight === b.weight &&
+    a.latencyMs === b.latencyMs &&
+    a.name === b.name &&
+    a.tags === b.tags &&
+    a.clientAddress === b.clientAddress &&
+    a.incarnation === b.incarnation
+}

@@ -1,0 +1,150 @@
+import { ServiceUnavailableError } from '../errors.js'
+import { assertInteger } from '../options.js'
+import { DEFAULT_CALL_TIMEOUT_MS } from '../rpc/client.js'
+import { GroupView } from './group-view.js'
+import type { SelectionAlgorithm, SelectOptions } from './algorithm.js'
+import type { Member } from '../member/member.js'
+import type { MemberTable } from '../member/table.js'
+import type { RandomSource } from '../random.js'
+import type { RpcClient } from '../rpc/client.js'
+
+/** Options of {@link LoadBalancer.call} and {@link LoadBalancer.cast}: selection options plus these. */
+export interface CallOptions extends SelectOptions {
+  /** Milliseconds to wait for the result. @default 10000 */
+  readonly timeoutMs?: number
+  /** Aborting rejects the call with the signal's reason. */
+  readonly signal?: AbortSignal
+}
+
+export interface LoadBalancerInit {
+  name: string
+  algorithm: SelectionAlgorithm
+  table: MemberTable
+  rpc: RpcClient
+  random: RandomSource
+  onClose(): void
+}
+
+/**
+ * Selects members of one group with a pluggable algorithm and calls them (**contract** for the method names).
+ * Selection is synchronous: it reads this node's view, which gossip keeps current.
+ */
+export class LoadBalancer {
+  readonly name: string
+  readonly algorithm: SelectionAlgorithm
+  private readonly view: GroupView
+  private readonly rpc: RpcClient
+  private readonly random: RandomSource
+  private readonly onClose: () => void
+  private closed = false
+
+  constructor (init: LoadBalancerInit) {
+    this.name = init.name
+    this.algorithm = init.algorithm
+    this.view = new GroupView(init.table, init.name)
+    this.rpc = init.rpc
+    this.random = init.random
+    this.onClose = init.onClose
+    this.algorithm.init?.({ balancer: this.name })
+  }
+
+  /**
+   * Picks one member.
+   *
+   * @throws ServiceUnavailableError when the group has no selectable member
+   */
+  selectNode (options: SelectOptions = {}): Member {
+    const nodes = this.nodes()
+    if (nodes.length === 0) throw this.unavailable()
+    return this.algorithm.chooseFromNodes(nodes, options)
+  }
+
+  /**
+   * Picks `min(count, members)` distinct members: the algorithm's replica choice when it has one (the hash ring
+   * walks the ring from the key), a random sample otherwise.
+   *
+   * @throws InvalidOptionError when count is not an integer ≥ 1
+   * @throws ServiceUnavailableError when the group has no selectable member
+   */
+  selectNodes (count: number, options: SelectOptions = {}): Member[] {
+    assertInteger('count', count, 1)
+    const nodes = this.nodes()
+    if (nodes.length === 0) throw this.unavailable()
+    if (this.algorithm.chooseNodes !== undefined) return this.algorithm.chooseNodes(nodes, count, options)
+    return sample(nodes, Math.min(count, nodes.length), this.random)
+  }
+
+  /** Tells the algorithm that a call to `member` finished (connection-tracking algorithms decrement). */
+  releaseNode (member: Member): void {
+    this.algorithm.releaseNode?.(member)
+  }
+
+  /** The selectable members of the group, sorted by id; empty when there are none. */
+  getMembers (): readonly Member[] {
+    return this.nodes()
+  }
+
+  /**
+   * Selects a member, calls `method` on it and releases it. Always settles: with the handler's result, or with a
+   * `ServiceUnavailableError`, `RequestTimeoutError`, `BadRequestError` or `RemoteError`.
+   */
+  async call<Result = unknown> (method: string, args?: unknown, options: CallOptions = {}): Promise<Result> {
+    const timeoutMs = timeoutOf(options)
+    const member = this.selectNode(options)
+    try {
+      return await this.rpc.send(member.id, method, args, { group: this.name, timeoutMs, cast: false, signal: options.signal }) as Result
+    } finally {
+      this.releaseNode(member)
+    }
+  }
+
+  /**
+   * Selects a member and sends `method` without waiting for a result. Resolves once the request is handed to the
+   * network; rejects when no member is selectable or the chosen one cannot be reached.
+   */
+  async cast (method: string, args?: unknown, options: CallOptions = {}): Promise<void> {
+    const timeoutMs = timeoutOf(options)
+    const member = this.selectNode(options)
+    try {
+      await this.rpc.send(member.id, method, args, { group: this.name, timeoutMs, cast: true, signal: options.signal })
+    } finally {
+      this.releaseNode(member)
+    }
+  }
+
+  /** Leaves the group (when this node had joined it) and stops the balancer. */
+  close (): void {
+    if (this.closed) return
+    this.closed = true
+    this.onClose()
+  }
+
+  private nodes (): readonly Member[] {
+    if (this.view.stale) {
+      const change = this.view.refresh()
+      if (change !== undefined) this.algorithm.onNodeChange?.(change)
+    }
+    return this.view.nodes
+  }
+
+  private unavailable (): ServiceUnavailableError {
+    return new ServiceUnavailableError(`no member of group "${this.name}" is available`)
+  }
+}
+
+function timeoutOf (options: CallOptions): number {
+  return assertInteger('timeoutMs', options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, 1, 0x7fff_ffff)
+}
+
+/** `count` distinct members drawn uniformly (a partial Fisher–Yates shuffle of a copy). */
+function sample (nodes: readonly Member[], count: number, random: RandomSource): Member[] {
+  const pool = [...nodes]
+  for (let i = 0; i < count; i++) {
+    const j = i + Math.floor(random() * (pool.length - i))
+    const picked = pool[j] as Member
+    pool[j] = pool[i] as Member
+    pool[i] = picked
+  }
+  pool.length = count
+  return pool
+}

@@ -1,0 +1,16 @@
+/** Bounds every member record must respect, on encode and on decode. Documented in docs/PROTOCOL.md. */
+export const RECORD_VERSION = 1
+export const MAX_RECORD_BYTES = 16 * 1024
+export const MAX_ORIGIN_LENGTH = 128
+export const MAX_NAME_LENGTH = 64
+export const MAX_GROUPS = 64
+export const MAX_GROUP_NAME_LENGTH = 128
+export const MAX_LOAD = 0xffff_ffff
+export const MAX_WEIGHT = 1_000_000
+export const MAX_TAGS = 32
+export const MAX_TAG_KEY_LENGTH = 64
+export const MAX_TAG_VALUE_LENGTH = 256
+export const MAX_EVENT_LOOP_LAG_MS = 3_600_000
+export const MAX_CLIENT_ADDRESS_LENGTH = 256
+export const MAX_ADDRESSES = 16
+export const MAX_ADDRESS_LENGTH = 256

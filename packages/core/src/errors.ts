@@ -1,0 +1,98 @@
+/**
+ * Every failure meshbalancer reports is a {@link MeshbalancerError} with a stable `code`, so that callers can
+ * branch on `err.code` (or `instanceof`) without parsing messages. One class per failure.
+ *
+ * @packageDocumentation
+ */
+
+/** The stable codes of {@link MeshbalancerError}. */
+export type ErrorCode =
+  | 'SERVICE_UNAVAILABLE'
+  | 'REQUEST_TIMEOUT'
+  | 'BAD_REQUEST'
+  | 'REMOTE_ERROR'
+  | 'INVALID_OPTION'
+  | 'INVALID_RECORD'
+  | 'INVALID_FRAME'
+
+/** Base class of every error meshbalancer throws or rejects with. */
+export abstract class MeshbalancerError extends Error {
+  abstract readonly code: ErrorCode
+}
+
+/**
+ * No member can serve the request: the group is empty, or the chosen peer cannot be reached or went away while
+ * the request was in flight. Retrying later, or on another member, may succeed.
+ */
+export class ServiceUnavailableError extends MeshbalancerError {
+  readonly code = 'SERVICE_UNAVAILABLE'
+  override readonly name = 'ServiceUnavailableError'
+}
+
+/** The request did not settle within its timeout. The remote handler may still have run. */
+export class RequestTimeoutError extends MeshbalancerError {
+  readonly code = 'REQUEST_TIMEOUT'
+  override readonly name = 'RequestTimeoutError'
+
+  constructor (message: string, readonly timeoutMs: number) {
+    super(message)
+  }
+}
+
+/**
+ * The request cannot be served as sent: unknown method, undecodable or invalid arguments. A handler may throw this
+ * itself to reject its arguments; the caller then receives a `BadRequestError` rather than a {@link RemoteError}.
+ */
+export class BadRequestError extends MeshbalancerError {
+  readonly code = 'BAD_REQUEST'
+  override readonly name = 'BadRequestError'
+}
+
+/** The remote handler threw. `remoteName` and the message are the remote error's own. */
+export class RemoteError extends MeshbalancerError {
+  readonly code = 'REMOTE_ERROR'
+  override readonly name = 'RemoteError'
+
+  constructor (message: string, readonly remoteName: string, readonly peer: string) {
+    super(message)
+  }
+}
+
+/** An option given to a factory or method is unknown or out of range. `option` names it. */
+export class InvalidOptionError extends MeshbalancerError {
+  readonly code = 'INVALID_OPTION'
+  override readonly name = 'InvalidOptionError'
+
+  constructor (readonly option: string, reason: string) {
+    super(`invalid option "${option}": ${reason}`)
+  }
+}
+
+/** Why a member record was refused; each reason is counted separately. */
+export type RecordRejectReason =
+  | 'malformed'
+  | 'too-large'
+  | 'unsupported-version'
+  | 'out-of-range'
+  | 'origin-mismatch'
+
+/** A gossiped member record failed to decode or validate. */
+export class InvalidRecordError extends MeshbalancerError {
+  readonly code = 'INVALID_RECORD'
+  override readonly name = 'InvalidRecordError'
+
+  constructor (readonly reason: RecordRejectReason, detail: string) {
+    super(`invalid member record (${reason}): ${detail}`)
+  }
+}
+
+/** An RPC frame failed to decode or validate. */
+export class InvalidFrameError extends MeshbalancerError {
+  readonly code = 'INVALID_FRAME'
+  override readonly name = 'InvalidFrameError'
+}
+
+/** True when `err` is a meshbalancer error with the given code. */
+export function isErrorCode (err: unknown, code: ErrorCode): boolean {
+  return err instanceof MeshbalancerError && err.code === code
+}

@@ -1,0 +1,59 @@
+/**
+ * @meshbalancer/core: membership, load-aware selection, RPC and shedding, independent of any transport.
+ *
+ * @example
+ * ```ts
+ * import { createCluster, MemoryNetwork } from '@meshbalancer/core'
+ * import { powerOfTwo } from '@meshbalancer/algorithms'
+ *
+ * const network = new MemoryNetwork()
+ * const cluster = await createCluster({ name: 'n1', transport: network.createTransport() })
+ * cluster.handle('echo', (args) => args)
+ * const balancer = cluster.loadBalancer({ name: 'api', algorithm: powerOfTwo() })
+ * await balancer.call('echo', { hello: 'world' })
+ * ```
+ *
+ * @packageDocumentation
+ */
+export { Cluster, createCluster } from './cluster/cluster.js'
+export type { ClusterEvents, ClusterStats, LoadBalancerOptions } from './cluster/cluster.js'
+export type { ClusterInit } from './cluster/init.js'
+export * as defaults from './cluster/constants.js'
+export { rpcProtocol, stateTopic } from './cluster/constants.js'
+
+export { LoadBalancer } from './balancer/load-balancer.js'
+export type { CallOptions } from './balancer/load-balancer.js'
+export type { AlgorithmContext, NodeChange, RandomOptions, SelectionAlgorithm, SelectOptions } from './balancer/algorithm.js'
+export { matchesNode, validateNodeMatch } from './balancer/node-match.js'
+export type { NodeMatch } from './balancer/node-match.js'
+
+export type { ClusterMember, Liveness, Member, MemberRecord, MemberStatus } from './member/member.js'
+export { MemberTable } from './member/table.js'
+export type { ApplyResult, LeaveReason, MemberTableEvents, MemberTableInit } from './member/table.js'
+
+export { decodeRecord, encodeRecord, validateRecord } from './codec/record-codec.js'
+export * as recordLimits from './codec/limits.js'
+
+export { jsonCodec } from './rpc/value-codec.js'
+export type { ValueCodec } from './rpc/value-codec.js'
+export type { Handler, HandlerContext } from './rpc/server.js'
+export { DEFAULT_CALL_TIMEOUT_MS } from './rpc/client.js'
+export { decodeRequest, decodeResponse, encodeRequest, encodeResponse, MAX_FRAME_BYTES } from './rpc/frames.js'
+export type { Request as RpcRequestFrame, Response as RpcResponseFrame } from './rpc/frames.js'
+
+export type {
+  RequestContext, RequestHandler, RequestOptions, TopicHandler, TopicMessage, Transport, ValidationResult
+} from './transport/transport.js'
+export { MemoryNetwork } from './transport/memory/network.js'
+export type { LinkDelay, MemoryNetworkInit } from './transport/memory/network.js'
+export { MemoryTransport } from './transport/memory/transport.js'
+
+export * from './errors.js'
+export { assertInteger, assertKnownOptions, assertName, assertNumber } from './options.js'
+export { systemClock } from './clock.js'
+export type { Clock, TimerHandle } from './clock.js'
+export { ManualClock } from './manual-clock.js'
+export { randomIndex, seededRandom } from './random.js'
+export type { RandomSource } from './random.js'
+export { consoleLogger, silentLogger } from './logger.js'
+export type { Logger } from './logger.js'

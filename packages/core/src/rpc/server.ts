@@ -1,0 +1,113 @@
+import { BadRequestError, InvalidOptionError } from '../errors.js'
+import { assertFunction, assertName } from '../options.js'
+import { decodeRequest, encodeResponse, MAX_METHOD_LENGTH } from './frames.js'
+import type { Clock } from '../clock.js'
+import type { Logger } from '../logger.js'
+import type { RequestContext } from '../transport/transport.js'
+import type { Request, Response } from './frames.js'
+import type { ValueCodec } from './value-codec.js'
+
+/** What a handler knows about the call it serves. */
+export interface HandlerContext {
+  /** The calling peer's id. */
+  readonly from: string
+  readonly method: string
+  /** The balancer group the caller selected this node through. */
+  readonly group: string
+  /** Aborts when the caller goes away or its timeout passes; long handlers should stop then. */
+  readonly signal: AbortSignal
+}
+
+/**
+ * Serves one RPC method. Its return value (or resolved value) is the result; throwing a `BadRequestError` answers
+ * `BAD_REQUEST`, and any other throw reaches the caller as a `RemoteError` carrying the error's name and message.
+ */
+export type Handler<Args = unknown, Result = unknown> = (args: Args, context: HandlerContext) => Result | Promise<Result>
+
+export interface RpcServerInit {
+  codec: ValueCodec
+  clock: Clock
+  logger: Logger
+  /** Called when a call of `group` starts and ends, so that the cluster can gossip calls in flight as load. */
+  onCallStart(group: string): void
+  onCallEnd(group: string): void
+}
+
+/** Dispatches RPC frames to registered handlers and turns every outcome into a response frame. */
+export class RpcServer {
+  // Arguments are decoded data of whatever shape the handler declares; the handler validates them.
+  private readonly handlers = new Map<string, Handler<any>>()
+
+  constructor (private readonly init: RpcServerInit) {}
+
+  handle<Args, Result> (method: string, handler: Handler<Args, Result>): void {
+    assertName('method', method, MAX_METHOD_LENGTH)
+    assertFunction('handler', handler)
+    if (this.handlers.has(method)) throw new InvalidOptionError('method', `"${method}" already has a handler`)
+    this.handlers.set(method, handler as Handler<any>)
+  }
+
+  unhandle (method: string): void {
+    this.handlers.delete(method)
+  }
+
+  /** Serves one request frame. Never rejects: every failure becomes an error response (or, for a cast, a log line). */
+  async serve (bytes: Uint8Array, context: RequestContext): Promise<Uint8Array | undefined> {
+    let request: Request
+    try {
+      request = decodeRequest(bytes)
+    } catch (err) {
+      return encodeResponse(failure('BAD_REQUEST', err))
+    }
+    const response = await this.dispatch(request, context)
+    if (request.cast) {
+      if (!response.ok) this.init.logger.warn(`cast of ${request.method} from ${context.from} failed: ${response.message}`)
+      return undefined
+    }
+    return encodeResponse(response)
+  }
+
+  private async dispatch (request: Request, context: RequestContext): Promise<Response> {
+    const handler = this.handlers.get(request.method)
+    if (handler === undefined) {
+      return failure('BAD_REQUEST', new BadRequestError(`unknown method "${request.method}"`))
+    }
+    let args: unknown
+    try {
+      args = this.init.codec.decode(request.args)
+    } catch (err) {
+      return failure('BAD_REQUEST', new BadRequestError(`arguments are not valid ${this.init.codec.name}: ${messageOf(err)}`))
+    }
+    const controller = new AbortController()
+    const onAbort = (): void => { controller.abort(context.signal.reason) }
+    context.signal.addEventListener('abort', onAbort, { once: true })
+    const deadline = request.timeoutMs > 0
+      ? this.init.clock.setTimeout(() => { controller.abort(new Error('deadline passed')) }, request.timeoutMs)
+      : undefined
+    this.init.onCallStart(request.group)
+    try {
+      const result = await handler(args, {
+        from: context.from,
+        method: request.method,
+        group: request.group,
+        signal: controller.signal
+      })
+      return { ok: true, result: this.init.codec.encode(result) }
+    } catch (err) {
+      return failure(err instanceof BadRequestError ? 'BAD_REQUEST' : 'REMOTE_ERROR', err)
+    } finally {
+      this.init.onCallEnd(request.group)
+      if (deadline !== undefined) this.init.clock.clearTimeout(deadline)
+      context.signal.removeEventListener('abort', onAbort)
+    }
+  }
+}
+
+function failure (code: string, err: unknown): Response {
+  const name = err instanceof Error ? err.name : typeof err
+  return { ok: false, code, message: messageOf(err), name }
+}
+
+function messageOf (err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}

@@ -1,0 +1,123 @@
+import { systemClock } from '../../clock.js'
+import { assertKnownOptions, assertNumber } from '../../options.js'
+import { MemoryTransport } from './transport.js'
+import type { Clock } from '../../clock.js'
+import type { RandomSource } from '../../random.js'
+
+/** One-way delay in milliseconds, fixed or per link. */
+export type LinkDelay = number | ((from: string, to: string) => number)
+
+export interface MemoryNetworkInit {
+  /** Clock on which deliveries are scheduled. @default systemClock */
+  clock?: Clock
+  /** Random source for message loss. @default Math.random */
+  random?: RandomSource
+  /** One-way delay of every message and request. @default 0 */
+  delayMs?: LinkDelay
+  /** Probability in [0, 1] that a topic message is dropped on a link. Requests are not dropped. @default 0 */
+  loss?: number
+}
+
+const KNOWN_OPTIONS = ['clock', 'random', 'delayMs', 'loss']
+
+/**
+ * An in-process network of {@link MemoryTransport}s with controllable delay, loss and partitions. For unit tests
+ * and the simulator; it floods topic messages to every reachable subscriber (a full mesh), which is what gossipsub
+ * does for small clusters.
+ */
+export class MemoryNetwork {
+  readonly clock: Clock
+  private readonly random: RandomSource
+  private delay: LinkDelay
+  private loss: number
+  private readonly transports = new Map<string, MemoryTransport>()
+  private partitionOf = new Map<string, number>()
+  private nextId = 1
+
+  constructor (init: MemoryNetworkInit = {}) {
+    assertKnownOptions('memoryNetwork', init, KNOWN_OPTIONS)
+    this.clock = init.clock ?? systemClock
+    this.random = init.random ?? Math.random
+    this.delay = validateDelay(init.delayMs ?? 0)
+    this.loss = assertNumber('memoryNetwork.loss', init.loss ?? 0, 0, 1)
+  }
+
+  /**
+   * Creates a transport on this network; by default with id `peer-1`, `peer-2`, … An id may be reused once its
+   * previous transport stopped, which is how a test restarts a node with the same identity.
+   */
+  createTransport (id = `peer-${this.nextId++}`): MemoryTransport {
+    if (this.transports.get(id)?.started === true) throw new Error(`a started transport with id "${id}" exists on this network`)
+    const transport = new MemoryTransport(id, this)
+    this.transports.set(id, transport)
+    return transport
+  }
+
+  /** Sets the one-way delay of every link. */
+  setDelay (delay: LinkDelay): void {
+    this.delay = validateDelay(delay)
+  }
+
+  /** Sets the probability that a topic message is dropped on a link. */
+  setLoss (loss: number): void {
+    this.loss = assertNumber('loss', loss, 0, 1)
+  }
+
+  /**
+   * Splits the network: peers in different groups cannot reach each other. Peers not listed in any group stay
+   * reachable from all. Replaces any earlier partition.
+   */
+  partition (...groups: ReadonlyArray<readonly string[]>): void {
+    const partitionOf = new Map<string, number>()
+    groups.forEach((group, index) => { for (const id of group) partitionOf.set(id, index) })
+    this.partitionOf = partitionOf
+  }
+
+  /** Removes every partition. */
+  heal (): void {
+    this.partitionOf = new Map()
+  }
+
+  /** True when `from` can currently reach `to` (both started and not partitioned apart). */
+  isReachable (from: string, to: string): boolean {
+    const target = this.transports.get(to)
+    if (target?.started !== true || this.transports.get(from)?.started !== true) return false
+    return !this.isPartitioned(from, to)
+  }
+
+  /** True when a partition separates `a` and `b`, whether or not they are started. */
+  isPartitioned (a: string, b: string): boolean {
+    const partitionA = this.partitionOf.get(a)
+    const partitionB = this.partitionOf.get(b)
+    return partitionA !== undefined && partitionB !== undefined && partitionA !== partitionB
+  }
+
+  /** @internal */
+  transport (id: string): MemoryTransport | undefined {
+    return this.transports.get(id)
+  }
+
+  /** @internal */
+  subscribers (topic: string, except: string): MemoryTransport[] {
+    const result: MemoryTransport[] = []
+    for (const transport of this.transports.values()) {
+      if (transport.id !== except && transport.isSubscribed(topic)) result.push(transport)
+    }
+    return result
+  }
+
+  /** @internal */
+  delayBetween (from: string, to: string): number {
+    return typeof this.delay === 'number' ? this.delay : this.delay(from, to)
+  }
+
+  /** @internal */
+  drops (): boolean {
+    return this.loss > 0 && this.random() < this.loss
+  }
+}
+
+function validateDelay (delay: LinkDelay): LinkDelay {
+  if (typeof delay === 'function') return delay
+  return assertNumber('delayMs', delay, 0)
+}

@@ -1,0 +1,73 @@
+/**
+ * What the cluster needs from a network: topic publish/subscribe with validation before forwarding, and
+ * request/response between peers. `@meshbalancer/gossip` implements it over libp2p; {@link MemoryNetwork} in memory.
+ *
+ * Every transport carries the same bytes (records and RPC frames are encoded by core), so a cluster behaves the
+ * same over either.
+ */
+
+/** A message received on a topic. `from` is the peer that originated (and, over libp2p, signed) it. */
+export interface TopicMessage {
+  readonly from: string
+  readonly data: Uint8Array
+}
+
+/**
+ * The verdict of a topic validator. `accept` delivers and forwards; `reject` drops the message and penalises the
+ * peer that sent it; `ignore` drops it without penalty (for example a duplicate).
+ */
+export type ValidationResult = 'accept' | 'reject' | 'ignore'
+
+/** Receives the messages of one topic. */
+export interface TopicHandler {
+  /** Runs before a message is delivered or forwarded; must not throw. */
+  validate(message: TopicMessage): ValidationResult
+  /** Runs for every accepted message. */
+  deliver(message: TopicMessage): void
+}
+
+/** Context of an incoming request. */
+export interface RequestContext {
+  /** The requesting peer. */
+  readonly from: string
+  /** Aborts when the requester goes away or resets the stream. */
+  readonly signal: AbortSignal
+}
+
+/**
+ * Serves one request. Resolves with the response bytes, or with `undefined` when the request expects no response.
+ * A transport treats a rejection as a failed stream (the requester sees `SERVICE_UNAVAILABLE`).
+ */
+export type RequestHandler = (request: Uint8Array, context: RequestContext) => Promise<Uint8Array | undefined>
+
+export interface RequestOptions {
+  /** Aborting rejects the request with the signal's reason and resets the stream. */
+  readonly signal: AbortSignal
+  /** False for one-way sends: the promise resolves once the request is written. */
+  readonly expectResponse: boolean
+}
+
+/** A peer-to-peer network as the cluster uses it. */
+export interface Transport {
+  /** This peer's id, stable for its identity. */
+  readonly id: string
+  /** Addresses at which peers can reach this one (announced in its member record). */
+  addresses(): string[]
+  start(): Promise<void>
+  stop(): Promise<void>
+  subscribe(topic: string, handler: TopicHandler): void
+  unsubscribe(topic: string): void
+  /** Publishes to every subscriber of `topic`; must not reject when nobody is subscribed yet. */
+  publish(topic: string, data: Uint8Array): Promise<void>
+  handleRequests(protocol: string, handler: RequestHandler): void
+  unhandleRequests(protocol: string): void
+  /**
+   * Sends a request to `peer`. Rejects with `ServiceUnavailableError` when the peer cannot be reached or the stream
+   * fails, and with the signal's reason when aborted.
+   */
+  request(peer: string, protocol: string, data: Uint8Array, options: RequestOptions): Promise<Uint8Array | undefined>
+  /** Measures one round trip to `peer` in milliseconds. Optional: without it, latency stays unknown. */
+  ping?(peer: string, options: { signal: AbortSignal }): Promise<number>
+  /** Tells the transport where a member can be reached, so that it can dial members it met through gossip. */
+  addPeerAddresses?(peer: string, addresses: readonly string[]): void
+}

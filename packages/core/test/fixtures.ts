@@ -1,0 +1,58 @@
+import { createCluster, ManualClock, MemoryNetwork, silentLogger } from '../src/index.js'
+import type { Cluster, ClusterInit, MemberRecord } from '../src/index.js'
+
+/** A valid record with every field set; tests override what they examine. */
+export function record (overrides: Partial<MemberRecord> = {}): MemberRecord {
+  return {
+    origin: 'peer-a',
+    name: 'a',
+    incarnation: 1_700_000_000_000,
+    sequence: 1,
+    status: 'active',
+    groups: new Map([['api', 3]]),
+    weight: 1,
+    tags: { zone: 'eu-1' },
+    eventLoopLagMs: 2,
+    clientAddress: 'ws://127.0.0.1:8080',
+    addresses: ['/ip4/127.0.0.1/tcp/4001'],
+    ...overrides
+  }
+}
+
+export interface TestMesh {
+  clock: ManualClock
+  network: MemoryNetwork
+  nodes: Cluster[]
+}
+
+/** Timings small enough for quick virtual-time tests, with the same proportions as the defaults. */
+export const FAST = { heartbeatIntervalMs: 100, suspectAfterMs: 300, deadAfterMs: 500, minPublishIntervalMs: 10 }
+
+/** Starts `count` nodes named n1…nN on one in-memory network with a virtual clock. */
+export async function startMesh (count: number, init: Partial<ClusterInit> = {}): Promise<TestMesh> {
+  const clock = new ManualClock(1_000_000)
+  const network = new MemoryNetwork({ clock, delayMs: 1 })
+  const nodes: Cluster[] = []
+  for (let i = 1; i <= count; i++) {
+    nodes.push(await startNode(network, clock, `n${i}`, init))
+  }
+  return { clock, network, nodes }
+}
+
+export async function startNode (network: MemoryNetwork, clock: ManualClock, name: string, init: Partial<ClusterInit> = {}, incarnation = 1): Promise<Cluster> {
+  return await createCluster({
+    name,
+    transport: network.createTransport(`id-${name}`),
+    clock,
+    logger: silentLogger,
+    latencyProbeIntervalMs: 0,
+    incarnation,
+    ...FAST,
+    ...init
+  })
+}
+
+/** Names of the members a node sees, itself included, sorted. */
+export function namesSeenBy (node: Cluster): string[] {
+  return node.members().map(member => member.name).sort()
+}
