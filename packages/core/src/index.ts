@@ -25,6 +25,7 @@ export { LoadBalancer } from './balancer/load-balancer.js'
 export type { CallOptions } from './balancer/load-balancer.js'
 export type { AlgorithmContext, NodeChange, RandomOptions, SelectionAlgorithm, SelectOptions } from './balancer/algorithm.js'
 export { matchesNode, validateNodeMatch } from './balancer/node-match.js'
+export { sampleNodes } from './balancer/sample.js'
 export type { NodeMatch } from './balancer/node-match.js'
 
 export type { ClusterMember, Liveness, Member, MemberRecord, MemberStatus } from './member/member.js'
@@ -49,7 +50,7 @@ export type { LinkDelay, MemoryNetworkInit } from './transport/memory/network.js
 export { MemoryTransport } from './transport/memory/transport.js'
 
 export * from './errors.js'
-export { assertInteger, assertKnownOptions, assertName, assertNumber } from './options.js'
+export { assertFunction, assertInteger, assertKnownOptions, assertName, assertNumber } from './options.js'
 export { systemClock } from './clock.js'
 export type { Clock, TimerHandle } from './clock.js'
 export { ManualClock } from './manual-clock.js'

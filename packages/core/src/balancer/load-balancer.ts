@@ -2,6 +2,7 @@ import { ServiceUnavailableError } from '../errors.js'
 import { assertInteger } from '../options.js'
 import { DEFAULT_CALL_TIMEOUT_MS } from '../rpc/client.js'
 import { GroupView } from './group-view.js'
+import { sampleNodes } from './sample.js'
 import type { SelectionAlgorithm, SelectOptions } from './algorithm.js'
 import type { Member } from '../member/member.js'
 import type { MemberTable } from '../member/table.js'
@@ -71,7 +72,7 @@ export class LoadBalancer {
     const nodes = this.nodes()
     if (nodes.length === 0) throw this.unavailable()
     if (this.algorithm.chooseNodes !== undefined) return this.algorithm.chooseNodes(nodes, count, options)
-    return sample(nodes, Math.min(count, nodes.length), this.random)
+    return sampleNodes(nodes, count, this.random)
   }
 
   /** Tells the algorithm that a call to `member` finished (connection-tracking algorithms decrement). */
@@ -134,17 +135,4 @@ export class LoadBalancer {
 
 function timeoutOf (options: CallOptions): number {
   return assertInteger('timeoutMs', options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, 1, 0x7fff_ffff)
-}
-
-/** `count` distinct members drawn uniformly (a partial Fisher–Yates shuffle of a copy). */
-function sample (nodes: readonly Member[], count: number, random: RandomSource): Member[] {
-  const pool = [...nodes]
-  for (let i = 0; i < count; i++) {
-    const j = i + Math.floor(random() * (pool.length - i))
-    const picked = pool[j] as Member
-    pool[j] = pool[i] as Member
-    pool[i] = picked
-  }
-  pool.length = count
-  return pool
 }

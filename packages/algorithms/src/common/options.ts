@@ -1,0 +1,9 @@
+import { assertFunction, assertKnownOptions } from '@meshbalancer/core'
+import type { RandomSource } from '@meshbalancer/core'
+
+/** Validates a factory's options object and returns its random source (default `Math.random`). */
+export function randomFrom (algorithm: string, options: { random?: RandomSource } | undefined, known: readonly string[] = []): RandomSource {
+  assertKnownOptions(algorithm, options, ['random', ...known])
+  if (options?.random === undefined) return Math.random
+  return assertFunction<RandomSource>(`${algorithm}.random`, options.random)
+}
