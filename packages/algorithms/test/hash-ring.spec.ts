@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals'
 import { DEFAULT_RING_WEIGHT, hashRing } from '../src/index.js'
 import { testMember, testMembers } from '../src/compliance/members.js'
 import { hash32 } from '../src/common/hash.js'
-import { buildRing, memberPoints, ringShares } from '../src/hash-ring/ring.js'
+import { buildRing, memberPoints, ringShares, successor } from '../src/hash-ring/ring.js'
+import { seededRandom } from '@meshbalancer/core'
 import type { Member } from '@meshbalancer/core'
 
 const MEMBERS = 100
@@ -68,6 +69,19 @@ describe('hashRing', () => {
         expect(new Set(replicas.map(node => node.id)).size).toBe(replicas.length)
         expect(replicas[0]).toBe(algorithm.chooseFromNodes(nodes, { key }))
       }
+    }
+  })
+
+  it('finds the same successor through its bucket index as a search of the whole ring', () => {
+    const draw = seededRandom(11)
+    for (const size of [1, 2, 7, 100, 1000]) {
+      const ring = buildRing(testMembers(size).map(node => memberPoints(node.name, 16)))
+      const plain = (hash: number): number => {
+        const index = ring.points.findIndex(point => point >= hash)
+        return index === -1 ? 0 : index
+      }
+      const hashes = [0, 1, 2 ** 32 - 1, ring.points[0]!, ring.points.at(-1)!, ...Array.from({ length: 2000 }, () => Math.floor(draw() * 2 ** 32))]
+      for (const hash of hashes) expect(successor(ring, hash)).toBe(plain(hash))
     }
   })
 

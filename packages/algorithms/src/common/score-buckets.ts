@@ -37,10 +37,6 @@ export class ScoreBuckets {
     }
   }
 
-  score (position: number): number {
-    return this.scoreOf[position] as number
-  }
-
   /** Moves `position` to `score`. */
   move (position: number, score: number): void {
     if (this.scoreOf[position] === score) return

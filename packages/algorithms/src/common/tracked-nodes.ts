@@ -6,13 +6,15 @@ const EMPTY: readonly Member[] = Object.freeze([])
 export type Adoption = 'same' | 'contents' | 'membership'
 
 /**
- * The nodes array an algorithm indexes, with per-member calls in flight stored by position (a typed array, so a
- * pick touches no map) and carried over by id when membership changes.
+ * The nodes array an algorithm indexes, with per-member calls in flight and load stored by position in typed
+ * arrays (a pick touches no map and no member object), carried over by id when membership changes.
  */
 export class TrackedNodes {
   nodes: readonly Member[] = EMPTY
   /** Calls in flight per position: picks not yet released. */
   inFlight = new Int32Array(0)
+  /** Gossiped load plus calls in flight, per position. */
+  score = new Float64Array(0)
   private positions = new Map<string, number>()
 
   /**
@@ -25,19 +27,32 @@ export class TrackedNodes {
     if (change !== undefined && change.nodes === nodes && change.joined.length === 0 && change.left.length === 0 &&
       nodes.length === this.nodes.length) {
       this.nodes = nodes
+      for (const member of change.updated) {
+        const position = this.positions.get(member.id)
+        if (position !== undefined) this.score[position] = member.load + (this.inFlight[position] as number)
+      }
       return 'contents'
     }
     const positions = new Map<string, number>()
     const inFlight = new Int32Array(nodes.length)
+    const score = new Float64Array(nodes.length)
     nodes.forEach((node, position) => {
       positions.set(node.id, position)
       const previous = this.positions.get(node.id)
       if (previous !== undefined) inFlight[position] = this.inFlight[previous] ?? 0
+      score[position] = node.load + (inFlight[position] as number)
     })
     this.nodes = nodes
     this.positions = positions
     this.inFlight = inFlight
+    this.score = score
     return 'membership'
+  }
+
+  /** Counts a pick of the member at `position` as a call in flight. */
+  acquire (position: number): void {
+    this.inFlight[position]!++
+    this.score[position]!++
   }
 
   position (id: string): number | undefined {
@@ -49,6 +64,7 @@ export class TrackedNodes {
     const position = this.positions.get(node.id)
     if (position === undefined || (this.inFlight[position] ?? 0) === 0) return undefined
     this.inFlight[position]!--
+    this.score[position]!--
     return position
   }
 }

@@ -33,7 +33,7 @@ export function hashRing (options?: HashRingOptions): SelectionAlgorithm {
   const draw = randomFrom('hashRing', options, ['weight'])
   const weight = assertInteger('hashRing.weight', options?.weight ?? DEFAULT_RING_WEIGHT, 1, 65_536)
   let indexed: readonly Member[] | undefined
-  let ring: Ring = { points: new Uint32Array(0), owners: new Int32Array(0) }
+  let ring: Ring = buildRing([])
   let pointCache = new Map<string, Uint32Array>()
   let pointCounts = new Map<string, number>()
 
@@ -64,7 +64,7 @@ export function hashRing (options?: HashRingOptions): SelectionAlgorithm {
   return {
     name: 'hashRing',
     chooseFromNodes (nodes, { key }) {
-      if (key === undefined) return nodes[Math.floor(draw() * nodes.length)] as Member
+      if (key === undefined) return nodes[(draw() * nodes.length) | 0] as Member
       if (nodes !== indexed) rebuild(nodes)
       return nodes[ring.owners[successor(ring, hash32(key))] as number] as Member
     },

@@ -7,10 +7,16 @@ const POSITION_BITS = 2 ** 21
 /**
  * An immutable consistent-hash ring: sorted 32-bit points, each owned by a position in the nodes array it was
  * built from. Rebuilt (not mutated) when membership or weights change.
+ *
+ * `buckets` indexes the points by the top `32 - shift` bits of their value, about one bucket per point:
+ * `buckets[b]` is the first point whose top bits are ≥ b. A lookup then searches one bucket (a point or two)
+ * instead of the whole ring, which keeps its cost flat as the ring outgrows the processor's caches.
  */
 export interface Ring {
   readonly points: Uint32Array
   readonly owners: Int32Array
+  readonly buckets: Uint32Array
+  readonly shift: number
 }
 
 /**
@@ -43,14 +49,23 @@ export function buildRing (pointsOf: ReadonlyArray<Uint32Array>): Ring {
     points[i] = Math.floor(key / POSITION_BITS)
     owners[i] = key % POSITION_BITS
   }
-  return { points, owners }
+  const bits = Math.min(20, Math.max(1, Math.ceil(Math.log2(Math.max(total, 2)))))
+  const shift = 32 - bits
+  const buckets = new Uint32Array((1 << bits) + 1)
+  let point = 0
+  for (let bucket = 0; bucket <= 1 << bits; bucket++) {
+    while (point < total && (points[point] as number) >>> shift < bucket) point++
+    buckets[bucket] = point
+  }
+  return { points, owners, buckets, shift }
 }
 
 /** Index of the first point at or after `hash`, wrapping to 0 past the last point. */
 export function successor (ring: Ring, hash: number): number {
-  const { points } = ring
-  let low = 0
-  let high = points.length
+  const { points, buckets } = ring
+  const bucket = hash >>> ring.shift
+  let low = buckets[bucket] as number
+  let high = buckets[bucket + 1] as number
   while (low < high) {
     const mid = (low + high) >>> 1
     if ((points[mid] as number) < hash) low = mid + 1

@@ -19,7 +19,7 @@ export function leastConnections (options?: LeastConnectionsOptions): SelectionA
   const draw = randomFrom('leastConnections', options)
   const tracked = new TrackedNodes()
   const buckets = new ScoreBuckets()
-  const loadAt = (position: number): number => (tracked.nodes[position] as Member).load + (tracked.inFlight[position] as number)
+  const loadAt = (position: number): number => tracked.score[position] as number
 
   function adopt (nodes: readonly Member[], change?: NodeChange): void {
     const adoption = tracked.adopt(nodes, change)
@@ -38,8 +38,8 @@ export function leastConnections (options?: LeastConnectionsOptions): SelectionA
     chooseFromNodes (nodes) {
       if (nodes !== tracked.nodes) adopt(nodes)
       const position = buckets.pickLowest(draw)
-      tracked.inFlight[position]!++
-      buckets.move(position, buckets.score(position) + 1)
+      tracked.acquire(position)
+      buckets.move(position, loadAt(position))
       return nodes[position] as Member
     },
     chooseNodes: (nodes, count) => sampleNodes(nodes, count, draw),

@@ -33,15 +33,15 @@ export function leastLatency (options?: LeastLatencyOptions): SelectionAlgorithm
       const count = nodes.length
       let pick = 0
       if (count > 1) {
-        const first = Math.floor(draw() * count)
-        let second = Math.floor(draw() * (count - 1))
+        const first = (draw() * count) | 0
+        let second = (draw() * (count - 1)) | 0
         if (second >= first) second++
         const firstCost = cost(first)
         const secondCost = cost(second)
         const tie = firstCost === secondCost && tracked.inFlight[second]! < tracked.inFlight[first]!
         pick = secondCost < firstCost || tie ? second : first
       }
-      tracked.inFlight[pick]!++
+      tracked.acquire(pick)
       return nodes[pick] as Member
     },
     chooseNodes: (nodes, count) => sampleNodes(nodes, count, draw),

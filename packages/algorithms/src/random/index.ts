@@ -16,7 +16,7 @@ export function random (options?: RandomAlgorithmOptions): SelectionAlgorithm {
   const draw = randomFrom('random', options)
   return {
     name: 'random',
-    chooseFromNodes: (nodes) => nodes[Math.floor(draw() * nodes.length)] as Member,
+    chooseFromNodes: (nodes) => nodes[(draw() * nodes.length) | 0] as Member,
     chooseNodes: (nodes, count) => sampleNodes(nodes, count, draw)
   }
 }

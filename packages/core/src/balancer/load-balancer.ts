@@ -9,6 +9,9 @@ import type { MemberTable } from '../member/table.js'
 import type { RandomSource } from '../random.js'
 import type { RpcClient } from '../rpc/client.js'
 
+/** Shared default for calls without options, so that a pick allocates nothing. */
+const NO_OPTIONS: SelectOptions = Object.freeze({})
+
 /** Options of {@link LoadBalancer.call} and {@link LoadBalancer.cast}: selection options plus these. */
 export interface CallOptions extends SelectOptions {
   /** Milliseconds to wait for the result. @default 10000 */
@@ -54,7 +57,7 @@ export class LoadBalancer {
    *
    * @throws ServiceUnavailableError when the group has no selectable member
    */
-  selectNode (options: SelectOptions = {}): Member {
+  selectNode (options: SelectOptions = NO_OPTIONS): Member {
     const nodes = this.nodes()
     if (nodes.length === 0) throw this.unavailable()
     return this.algorithm.chooseFromNodes(nodes, options)
@@ -67,7 +70,7 @@ export class LoadBalancer {
    * @throws InvalidOptionError when count is not an integer ≥ 1
    * @throws ServiceUnavailableError when the group has no selectable member
    */
-  selectNodes (count: number, options: SelectOptions = {}): Member[] {
+  selectNodes (count: number, options: SelectOptions = NO_OPTIONS): Member[] {
     assertInteger('count', count, 1)
     const nodes = this.nodes()
     if (nodes.length === 0) throw this.unavailable()
@@ -89,7 +92,7 @@ export class LoadBalancer {
    * Selects a member, calls `method` on it and releases it. Always settles: with the handler's result, or with a
    * `ServiceUnavailableError`, `RequestTimeoutError`, `BadRequestError` or `RemoteError`.
    */
-  async call<Result = unknown> (method: string, args?: unknown, options: CallOptions = {}): Promise<Result> {
+  async call<Result = unknown> (method: string, args?: unknown, options: CallOptions = NO_OPTIONS): Promise<Result> {
     const timeoutMs = timeoutOf(options)
     const member = this.selectNode(options)
     try {
@@ -103,7 +106,7 @@ export class LoadBalancer {
    * Selects a member and sends `method` without waiting for a result. Resolves once the request is handed to the
    * network; rejects when no member is selectable or the chosen one cannot be reached.
    */
-  async cast (method: string, args?: unknown, options: CallOptions = {}): Promise<void> {
+  async cast (method: string, args?: unknown, options: CallOptions = NO_OPTIONS): Promise<void> {
     const timeoutMs = timeoutOf(options)
     const member = this.selectNode(options)
     try {
