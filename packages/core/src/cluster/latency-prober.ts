@@ -66,7 +66,8 @@ export class LatencyProber {
   private async probe (peer: string): Promise<void> {
     const { clock, transport, intervalMs } = this.init
     const controller = new AbortController()
-    const timer = clock.setTimeout(() => { controller.abort(new Error('ping timed out')) }, intervalMs)
+    // A ping may take as long as the interval, and never less than a second, however often probes run.
+    const timer = clock.setTimeout(() => { controller.abort(new Error('ping timed out')) }, Math.max(intervalMs, 1000))
     try {
       const sample = await transport.ping?.(peer, { signal: controller.signal })
       if (sample !== undefined && this.running) this.record(peer, sample)
