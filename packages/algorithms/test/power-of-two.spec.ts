@@ -10,7 +10,7 @@ const SEEDS = 20
 /** Throws n balls into n bins with `algorithm` (picks never released) and returns the fullest bin. */
 function maxLoad (algorithm: SelectionAlgorithm, bins: ReturnType<typeof testMembers>, index: Map<string, number>): number {
   const counts = new Int32Array(bins.length)
-  for (let ball = 0; ball < bins.length; ball++) counts[index.get(algorithm.chooseFromNodes(bins, {}).id)!]++
+  for (let ball = 0; ball < bins.length; ball++) counts[index.get(algorithm.chooseFromNodes(bins, {}).id)!]! += 1
   return Math.max(...counts)
 }
 
