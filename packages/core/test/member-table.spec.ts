@@ -93,11 +93,17 @@ describe('member table', () => {
     expect(events).toEqual(['join me'])
   })
 
-  it('credits members with a pause of this process', () => {
-    table.apply(record(), 0)
-    table.forgive(10_000)
+  it('credits members with a pause of this process, but never beyond the present', () => {
+    table.apply(record({ origin: 'peer-a', name: 'a' }), 0)
+    table.apply(record({ origin: 'peer-b', name: 'b' }), 10_000) // arrived in the backlog right after the pause
+    table.forgive(10_000, 10_000)
     table.expire(10_200)
     expect(table.get('peer-a')?.liveness).toBe('alive')
+    table.expire(10_000 + 499)
+    expect(table.get('peer-b')).toBeDefined()
+    table.expire(10_000 + 500)
+    expect(table.get('peer-a')).toBeUndefined()
+    expect(table.get('peer-b')).toBeUndefined()
   })
 
   it('bumps its version only on changes a selection could observe', () => {

@@ -114,6 +114,9 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     this.table.on('member:update', (member, previous) => {
       if (member.addresses !== previous.addresses) this.learnAddresses(member)
     })
+    this.table.on('member:leave', (member, reason) => {
+      if (reason !== 'restarted') this.init.transport.forgetPeer?.(member.id)
+    })
     this.server = new RpcServer({
       codec: this.init.codec,
       clock,
@@ -151,7 +154,9 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     await transport.start()
     transport.subscribe(this.topic, {
       validate: message => this.validate(message),
-      deliver: message => { this.deliver(message) }
+      deliver: message => { this.deliver(message) },
+      // A newcomer learns this node from the next publish: make it now (coalesced) rather than at the heartbeat.
+      peerSubscribed: () => { if (this.running) this.publisher.changed() }
     })
     transport.handleRequests(this.protocol, async (request, context) => await this.server.serve(request, context))
     this.running = true
@@ -394,7 +399,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     if (late > this.init.suspectAfterMs / 2) {
       // This process did not run for a while (stopped, swapped, blocked): the silence was ours, not theirs.
       this.init.logger.warn(`this node was paused for ${Math.round(late)} ms; not counting it against peers`)
-      this.table.forgive(late)
+      this.table.forgive(late, now)
     }
     this.lastExpiry = now
     try {

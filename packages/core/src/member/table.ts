@@ -156,11 +156,12 @@ export class MemberTable extends EventEmitter<MemberTableEvents> {
   }
 
   /**
-   * Credits every member with `ms` of silence, used after this process itself was paused (stopped, swapped out,
-   * blocked) so that its own pause is not blamed on the others.
+   * Credits every member with up to `ms` of silence, used after this process itself was paused (stopped, swapped
+   * out, blocked) so that its own pause is not blamed on the others. Never beyond `now`: records that arrived in
+   * the backlog just after the pause are already fresh.
    */
-  forgive (ms: number): void {
-    for (const entry of this.remotes.values()) entry.lastSeen += ms
+  forgive (ms: number, now: number): void {
+    for (const entry of this.remotes.values()) entry.lastSeen = Math.min(entry.lastSeen + ms, now)
   }
 
   /** Records a smoothed round-trip time to a member. */

@@ -24,6 +24,11 @@ export interface TopicHandler {
   validate(message: TopicMessage): ValidationResult
   /** Runs for every accepted message. */
   deliver(message: TopicMessage): void
+  /**
+   * Runs when another peer subscribes to the topic, so that the subscriber can announce itself to the newcomer
+   * without waiting for its next heartbeat. Optional for transports that cannot tell.
+   */
+  peerSubscribed?(peer: string): void
 }
 
 /** Context of an incoming request. */
@@ -70,4 +75,6 @@ export interface Transport {
   ping?(peer: string, options: { signal: AbortSignal }): Promise<number>
   /** Tells the transport where a member can be reached, so that it can dial members it met through gossip. */
   addPeerAddresses?(peer: string, addresses: readonly string[]): void
+  /** Tells the transport that a member left or died, so that it stops trying to reach it. */
+  forgetPeer?(peer: string): void
 }

@@ -35,6 +35,11 @@ export class MemoryTransport implements Transport {
 
   subscribe (topic: string, handler: TopicHandler): void {
     this.topics.set(topic, handler)
+    for (const peer of this.network.subscribers(topic, this.id)) {
+      if (!this.network.isReachable(this.id, peer.id)) continue
+      peer.topics.get(topic)?.peerSubscribed?.(this.id)
+      handler.peerSubscribed?.(peer.id)
+    }
   }
 
   unsubscribe (topic: string): void {
