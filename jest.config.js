@@ -33,6 +33,8 @@ function project (dir, extra = {}) {
 export default {
   projects: [
     project('packages/core'),
-    project('packages/algorithms')
+    project('packages/algorithms'),
+    // Real libp2p nodes and processes: the Node 20 polyfill first, and time for processes to start on a busy machine.
+    project('packages/gossip', { setupFiles: ['<rootDir>/src/polyfill.ts'], setupFilesAfterEnv: ['<rootDir>/test/setup.ts'] })
   ]
 }

@@ -1,0 +1,200 @@
+import { createInterface } from 'node:readline'
+import { parseArgs } from 'node:util'
+import { powerOfTwo } from '@meshbalancer/algorithms'
+import { MeshbalancerError, silentLogger } from '@meshbalancer/core'
+import { createNode } from '../node/create-node.js'
+import { readClusterKey } from '../node/cluster-key.js'
+import { serveDemoMethods } from './demo-methods.js'
+import { humanOutput, jsonOutput, memberFields } from './output.js'
+import type { GossipNodeInit } from '../node/init.js'
+import type { Output } from './output.js'
+import type { Cluster, ClusterMember, LoadBalancer } from '@meshbalancer/core'
+
+export const NODE_USAGE = `usage: meshbalancer node --name NAME [options]
+
+Runs a cluster node and prints membership and load changes as they happen.
+
+  --name NAME              this node's name (required)
+  --listen MULTIADDR       address to listen on, repeatable (default /ip4/127.0.0.1/tcp/0)
+  --announce MULTIADDR     address to announce instead, repeatable
+  --join MULTIADDR         address of any member, with or without /p2p/<id>, repeatable
+  --cluster NAME           cluster name (default "default")
+  --cluster-key FILE       private-network key (swarm key format); see "meshbalancer cluster-key"
+  --key-file FILE          keeps this node's identity across restarts (created when missing)
+  --group NAME             serve this balancer group, repeatable
+  --load GROUP=N           announce a load in a group, repeatable
+  --weight N               relative capacity (default 1)
+  --tag KEY=VALUE          announce a tag, repeatable
+  --client-address URL     where this node's own clients connect
+  --heartbeat-ms N         heartbeat interval (default 500)
+  --suspect-after-ms N     silence before a member is suspect (default 1500)
+  --dead-after-ms N        silence before a member is removed (default 2500)
+  --mdns                   discover members on the local network by multicast DNS
+  --demo-methods           serve echo, sleep and fail (for trying a mesh and for tests)
+  --json                   print one JSON object per line
+  --verbose                also print warnings of the cluster to stderr
+
+Commands read from standard input, one per line:
+  load GROUP N             set this node's load in GROUP
+  call GROUP METHOD [JSON] call METHOD on a member of GROUP (power of two choices)
+  members                  print every member
+  stats                    print records published, accepted and rejected
+  drain                    announce draining: no balancer selects this node
+  stop                     leave the cluster and exit
+SIGINT and SIGTERM leave the cluster gracefully too.`
+
+const OPTIONS = {
+  name: { type: 'string' },
+  listen: { type: 'string', multiple: true },
+  announce: { type: 'string', multiple: true },
+  join: { type: 'string', multiple: true },
+  cluster: { type: 'string' },
+  'cluster-key': { type: 'string' },
+  'key-file': { type: 'string' },
+  group: { type: 'string', multiple: true },
+  load: { type: 'string', multiple: true },
+  weight: { type: 'string' },
+  tag: { type: 'string', multiple: true },
+  'client-address': { type: 'string' },
+  'heartbeat-ms': { type: 'string' },
+  'suspect-after-ms': { type: 'string' },
+  'dead-after-ms': { type: 'string' },
+  mdns: { type: 'boolean', default: false },
+  'demo-methods': { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
+  verbose: { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false }
+} as const
+
+/** Thrown for a command line that cannot run; the message says which flag is wrong. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError'
+}
+
+export async function runNode (args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false })
+  if (values.help) {
+    console.log(NODE_USAGE)
+    return
+  }
+  if (values.name === undefined) throw new UsageError('--name is required')
+  const output = values.json ? jsonOutput(line => { process.stdout.write(`${line}\n`) }) : humanOutput(line => { process.stdout.write(`${line}\n`) })
+
+  const init: GossipNodeInit = {
+    name: values.name,
+    listen: values.listen ?? ['/ip4/127.0.0.1/tcp/0'],
+    join: values.join ?? [],
+    mdns: values.mdns,
+    ...(values.verbose ? {} : { logger: silentLogger }),
+    ...(values.announce === undefined ? {} : { announce: values.announce }),
+    ...(values.cluster === undefined ? {} : { cluster: values.cluster }),
+    ...(values['key-file'] === undefined ? {} : { keyFile: values['key-file'] }),
+    ...(values['cluster-key'] === undefined ? {} : { clusterKey: await readClusterKey(values['cluster-key']) }),
+    ...(values.weight === undefined ? {} : { weight: integer('--weight', values.weight) }),
+    ...(values.tag === undefined ? {} : { tags: Object.fromEntries(values.tag.map(tag => pair('--tag', tag))) }),
+    ...(values['client-address'] === undefined ? {} : { clientAddress: values['client-address'] }),
+    ...(values['heartbeat-ms'] === undefined ? {} : { heartbeatIntervalMs: integer('--heartbeat-ms', values['heartbeat-ms']) }),
+    ...(values['suspect-after-ms'] === undefined ? {} : { suspectAfterMs: integer('--suspect-after-ms', values['suspect-after-ms']) }),
+    ...(values['dead-after-ms'] === undefined ? {} : { deadAfterMs: integer('--dead-after-ms', values['dead-after-ms']) })
+  }
+  const loads = (values.load ?? []).map(load => pair('--load', load))
+
+  const cluster = await createNode(init)
+  for (const group of values.group ?? []) cluster.loadBalancer({ name: group, algorithm: powerOfTwo() })
+  for (const [group, load] of loads) cluster.setLoad(group, integer('--load', load))
+  if (values['demo-methods']) serveDemoMethods(cluster)
+  output.event('node:ready', { id: cluster.id, name: cluster.name, incarnation: cluster.self().incarnation, addresses: cluster.self().addresses })
+  watch(cluster, output)
+
+  let stopping = false
+  const stop = async (): Promise<void> => {
+    if (stopping) return
+    stopping = true
+    await cluster.stop()
+    output.event('node:stopped', { id: cluster.id })
+    process.exit(0)
+  }
+  process.once('SIGINT', () => { void stop() })
+  process.once('SIGTERM', () => { void stop() })
+  readCommands(cluster, output, stop)
+}
+
+/** Prints membership events; updates only when something an operator cares about changed. */
+function watch (cluster: Cluster, output: Output): void {
+  cluster.on('member:join', member => { output.member('member:join', member) })
+  cluster.on('member:leave', (member, reason) => { output.member('member:leave', member, { reason }) })
+  cluster.on('member:suspect', member => { output.member('member:suspect', member) })
+  cluster.on('member:alive', member => { output.member('member:alive', member) })
+  cluster.on('member:update', (member, previous) => {
+    if (visible(member) !== visible(previous)) output.member('member:update', member)
+  })
+  cluster.on('record:reject', (reason, from) => { output.event('record:reject', { reason, from }) })
+}
+
+function visible (member: ClusterMember): string {
+  return JSON.stringify([member.status, [...member.groups], member.weight, member.tags, member.clientAddress])
+}
+
+function readCommands (cluster: Cluster, output: Output, stop: () => Promise<void>): void {
+  const callers = new Map<string, LoadBalancer>()
+  const lines = createInterface({ input: process.stdin })
+  lines.on('line', line => {
+    const [command = '', ...rest] = line.trim().split(/\s+/)
+    void execute(command, rest).catch((err: Error) => { output.event('command:error', { command, message: err.message }) })
+  })
+
+  async function execute (command: string, rest: string[]): Promise<void> {
+    switch (command) {
+      case '': return
+      case 'load': {
+        const [group = '', load = ''] = rest
+        cluster.setLoad(group, integer('load', load))
+        return
+      }
+      case 'call': {
+        const [group = '', method = '', ...json] = rest
+        let caller = callers.get(group)
+        if (caller === undefined) {
+          // A caller only: its empty node match keeps this node out of the group.
+          caller = cluster.loadBalancer({ name: group, algorithm: powerOfTwo(), nodeMatch: [] })
+          callers.set(group, caller)
+        }
+        const started = performance.now()
+        try {
+          const result = await caller.call(method, json.length > 0 ? JSON.parse(json.join(' ')) : undefined)
+          output.event('call:result', { group, method, result, ms: performance.now() - started })
+        } catch (err) {
+          const error = err as Error
+          output.event('call:error', { group, method, code: err instanceof MeshbalancerError ? err.code : 'UNKNOWN', name: error.name, message: error.message, ms: performance.now() - started })
+        }
+        return
+      }
+      case 'members':
+        output.event('members', { members: cluster.members().map(memberFields) })
+        return
+      case 'stats':
+        output.event('stats', { ...cluster.stats() })
+        return
+      case 'drain':
+        cluster.drain()
+        return
+      case 'stop':
+        await stop()
+        return
+      default:
+        throw new Error(`unknown command "${command}"; known: load, call, members, stats, drain, stop`)
+    }
+  }
+}
+
+function integer (flag: string, text: string): number {
+  const value = Number(text)
+  if (!Number.isInteger(value)) throw new UsageError(`${flag} expects an integer, got "${text}"`)
+  return value
+}
+
+function pair (flag: string, text: string): [string, string] {
+  const at = text.indexOf('=')
+  if (at <= 0) throw new UsageError(`${flag} expects KEY=VALUE, got "${text}"`)
+  return [text.slice(0, at), text.slice(at + 1)]
+}

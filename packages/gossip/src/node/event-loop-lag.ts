@@ -1,0 +1,20 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+
+/**
+ * Samples the event loop's delay: each call returns the 99th percentile (ms) since the previous call. A member that
+ * announces a high lag is busy beyond its load figures; operators see it in the member list.
+ */
+export function eventLoopLagSampler (): { sample: () => number, stop: () => void } {
+  const histogram = monitorEventLoopDelay({ resolution: 20 })
+  histogram.enable()
+  return {
+    sample () {
+      const p99 = histogram.count > 0 ? histogram.percentile(99) / 1e6 : 0
+      histogram.reset()
+      return p99
+    },
+    stop () {
+      histogram.disable()
+    }
+  }
+}

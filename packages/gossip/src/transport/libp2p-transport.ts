@@ -1,0 +1,150 @@
+import { TopicValidatorResult } from '@libp2p/gossipsub'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import { ServiceUnavailableError } from '@meshbalancer/core'
+import { MAX_RPC_STREAMS } from '../node/constants.js'
+import { PeerDialer } from './peer-dialer.js'
+import { exchange, serveStream } from './rpc-streams.js'
+import type { GossipSub, Message, SubscriptionChangeData } from '@libp2p/gossipsub'
+import type { Identify } from '@libp2p/identify'
+import type { Libp2p, PeerId } from '@libp2p/interface'
+import type { Ping } from '@libp2p/ping'
+import type { Logger, RequestHandler, RequestOptions, TopicHandler, Transport, ValidationResult } from '@meshbalancer/core'
+
+/** The libp2p services a meshbalancer node runs (a type alias: libp2p's service map needs an index signature). */
+export type NodeServices = {
+  pubsub: GossipSub
+  identify: Identify
+  ping: Ping
+}
+
+const VERDICTS: Record<ValidationResult, TopicValidatorResult> = {
+  accept: TopicValidatorResult.Accept,
+  reject: TopicValidatorResult.Reject,
+  ignore: TopicValidatorResult.Ignore
+}
+
+export interface Libp2pTransportInit {
+  join: string[]
+  joinRetryIntervalMs: number
+  targetPeers: number
+  logger: Logger
+}
+
+/**
+ * The core's `Transport` over a libp2p node: gossipsub for topics (signed messages, validated before they are
+ * forwarded), one stream per RPC request, libp2p ping for round-trip times, and a dialer that joins through the
+ * given addresses and then connects to members learned from gossip.
+ */
+export class Libp2pTransport implements Transport {
+  readonly id: string
+  private readonly dialer: PeerDialer
+  private readonly listeners = new Map<string, Array<() => void>>()
+
+  constructor (readonly libp2p: Libp2p<NodeServices>, init: Libp2pTransportInit) {
+    this.id = libp2p.peerId.toString()
+    this.dialer = new PeerDialer(libp2p, init)
+  }
+
+  /** Listen addresses as announced, without the `/p2p/<id>` suffix (the id travels with the record). */
+  addresses (): string[] {
+    return this.libp2p.getMultiaddrs().map(address => address.decapsulateCode(421).toString())
+  }
+
+  async start (): Promise<void> {
+    await this.libp2p.start()
+    this.dialer.start()
+  }
+
+  async stop (): Promise<void> {
+    this.dialer.stop()
+    await this.libp2p.stop()
+  }
+
+  subscribe (topic: string, handler: TopicHandler): void {
+    const pubsub = this.libp2p.services.pubsub
+    pubsub.topicValidators.set(topic, (_source, message) => {
+      // StrictSign already refuses unsigned messages; this keeps the origin check meaningful if that ever changes.
+      if (message.type !== 'signed') return TopicValidatorResult.Reject
+      return VERDICTS[handler.validate({ from: message.from.toString(), data: message.data })]
+    })
+    const onMessage = (event: CustomEvent<Message>): void => {
+      const message = event.detail
+      if (message.topic === topic && message.type === 'signed') handler.deliver({ from: message.from.toString(), data: message.data })
+    }
+    const onSubscriptionChange = (event: CustomEvent<SubscriptionChangeData>): void => {
+      const { peerId, subscriptions } = event.detail
+      if (subscriptions.some(s => s.topic === topic && s.subscribe)) handler.peerSubscribed?.(peerId.toString())
+    }
+    pubsub.addEventListener('message', onMessage)
+    pubsub.addEventListener('subscription-change', onSubscriptionChange)
+    this.listeners.set(topic, [
+      () => { pubsub.removeEventListener('message', onMessage) },
+      () => { pubsub.removeEventListener('subscription-change', onSubscriptionChange) }
+    ])
+    pubsub.subscribe(topic)
+  }
+
+  unsubscribe (topic: string): void {
+    const pubsub = this.libp2p.services.pubsub
+    for (const remove of this.listeners.get(topic) ?? []) remove()
+    this.listeners.delete(topic)
+    pubsub.topicValidators.delete(topic)
+    pubsub.unsubscribe(topic)
+  }
+
+  async publish (topic: string, data: Uint8Array): Promise<void> {
+    await this.libp2p.services.pubsub.publish(topic, data)
+  }
+
+  handleRequests (protocol: string, handler: RequestHandler): void {
+    void this.libp2p.handle(protocol, async (stream, connection) => { await serveStream(stream, connection, handler) }, {
+      maxInboundStreams: MAX_RPC_STREAMS,
+      maxOutboundStreams: MAX_RPC_STREAMS
+    })
+  }
+
+  unhandleRequests (protocol: string): void {
+    void this.libp2p.unhandle(protocol)
+  }
+
+  async request (peer: string, protocol: string, data: Uint8Array, options: RequestOptions): Promise<Uint8Array | undefined> {
+    let stream
+    try {
+      stream = await this.libp2p.dialProtocol(toPeerId(peer), protocol, { signal: options.signal })
+    } catch (err) {
+      if (options.signal.aborted) throw options.signal.reason
+      throw new ServiceUnavailableError(`cannot open a stream to ${peer}: ${(err as Error).message}`)
+    }
+    return await exchange(stream, data, options.expectResponse, options.signal)
+  }
+
+  async ping (peer: string, options: { signal: AbortSignal }): Promise<number> {
+    // Timed here in fractions of a millisecond: libp2p's own figure is whole milliseconds, 0 on a LAN.
+    const started = performance.now()
+    await this.libp2p.services.ping.ping(toPeerId(peer), { signal: options.signal })
+    return performance.now() - started
+  }
+
+  forgetPeer (peer: string): void {
+    this.dialer.forget(peer)
+  }
+
+  addPeerAddresses (peer: string, addresses: readonly string[]): void {
+    const id = toPeerId(peer)
+    const multiaddrs = addresses.flatMap(address => {
+      try { return [multiaddr(address)] } catch { return [] }
+    })
+    this.libp2p.peerStore.merge(id, { multiaddrs })
+      .then(() => { this.dialer.consider(id) })
+      .catch(() => {})
+  }
+}
+
+function toPeerId (peer: string): PeerId {
+  try {
+    return peerIdFromString(peer)
+  } catch {
+    throw new ServiceUnavailableError(`"${peer}" is not a peer id`)
+  }
+}

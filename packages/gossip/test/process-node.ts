@@ -1,0 +1,172 @@
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import type { ChildProcessWithoutNullStreams } from 'node:child_process'
+
+/** The CLI as built by `pnpm build`; tests run real processes of it. */
+export const CLI = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js')
+
+export interface PrintedMember {
+  id: string
+  name: string
+  status: string
+  liveness: string
+  incarnation: number
+  groups: Record<string, number>
+  latencyMs: number | null
+}
+
+export interface PrintedEvent {
+  time: string
+  event: string
+  member?: PrintedMember
+  [field: string]: unknown
+}
+
+/**
+ * A `meshbalancer node --json` process: every line it prints is parsed into `events`, and `view` follows its
+ * membership events, so a test can wait for what this process sees.
+ */
+export class NodeProcess {
+  readonly events: PrintedEvent[] = []
+  /** Members this process sees, itself excluded, by id. */
+  readonly view = new Map<string, PrintedMember>()
+  id = ''
+  address = ''
+  incarnation = 0
+  readonly exited: Promise<number | null>
+  private readonly child: ChildProcessWithoutNullStreams
+  private readonly waiters = new Set<() => void>()
+  private stderr = ''
+
+  constructor (readonly name: string, args: string[]) {
+    this.child = spawn(process.execPath, [CLI, 'node', '--name', name, '--json', ...args], {
+      env: { ...process.env, NODE_OPTIONS: '' },
+      stdio: ['pipe', 'pipe', 'pipe']
+    })
+    this.exited = new Promise(resolve => { this.child.once('exit', code => { resolve(code); this.notify() }) })
+    this.child.stderr.on('data', (chunk: Buffer) => { this.stderr += chunk.toString() })
+    createInterface({ input: this.child.stdout }).on('line', line => { this.receive(line) })
+  }
+
+  get pid (): number {
+    return this.child.pid as number
+  }
+
+  get running (): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null
+  }
+
+  /** Waits until the node printed `node:ready`, and returns its dialable address. */
+  async ready (timeoutMs = 20_000): Promise<this> {
+    await this.until(() => this.id !== '', timeoutMs, 'node:ready')
+    return this
+  }
+
+  /** The address others join through: listen address with /p2p/<id>. */
+  get joinAddress (): string {
+    return `${this.address}/p2p/${this.id}`
+  }
+
+  sees (name: string): PrintedMember | undefined {
+    for (const member of this.view.values()) if (member.name === name) return member
+    return undefined
+  }
+
+  send (command: string): void {
+    this.child.stdin.write(`${command}\n`)
+  }
+
+  signal (signal: NodeJS.Signals): void {
+    this.child.kill(signal)
+  }
+
+  /** Resolves once `condition()` holds, re-checked on every printed line; rejects after `timeoutMs`. */
+  async until (condition: () => boolean, timeoutMs: number, what = 'condition'): Promise<number> {
+    const started = Date.now()
+    if (condition()) return 0
+    return await new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (condition()) {
+          done()
+          resolve(Date.now() - started)
+        } else if (!this.running && this.child.exitCode !== null) {
+          done()
+          reject(new Error(`${this.name} exited (${this.child.exitCode}) before ${what}; stderr: ${this.stderr.slice(-2000)}`))
+        }
+      }
+      const timer = setTimeout(() => {
+        done()
+        reject(new Error(`${this.name}: ${what} not reached within ${timeoutMs} ms; stderr: ${this.stderr.slice(-2000)}`))
+      }, timeoutMs)
+      const done = (): void => { clearTimeout(timer); this.waiters.delete(check) }
+      this.waiters.add(check)
+    })
+  }
+
+  /** Waits for the next event matching `predicate` printed after this call. */
+  async next (predicate: (event: PrintedEvent) => boolean, timeoutMs: number): Promise<PrintedEvent> {
+    const from = this.events.length
+    let found: PrintedEvent | undefined
+    await this.until(() => {
+      found = this.events.slice(from).find(predicate)
+      return found !== undefined
+    }, timeoutMs, 'the expected event')
+    return found as PrintedEvent
+  }
+
+  /** Stops the process for good; safe to call twice. */
+  async kill (): Promise<void> {
+    if (this.running) this.child.kill('SIGKILL')
+    await this.exited
+  }
+
+  private receive (line: string): void {
+    let event: PrintedEvent
+    try {
+      event = JSON.parse(line) as PrintedEvent
+    } catch {
+      return
+    }
+    this.events.push(event)
+    const member = event.member
+    switch (event.event) {
+      case 'node:ready':
+        this.id = event.id as string
+        this.address = (event.addresses as string[])[0] as string
+        this.incarnation = event.incarnation as number
+        break
+      case 'member:join':
+      case 'member:update':
+      case 'member:suspect':
+      case 'member:alive':
+        if (member !== undefined && member.id !== this.id) this.view.set(member.id, member)
+        break
+      case 'member:leave':
+        if (member !== undefined) this.view.delete(member.id)
+        break
+    }
+    this.notify()
+  }
+
+  private notify (): void {
+    for (const waiter of [...this.waiters]) waiter()
+  }
+}
+
+/** Starts a seed and `count - 1` nodes that join through it; resolves when every process has printed its address. */
+export async function startProcesses (count: number, args: string[] = []): Promise<NodeProcess[]> {
+  const seed = await new NodeProcess('n1', args).ready()
+  const others = Array.from({ length: count - 1 }, (_, i) => new NodeProcess(`n${i + 2}`, ['--join', seed.address, ...args]))
+  await Promise.all(others.map(async node => await node.ready()))
+  return [seed, ...others]
+}
+
+/** Waits until every process sees every other one (by name). */
+export async function converged (nodes: readonly NodeProcess[], timeoutMs = 20_000): Promise<void> {
+  await Promise.all(nodes.map(async node => await node.until(
+    () => nodes.every(other => other === node || node.sees(other.name)?.liveness === 'alive'),
+    timeoutMs,
+    `${node.name} seeing all ${nodes.length} nodes`
+  )))
+}
