@@ -19,8 +19,13 @@ export async function readClusterKey (file: string): Promise<Uint8Array> {
   } catch (err) {
     throw new InvalidOptionError('clusterKey', `cannot read ${file}: ${(err as Error).message}`)
   }
-  if (!SWARM_KEY.test(new TextDecoder().decode(bytes))) {
-    throw new InvalidOptionError('clusterKey', `${file} is not a swarm key (/key/swarm/psk/1.0.0/, /base16/, 64 hex digits)`)
+  return assertClusterKey(bytes, file)
+}
+
+/** Throws an error naming `clusterKey` unless `key` holds a swarm key. */
+export function assertClusterKey (key: unknown, source = 'the key'): Uint8Array {
+  if (!(key instanceof Uint8Array) || !SWARM_KEY.test(new TextDecoder().decode(key))) {
+    throw new InvalidOptionError('clusterKey', `${source} is not a swarm key (/key/swarm/psk/1.0.0/, /base16/, 64 hex digits)`)
   }
-  return bytes
+  return key
 }

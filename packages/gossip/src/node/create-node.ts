@@ -1,19 +1,9 @@
-import { gossipsub } from '@libp2p/gossipsub'
-import { identify } from '@libp2p/identify'
-import { mdns } from '@libp2p/mdns'
-import { noise } from '@libp2p/noise'
-import { ping } from '@libp2p/ping'
-import { preSharedKey } from '@libp2p/pnet'
-import { tcp } from '@libp2p/tcp'
-import { yamux } from '@libp2p/yamux'
 import { consoleLogger, createCluster, defaults } from '@meshbalancer/core'
-import { createLibp2p } from 'libp2p'
 import { Libp2pTransport } from '../transport/libp2p-transport.js'
-import { MAX_GOSSIP_MESSAGE_BYTES } from './constants.js'
 import { eventLoopLagSampler } from './event-loop-lag.js'
 import { loadIdentity } from './identity.js'
 import { resolveNodeInit } from './init.js'
-import type { NodeServices } from '../transport/libp2p-transport.js'
+import { createMeshLibp2p } from './libp2p.js'
 import type { GossipNodeInit } from './init.js'
 import type { Cluster } from '@meshbalancer/core'
 
@@ -30,29 +20,7 @@ import type { Cluster } from '@meshbalancer/core'
 export async function createNode (init: GossipNodeInit): Promise<Cluster> {
   const { network, cluster } = resolveNodeInit(init)
   const identity = await loadIdentity(network.keyFile)
-  const clusterName = cluster.cluster ?? defaults.DEFAULT_CLUSTER_NAME
-  const libp2p = await createLibp2p<NodeServices>({
-    privateKey: identity.privateKey,
-    start: false,
-    addresses: { listen: network.listen, announce: network.announce },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    ...(network.clusterKey === undefined ? {} : { connectionProtector: preSharedKey({ psk: network.clusterKey }) }),
-    peerDiscovery: network.mdns ? [mdns({ serviceTag: `meshbalancer-${clusterName}` })] : [],
-    connectionManager: { maxConnections: network.maxConnections },
-    services: {
-      identify: identify(),
-      ping: ping(),
-      pubsub: gossipsub({
-        allowPublishToZeroTopicPeers: true,
-        emitSelf: false,
-        globalSignaturePolicy: 'StrictSign',
-        fallbackToFloodsub: false,
-        maxInboundDataLength: MAX_GOSSIP_MESSAGE_BYTES
-      })
-    }
-  })
+  const libp2p = await createMeshLibp2p(network, identity.privateKey, cluster.cluster ?? defaults.DEFAULT_CLUSTER_NAME)
   const transport = new Libp2pTransport(libp2p, {
     join: network.join,
     joinRetryIntervalMs: network.joinRetryIntervalMs,

@@ -1,5 +1,6 @@
 import { assertInteger, assertKnownOptions, InvalidOptionError } from '@meshbalancer/core'
 import { multiaddr } from '@multiformats/multiaddr'
+import { assertClusterKey } from './cluster-key.js'
 import * as defaults from './constants.js'
 import type { ClusterInit } from '@meshbalancer/core'
 
@@ -83,9 +84,7 @@ export function resolveNodeInit (init: GossipNodeInit): { network: NetworkOption
   if (network.keyFile !== undefined && (typeof network.keyFile !== 'string' || network.keyFile.length === 0)) {
     throw new InvalidOptionError('keyFile', 'expected a file path')
   }
-  if (network.clusterKey !== undefined && !(network.clusterKey instanceof Uint8Array)) {
-    throw new InvalidOptionError('clusterKey', 'expected the bytes of a swarm key file')
-  }
+  if (network.clusterKey !== undefined) assertClusterKey(network.clusterKey)
   if (typeof network.mdns !== 'boolean') throw new InvalidOptionError('mdns', 'expected a boolean')
   if (network.targetPeers > network.maxConnections) {
     throw new InvalidOptionError('targetPeers', `must not exceed maxConnections (${network.maxConnections})`)

@@ -52,6 +52,8 @@ export class Libp2pTransport implements Transport {
   }
 
   async start (): Promise<void> {
+    // Peers found by discovery (mDNS) are dialled like members learned from gossip.
+    this.libp2p.addEventListener('peer:discovery', event => { this.dialer.consider(event.detail.id) })
     await this.libp2p.start()
     this.dialer.start()
   }

@@ -1,0 +1,42 @@
+import { gossipsub } from '@libp2p/gossipsub'
+import { identify } from '@libp2p/identify'
+import { mdns } from '@libp2p/mdns'
+import { noise } from '@libp2p/noise'
+import { ping } from '@libp2p/ping'
+import { preSharedKey } from '@libp2p/pnet'
+import { tcp } from '@libp2p/tcp'
+import { yamux } from '@libp2p/yamux'
+import { createLibp2p } from 'libp2p'
+import { MAX_GOSSIP_MESSAGE_BYTES } from './constants.js'
+import type { NodeServices } from '../transport/libp2p-transport.js'
+import type { NetworkOptions } from './init.js'
+import type { Libp2p, PrivateKey } from '@libp2p/interface'
+
+/**
+ * The libp2p node under a meshbalancer node, not started: TCP, noise, yamux, identify, ping and gossipsub with
+ * signed messages only, plus the private-network protector and mDNS when asked for.
+ */
+export async function createMeshLibp2p (network: Omit<NetworkOptions, 'keyFile' | 'join' | 'joinRetryIntervalMs' | 'targetPeers'>, privateKey: PrivateKey, clusterName: string): Promise<Libp2p<NodeServices>> {
+  return await createLibp2p<NodeServices>({
+    privateKey,
+    start: false,
+    addresses: { listen: network.listen, announce: network.announce },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    ...(network.clusterKey === undefined ? {} : { connectionProtector: preSharedKey({ psk: network.clusterKey }) }),
+    peerDiscovery: network.mdns ? [mdns({ serviceTag: `meshbalancer-${clusterName}` })] : [],
+    connectionManager: { maxConnections: network.maxConnections },
+    services: {
+      identify: identify(),
+      ping: ping(),
+      pubsub: gossipsub({
+        allowPublishToZeroTopicPeers: true,
+        emitSelf: false,
+        globalSignaturePolicy: 'StrictSign',
+        fallbackToFloodsub: false,
+        maxInboundDataLength: MAX_GOSSIP_MESSAGE_BYTES
+      })
+    }
+  })
+}

@@ -1,0 +1,118 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { multiaddr } from '@multiformats/multiaddr'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { encodeRecord, stateTopic } from '@meshbalancer/core'
+import { generateClusterKey } from '../src/index.js'
+import { createMeshLibp2p } from '../src/node/libp2p.js'
+import { converged, NodeProcess } from './process-node.js'
+
+describe('private network key', () => {
+  let dir: string
+  let nodes: NodeProcess[] = []
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'meshbalancer-keys-'))
+    writeFileSync(join(dir, 'a.key'), generateClusterKey())
+    writeFileSync(join(dir, 'b.key'), generateClusterKey())
+  })
+
+  afterEach(async () => {
+    await Promise.all(nodes.map(async node => { await node.kill() }))
+    nodes = []
+  })
+
+  afterAll(() => { rmSync(dir, { recursive: true, force: true }) })
+
+  it('keeps a node with another key, or none, out of every view', async () => {
+    const key = (name: string): string[] => ['--cluster-key', join(dir, name)]
+    const seed = await new NodeProcess('member-1', key('a.key')).ready()
+    const join_ = ['--join', seed.address]
+    nodes = [
+      seed,
+      new NodeProcess('member-2', [...join_, ...key('a.key')]),
+      new NodeProcess('other-key', [...join_, ...key('b.key')]),
+      new NodeProcess('no-key', join_)
+    ]
+    await Promise.all(nodes.map(async node => await node.ready()))
+    const [, member2, otherKey, noKey] = nodes as [NodeProcess, NodeProcess, NodeProcess, NodeProcess]
+    // The node with the right key, started at the same moment, gets in: the others had the same chance.
+    await converged([seed, member2])
+    // Give the outsiders several join retries (one a second) and heartbeats.
+    await new Promise(resolve => setTimeout(resolve, 3000))
+    for (const node of [seed, member2]) {
+      expect(node.sees('other-key')).toBeUndefined()
+      expect(node.sees('no-key')).toBeUndefined()
+    }
+    expect(otherKey.view.size).toBe(0)
+    expect(noKey.view.size).toBe(0)
+  })
+
+  it('refuses a cluster key file that is not a swarm key, naming the option', async () => {
+    const bad = join(dir, 'bad.key')
+    writeFileSync(bad, 'not a key')
+    const node = new NodeProcess('bad', ['--cluster-key', bad])
+    nodes = [node]
+    expect(await node.exited).toBe(2)
+  })
+})
+
+describe('records that lie about their origin', () => {
+  let honest: NodeProcess[] = []
+  let liar: Awaited<ReturnType<typeof createMeshLibp2p>> | undefined
+
+  afterAll(async () => {
+    await liar?.stop()
+    await Promise.all(honest.map(async node => { await node.kill() }))
+  })
+
+  it('are rejected and counted by every honest node, and the impersonated member stays', async () => {
+    const seed = await new NodeProcess('honest-1', []).ready()
+    honest = [seed, ...await Promise.all(['honest-2', 'honest-3'].map(async name => await new NodeProcess(name, ['--join', seed.address]).ready()))]
+    await converged(honest)
+    const victim = honest[1]!
+
+    liar = await createMeshLibp2p({ listen: ['/ip4/127.0.0.1/tcp/0'], announce: [], clusterKey: undefined, mdns: false, maxConnections: 16 }, await generateKeyPair('Ed25519'), 'default')
+    await liar.start()
+    for (const node of honest) await liar.dial(multiaddr(node.joinAddress))
+    const topic = stateTopic('default')
+    liar.services.pubsub.subscribe(topic)
+    // Wait until every honest node counts the liar as a subscriber, so that a publish reaches each directly.
+    const deadline = Date.now() + 10_000
+    while (liar.services.pubsub.getSubscribers(topic).length < honest.length) {
+      if (Date.now() > deadline) throw new Error('the honest nodes never subscribed from the liar’s point of view')
+      await new Promise(resolve => setTimeout(resolve, 50))
+    }
+
+    // The victim's identity, a newer incarnation, and status left: believed, it would evict the victim everywhere.
+    const forged = encodeRecord({
+      origin: victim.id,
+      name: victim.name,
+      incarnation: victim.incarnation + 1,
+      sequence: 1,
+      status: 'left',
+      groups: new Map(),
+      weight: 1,
+      tags: {},
+      eventLoopLagMs: 0,
+      clientAddress: '',
+      addresses: []
+    })
+    await liar.services.pubsub.publish(topic, forged)
+    await liar.services.pubsub.publish(topic, Uint8Array.from([0xff, 0xff, 0xff, 0xff]))
+
+    const liarId = liar.peerId.toString()
+    await Promise.all(honest.filter(node => node !== victim).map(async node => {
+      await node.until(() => node.events.some(e => e.event === 'record:reject' && e.reason === 'origin-mismatch' && e.from === liarId), 10_000, 'an origin-mismatch rejection')
+      await node.until(() => node.events.some(e => e.event === 'record:reject' && e.reason === 'malformed' && e.from === liarId), 10_000, 'a malformed rejection')
+      node.send('stats')
+      const stats = await node.next(e => e.event === 'stats', 5000)
+      expect(stats.recordsRejected).toMatchObject({ 'origin-mismatch': 1, malformed: 1 })
+      expect(node.sees(victim.name)?.liveness).toBe('alive')
+    }))
+    // The victim itself rejects the forgery too.
+    await victim.until(() => victim.events.some(e => e.event === 'record:reject' && e.reason === 'origin-mismatch'), 10_000, 'the victim rejecting')
+  })
+})
