@@ -10,6 +10,7 @@ const packages = {
   '@meshbalancer/core': 'packages/core/src/index.ts',
   '@meshbalancer/algorithms/compliance': 'packages/algorithms/src/compliance/index.ts',
   '@meshbalancer/algorithms': 'packages/algorithms/src/index.ts',
+  '@meshbalancer/gossip/testing': 'packages/gossip/src/testing/node-process.ts',
   '@meshbalancer/gossip': 'packages/gossip/src/index.ts'
 }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { defaults } from '@meshbalancer/core'
-import { converged, NodeProcess, startProcesses } from './process-node.js'
+import { converged, NodeProcess, startProcesses } from '../src/testing/node-process.js'
 
 // Real processes over TCP on 127.0.0.1, with the default timings (heartbeat 500 ms, suspect 1.5 s, dead 2.5 s).
 describe('membership across five processes', () => {

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from '@jest/globals'
 import { InvalidOptionError } from '@meshbalancer/core'
 import { createNode } from '../src/index.js'
-import { CLI } from './process-node.js'
+import { CLI } from '../src/testing/node-process.js'
 import type { GossipNodeInit } from '../src/index.js'
 
 async function optionNamedBy (init: Partial<GossipNodeInit> & Record<string, unknown>): Promise<string> {

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { encodeRecord, stateTopic } from '@meshbalancer/core'
 import { generateClusterKey } from '../src/index.js'
 import { createMeshLibp2p } from '../src/node/libp2p.js'
-import { converged, NodeProcess } from './process-node.js'
+import { converged, NodeProcess } from '../src/testing/node-process.js'
 
 describe('private network key', () => {
   let dir: string

@@ -149,6 +149,7 @@ function readCommands (cluster: Cluster, output: Output, stop: () => Promise<voi
       case 'load': {
         const [group = '', load = ''] = rest
         cluster.setLoad(group, integer('load', load))
+        output.event('load:set', { group, load: integer('load', load) })
         return
       }
       case 'call': {

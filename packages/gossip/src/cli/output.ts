@@ -25,9 +25,15 @@ export function memberFields (member: ClusterMember): Record<string, unknown> {
   }
 }
 
+/**
+ * One JSON object per line. `t` is the wall-clock time in milliseconds with a fraction (from the high-resolution
+ * clock), so that tools can compare events printed by different processes on one machine to well under a
+ * millisecond.
+ */
 export function jsonOutput (write: (line: string) => void): Output {
   const event = (name: string, fields: Record<string, unknown>): void => {
-    write(JSON.stringify({ time: new Date().toISOString(), event: name, ...fields }))
+    const t = performance.timeOrigin + performance.now()
+    write(JSON.stringify({ time: new Date(t).toISOString(), t, event: name, ...fields }))
   }
   return {
     event,

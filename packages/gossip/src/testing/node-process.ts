@@ -1,10 +1,16 @@
+/**
+ * Runs `meshbalancer node --json` processes and follows what they print: the harness of this package's tests, of
+ * the benchmarks and of the examples, exported as `@meshbalancer/gossip/testing` for applications' own tests.
+ *
+ * @packageDocumentation
+ */
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import type { ChildProcessWithoutNullStreams } from 'node:child_process'
 
-/** The CLI as built by `pnpm build`; tests run real processes of it. */
-export const CLI = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js')
+/** The built CLI (`pnpm build`), found from this module whether it runs from src/testing or dist/testing. */
+export const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js')
 
 export interface PrintedMember {
   id: string
@@ -18,6 +24,8 @@ export interface PrintedMember {
 
 export interface PrintedEvent {
   time: string
+  /** Wall-clock milliseconds with a fraction, comparable across processes of one machine. */
+  t: number
   event: string
   member?: PrintedMember
   [field: string]: unknown
