@@ -2,10 +2,11 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { describeMachine } from './machine.js'
+import { mesh } from './suites/mesh.js'
 import { picks } from './suites/picks.js'
 import type { Suite } from './suite.js'
 
-const SUITES: readonly Suite[] = [picks]
+const SUITES: readonly Suite[] = [picks, mesh]
 
 const { values } = parseArgs({
   options: {

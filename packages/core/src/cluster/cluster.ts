@@ -366,7 +366,9 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   private reject (reason: RecordRejectReason, from: string): ValidationResult {
     this.counters.recordsRejected[reason]++
     this.emit('record:reject', reason, from)
-    return 'reject'
+    // A record of another schema version comes from a newer (or older) release during a rolling upgrade, not from
+    // a liar: drop it without the penalty that a rejection brings its sender.
+    return reason === 'unsupported-version' ? 'ignore' : 'reject'
   }
 
   private deliver (message: TopicMessage): void {

@@ -7,7 +7,9 @@ import { preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
+import { stateTopic } from '@meshbalancer/core'
 import { MAX_GOSSIP_MESSAGE_BYTES } from './constants.js'
+import { CLUSTER_SCORE_THRESHOLDS, clusterScoreParams } from './scoring.js'
 import type { NodeServices } from '../transport/libp2p-transport.js'
 import type { NetworkOptions } from './init.js'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
@@ -35,7 +37,9 @@ export async function createMeshLibp2p (network: Omit<NetworkOptions, 'keyFile' 
         emitSelf: false,
         globalSignaturePolicy: 'StrictSign',
         fallbackToFloodsub: false,
-        maxInboundDataLength: MAX_GOSSIP_MESSAGE_BYTES
+        maxInboundDataLength: MAX_GOSSIP_MESSAGE_BYTES,
+        scoreParams: clusterScoreParams(stateTopic(clusterName)),
+        scoreThresholds: CLUSTER_SCORE_THRESHOLDS
       })
     }
   })

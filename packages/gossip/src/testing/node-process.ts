@@ -112,9 +112,11 @@ export class NodeProcess {
     })
   }
 
-  /** Waits for the next event matching `predicate` printed after this call. */
-  async next (predicate: (event: PrintedEvent) => boolean, timeoutMs: number): Promise<PrintedEvent> {
-    const from = this.events.length
+  /**
+   * Waits for an event matching `predicate` printed after this call, or after the `from`-th event when given
+   * (take `events.length` before causing what is awaited, when it may be printed before the wait begins).
+   */
+  async next (predicate: (event: PrintedEvent) => boolean, timeoutMs: number, from = this.events.length): Promise<PrintedEvent> {
     let found: PrintedEvent | undefined
     await this.until(() => {
       found = this.events.slice(from).find(predicate)

@@ -1,0 +1,190 @@
+import { powerOfTwo } from '@meshbalancer/algorithms'
+import { silentLogger } from '@meshbalancer/core'
+import { createNode } from '@meshbalancer/gossip'
+import { converged, NodeProcess, startProcesses } from '@meshbalancer/gossip/testing'
+import { median, ROUNDS } from '../measure.js'
+import { cpuSeconds, rssMiB } from '../process-stats.js'
+import { medianOverRuns, percentile } from '../stats.js'
+import { table } from '../suite.js'
+import type { Suite } from '../suite.js'
+
+const NODES = 10
+const CHANGES_PER_RUN = 20
+const IDLE_WINDOW_MS = 6000
+const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+
+interface Row { metric: string, value: string, spread: string, target: string, meets: boolean | undefined }
+
+/** Ten `meshbalancer node` processes on 127.0.0.1, measured as an operator would see them. */
+export const mesh: Suite = {
+  name: 'mesh',
+  summary: `${NODES} real processes: load propagation, join, crash removal, RSS, idle CPU, RPC calls`,
+  async run () {
+    const nodes = await startProcesses(NODES, ['--demo-methods', '--group', 'api'])
+    const rows: Row[] = []
+    try {
+      await converged(nodes)
+      await sleep(2000) // let connections and the gossip mesh settle
+      console.log('mesh: load propagation')
+      rows.push(...await propagation(nodes))
+      console.log('mesh: idle CPU and memory')
+      rows.push(...idle(await idleUsage(nodes)))
+      console.log('mesh: joins')
+      rows.push(await joins(nodes))
+      console.log('mesh: crashes')
+      rows.push(await crashes(nodes))
+      console.log('mesh: rpc')
+      rows.push(...await rpc(nodes[0]!))
+    } finally {
+      await Promise.all(nodes.map(async node => { await node.kill() }))
+    }
+    const rendered = table(['measure', 'median of runs', 'spread', 'target', 'meets'],
+      rows.map(row => [row.metric, row.value, row.spread, row.target, row.meets === undefined ? '—' : row.meets ? 'yes' : '**no**']))
+    console.log(rendered)
+    return [
+      `## A mesh of ${NODES} processes`,
+      '',
+      `${NODES} \`meshbalancer node --json\` processes on 127.0.0.1 (default timings: heartbeat 500 ms, suspect 1.5 s,`,
+      'dead 2.5 s), joined through one seed; times come from the high-resolution timestamps the processes print,',
+      `so they exclude the benchmark's own reading of their output. Each figure is the median over ${ROUNDS} runs;`,
+      'the spread is the lowest and highest run. All figures here are absolute times or amounts, not ratios.',
+      '',
+      rendered
+    ].join('\n')
+  }
+}
+
+/** Sets a new load on one node at a time and times its arrival at every other node. */
+async function propagation (nodes: NodeProcess[]): Promise<Row[]> {
+  const perReceiver: number[][] = []
+  const visibleOnAll: number[][] = []
+  let value = 1000
+  for (let run = 0; run < ROUNDS; run++) {
+    const receiverSamples: number[] = []
+    const allSamples: number[] = []
+    for (let change = 0; change < CHANGES_PER_RUN; change++) {
+      const sender = nodes[(run * CHANGES_PER_RUN + change) % nodes.length]!
+      const load = value++
+      const receivers = nodes.filter(node => node !== sender)
+      const arrivals = receivers.map(async node => await node.next(e => e.event === 'member:update' && e.member?.name === sender.name && e.member.groups.bench === load, 10_000))
+      const setEvent = sender.next(e => e.event === 'load:set' && e.load === load, 10_000)
+      sender.send(`load bench ${load}`)
+      const set = await setEvent
+      const delays = (await Promise.all(arrivals)).map(event => event.t - set.t)
+      receiverSamples.push(...delays)
+      allSamples.push(Math.max(...delays))
+      await sleep(120) // beyond minPublishIntervalMs, so that each change is published on its own
+    }
+    perReceiver.push(receiverSamples)
+    visibleOnAll.push(allSamples)
+  }
+  const p99 = medianOverRuns(perReceiver, run => percentile(run, 99))
+  return [
+    latencyRow('load change → one receiver, p50', perReceiver, 50),
+    { ...latencyRow('load change → one receiver, p99', perReceiver, 99), target: '≤ 20 ms', meets: p99 <= 20 },
+    latencyRow(`load change → all ${NODES - 1} others, p50`, visibleOnAll, 50),
+    latencyRow(`load change → all ${NODES - 1} others, p99`, visibleOnAll, 99)
+  ]
+}
+
+function latencyRow (metric: string, runs: number[][], p: number): Row {
+  const values = runs.map(run => percentile(run, p))
+  return { metric, value: `${median(values).toFixed(2)} ms`, spread: `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)} ms`, target: '—', meets: undefined }
+}
+
+/** CPU share and resident memory of each node while nothing but heartbeats happens. */
+async function idleUsage (nodes: NodeProcess[]): Promise<{ cpu: number[][], rss: number[] }> {
+  const cpu: number[][] = []
+  for (let run = 0; run < ROUNDS; run++) {
+    const before = nodes.map(node => cpuSeconds(node.pid))
+    await sleep(IDLE_WINDOW_MS)
+    cpu.push(nodes.map((node, i) => (cpuSeconds(node.pid) - before[i]!) / (IDLE_WINDOW_MS / 1000) * 100))
+  }
+  return { cpu, rss: nodes.map(node => rssMiB(node.pid)) }
+}
+
+function idle ({ cpu, rss }: { cpu: number[][], rss: number[] }): Row[] {
+  const perRun = cpu.map(run => median(run))
+  const worst = cpu.map(run => Math.max(...run))
+  const cpuMedian = median(perRun)
+  const rssMedian = median(rss)
+  return [
+    { metric: 'idle CPU per node (median node)', value: `${cpuMedian.toFixed(2)} %`, spread: `${Math.min(...perRun).toFixed(2)}–${Math.max(...perRun).toFixed(2)} %`, target: '≤ 1 %', meets: cpuMedian <= 1 },
+    { metric: 'idle CPU of the busiest node', value: `${median(worst).toFixed(2)} %`, spread: `${Math.min(...worst).toFixed(2)}–${Math.max(...worst).toFixed(2)} %`, target: '—', meets: undefined },
+    { metric: 'RSS per node (median node)', value: `${rssMedian.toFixed(1)} MiB`, spread: `${Math.min(...rss).toFixed(1)}–${Math.max(...rss).toFixed(1)} MiB over nodes`, target: '≤ 110 MB', meets: rssMedian * 1.048576 <= 110 }
+  ]
+}
+
+/** Starts an eleventh node and times until every member has printed its join. */
+async function joins (nodes: NodeProcess[]): Promise<Row> {
+  const samples: number[] = []
+  for (let run = 0; run < ROUNDS; run++) {
+    const marks = nodes.map(node => node.events.length)
+    const newcomer = await new NodeProcess(`joiner-${run}`, ['--join', nodes[0]!.address]).ready()
+    const seen = await Promise.all(nodes.map(async (node, i) => await node.next(e => e.event === 'member:join' && e.member?.id === newcomer.id, 20_000, marks[i])))
+    samples.push(Math.max(...seen.map(event => event.t)) - newcomer.events.find(e => e.event === 'node:ready')!.t)
+    newcomer.signal('SIGTERM')
+    await newcomer.exited
+    await Promise.all(nodes.map(async node => await node.until(() => node.view.get(newcomer.id) === undefined, 10_000)))
+  }
+  return { metric: `join → seen by all ${NODES}`, value: `${median(samples).toFixed(0)} ms`, spread: `${Math.min(...samples).toFixed(0)}–${Math.max(...samples).toFixed(0)} ms`, target: '—', meets: undefined }
+}
+
+/** Kills a member with SIGKILL and times until every other member has removed it. */
+async function crashes (nodes: NodeProcess[]): Promise<Row> {
+  const samples: number[] = []
+  for (let run = 0; run < ROUNDS; run++) {
+    const victim = await new NodeProcess(`victim-${run}`, ['--join', nodes[0]!.address]).ready()
+    await Promise.all(nodes.map(async node => await node.until(() => node.view.get(victim.id)?.liveness === 'alive', 20_000)))
+    await sleep(1000)
+    const killedAt = performance.timeOrigin + performance.now()
+    victim.signal('SIGKILL')
+    const removed = await Promise.all(nodes.map(async node => await node.next(e => e.event === 'member:leave' && e.member?.id === victim.id, 20_000)))
+    samples.push(Math.max(...removed.map(event => event.t)) - killedAt)
+    await victim.exited
+  }
+  const value = median(samples)
+  return { metric: `SIGKILL → removed by all ${NODES}`, value: `${value.toFixed(0)} ms`, spread: `${Math.min(...samples).toFixed(0)}–${Math.max(...samples).toFixed(0)} ms`, target: '≤ 3000 ms', meets: value <= 3000 }
+}
+
+/** Calls `echo` on the processes from a node in this process: latency one at a time, and throughput 64 at a time. */
+async function rpc (seed: NodeProcess): Promise<Row[]> {
+  const caller = await createNode({ name: 'bench-caller', join: [seed.address], logger: silentLogger })
+  try {
+    const api = caller.loadBalancer({ name: 'api', algorithm: powerOfTwo(), nodeMatch: [] })
+    while (api.getMembers().length < NODES) await sleep(50)
+    for (let i = 0; i < 500; i++) await api.call('echo', i) // warm connections and code
+    const latency: number[][] = []
+    const throughput: number[] = []
+    for (let run = 0; run < ROUNDS; run++) {
+      const samples: number[] = []
+      for (let i = 0; i < 500; i++) {
+        const started = performance.now()
+        await api.call('echo', i)
+        samples.push(performance.now() - started)
+      }
+      latency.push(samples)
+      throughput.push(await callsPerSecond(async () => { await api.call('echo', run) }, 64, 3000))
+    }
+    return [
+      latencyRow('RPC call latency, one at a time, p50', latency, 50),
+      latencyRow('RPC call latency, one at a time, p99', latency, 99),
+      { metric: 'RPC calls per second, 64 in flight', value: median(throughput).toFixed(0), spread: `${Math.min(...throughput).toFixed(0)}–${Math.max(...throughput).toFixed(0)}`, target: '—', meets: undefined }
+    ]
+  } finally {
+    await caller.stop()
+  }
+}
+
+async function callsPerSecond (call: () => Promise<void>, concurrency: number, durationMs: number): Promise<number> {
+  let completed = 0
+  const deadline = performance.now() + durationMs
+  const started = performance.now()
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (performance.now() < deadline) {
+      await call()
+      completed++
+    }
+  }))
+  return completed / ((performance.now() - started) / 1000)
+}
