@@ -43,7 +43,7 @@ export { decodeRequest, decodeResponse, encodeRequest, encodeResponse, MAX_FRAME
 export type { Request as RpcRequestFrame, Response as RpcResponseFrame } from './rpc/frames.js'
 
 export type {
-  RequestContext, RequestHandler, RequestOptions, TopicHandler, TopicMessage, Transport, ValidationResult
+  PeerListener, RequestContext, RequestHandler, RequestOptions, TopicHandler, TopicMessage, Transport, ValidationResult
 } from './transport/transport.js'
 export { MemoryNetwork } from './transport/memory/network.js'
 export type { LinkDelay, MemoryNetworkInit } from './transport/memory/network.js'

@@ -61,6 +61,38 @@ describe('cluster membership on the in-memory transport', () => {
     expect(clock.now() - silencedAt).toBeLessThanOrEqual(FAST.deadAfterMs + 20)
   })
 
+  it('removes a crashed node, whose connections close, well before deadAfterMs', async () => {
+    mesh = await startMesh(3)
+    const { clock, network, nodes } = mesh
+    await clock.advanceUntil(() => nodes.every(node => node.members().length === 3), 1000)
+    const crashed = nodes.pop()!
+    const events: string[] = []
+    nodes[0]!.on('member:suspect', member => { if (member.id === crashed.id) events.push('suspect') })
+    nodes[0]!.on('member:leave', (member, reason) => { if (member.id === crashed.id) events.push(`leave ${reason}`) })
+    await network.transport(crashed.id)!.stop()
+    expect(events).toEqual(['suspect'])
+    const removedAfter = await clock.advanceUntil(() => nodes.every(node => node.member(crashed.id) === undefined), 1000, 5)
+    expect(removedAfter).toBeLessThanOrEqual(1.5 * FAST.heartbeatIntervalMs + 20)
+    expect(removedAfter).toBeLessThan(FAST.deadAfterMs - FAST.heartbeatIntervalMs)
+    expect(events).toEqual(['suspect', 'leave dead'])
+    await crashed.stop()
+  })
+
+  it('keeps a member whose connection closed while it is still heard from', async () => {
+    mesh = await startMesh(2)
+    const { clock, network, nodes } = mesh
+    await clock.advanceUntil(() => nodes.every(node => node.members().length === 2), 1000)
+    const [watcher, peer] = nodes as [typeof nodes[0], typeof nodes[0]]
+    const leaves: string[] = []
+    watcher.on('member:leave', member => { leaves.push(member.name) })
+    // The link closed, but gossip still carries the peer's heartbeats (a pruned connection, say).
+    network.transport(watcher.id)!.peerListener!.disconnected(peer.id)
+    expect(watcher.member(peer.id)?.liveness).toBe('suspect')
+    await clock.advanceUntil(() => watcher.member(peer.id)?.liveness === 'alive', FAST.heartbeatIntervalMs + 10)
+    await clock.advance(FAST.deadAfterMs * 2)
+    expect(leaves).toEqual([])
+  })
+
   it('replaces the record of a restarted node with its new incarnation', async () => {
     mesh = await startMesh(5)
     const { clock, network, nodes } = mesh

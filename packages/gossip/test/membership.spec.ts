@@ -52,14 +52,13 @@ describe('membership across five processes', () => {
   it('removes a process killed with SIGKILL from every view within deadAfterMs', async () => {
     const n5 = byName('n5')
     const watchers = others('n5')
-    const killedAt = Date.now()
+    const killedAt = performance.timeOrigin + performance.now()
     n5.signal('SIGKILL')
     const leaves = await Promise.all(watchers.map(async node => await node.next(e => e.event === 'member:leave' && e.member?.name === 'n5', 10_000)))
     for (const leave of leaves) {
       expect(leave.reason).toBe('dead')
-      // Measured on the watcher's clock when it printed the removal.
-      expect(Date.parse(leave.time) - killedAt).toBeLessThanOrEqual(3000)
-      expect(Date.parse(leave.time) - killedAt).toBeGreaterThanOrEqual(defaults.DEFAULT_DEAD_AFTER_MS - defaults.DEFAULT_HEARTBEAT_INTERVAL_MS - 100)
+      // Measured on the watcher's clock when it printed the removal; its closed connections give it away sooner.
+      expect(leave.t - killedAt).toBeLessThanOrEqual(defaults.DEFAULT_DEAD_AFTER_MS)
     }
     await n5.exited
   })

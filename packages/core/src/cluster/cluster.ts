@@ -8,7 +8,7 @@ import { MemberTable } from '../member/table.js'
 import { RpcClient } from '../rpc/client.js'
 import { RpcServer } from '../rpc/server.js'
 import { MAX_GROUP_NAME_LENGTH, MAX_GROUPS, MAX_LOAD } from '../codec/limits.js'
-import { rpcProtocol, stateTopic } from './constants.js'
+import { rpcProtocol, stateTopic, UNREACHABLE_GRACE_HEARTBEATS } from './constants.js'
 import { LatencyProber } from './latency-prober.js'
 import { Publisher } from './publisher.js'
 import { resolveClusterInit } from './init.js'
@@ -112,7 +112,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     }
     this.table.on('member:join', member => { this.learnAddresses(member) })
     this.table.on('member:update', (member, previous) => {
-      if (member.addresses !== previous.addresses) this.learnAddresses(member)
+      if (!sameList(member.addresses, previous.addresses)) this.learnAddresses(member)
     })
     this.table.on('member:leave', (member, reason) => {
       if (reason !== 'restarted') this.init.transport.forgetPeer?.(member.id)
@@ -159,6 +159,13 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       peerSubscribed: () => { if (this.running) this.publisher.changed() }
     })
     transport.handleRequests(this.protocol, async (request, context) => await this.server.serve(request, context))
+    transport.watchPeers?.({
+      disconnected: peer => {
+        if (!this.running) return
+        const grace = this.init.heartbeatIntervalMs * UNREACHABLE_GRACE_HEARTBEATS
+        this.guard(() => { this.table.markUnreachable(peer, clock.now(), grace) })
+      }
+    })
     this.running = true
     this.publisher.start()
     this.lastExpiry = clock.now()
@@ -302,15 +309,24 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     }
   }
 
+  /**
+   * Counts a call this node serves for `group`. The count is this node's automatic load in the group; it changes
+   * with every call, so it is announced with the next heartbeat rather than at once: announcing each change made
+   * the gossip traffic of a cluster grow with its call rate times its size, while callers already count their own
+   * calls in flight.
+   */
   private adjustServing (group: string, delta: number): void {
     this.serving.set(group, (this.serving.get(group) ?? 0) + delta)
-    if (this.groupRefs.has(group) && !this.manualLoads.has(group)) this.changed()
+    if (this.groupRefs.has(group) && !this.manualLoads.has(group)) this.changed(false)
   }
 
-  /** This node's view of itself changes at once; the announcement to peers follows, coalesced. */
-  private changed (): void {
+  /**
+   * This node's view of itself changes at once; the announcement to peers follows, coalesced within
+   * `minPublishIntervalMs`, or with the next heartbeat when `announce` is false.
+   */
+  private changed (announce = true): void {
     this.table.setLocal(this.buildRecord(), this.init.clock.now())
-    if (this.running) this.publisher.changed()
+    if (announce && this.running) this.publisher.changed()
   }
 
   private buildRecord (): MemberRecord {
@@ -334,7 +350,8 @@ export class Cluster extends EventEmitter<ClusterEvents> {
 
   private publish (): void {
     const { clock, transport, logger } = this.init
-    this.eventLoopLagMs = Math.min(3_600_000, Math.max(0, Math.round(this.init.eventLoopLag())))
+    // In steps of 10 ms: finer changes are noise, and each change is an update for every member to process.
+    this.eventLoopLagMs = Math.min(3_600_000, Math.max(0, Math.round(this.init.eventLoopLag() / 10) * 10))
     this.sequence++
     const record = this.buildRecord()
     this.table.setLocal(record, clock.now())
@@ -376,10 +393,17 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     if (record === undefined || !this.running) return
     this.decoded.delete(message.data)
     this.counters.recordsAccepted++
+    this.guard(() => { this.table.apply(record, this.init.clock.now()) })
+  }
+
+  /**
+   * Runs a change of the member table, which emits events to the application's listeners: a listener that throws
+   * is reported, and the change (already made) stands.
+   */
+  private guard (change: () => void): void {
     try {
-      this.table.apply(record, this.init.clock.now())
+      change()
     } catch (err) {
-      // Only a throwing event listener of the application can land here; the record itself was applied.
       this.init.logger.error(`a membership event listener threw: ${(err as Error).message}`)
     }
   }
@@ -404,13 +428,13 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       this.table.forgive(late, now)
     }
     this.lastExpiry = now
-    try {
-      this.table.expire(now)
-    } catch (err) {
-      this.init.logger.error(`a membership event listener threw: ${(err as Error).message}`)
-    }
+    this.guard(() => { this.table.expire(now) })
     this.scheduleExpiry()
   }
+}
+
+function sameList (a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i])
 }
 
 /** Validates `init`, creates the cluster node and starts it. */

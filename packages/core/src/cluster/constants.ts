@@ -1,14 +1,19 @@
 /** Defaults of {@link ClusterInit}; each is explained where the option is declared. */
 export const DEFAULT_CLUSTER_NAME = 'default'
-export const DEFAULT_HEARTBEAT_INTERVAL_MS = 500
-export const DEFAULT_SUSPECT_AFTER_MS = 1500
-export const DEFAULT_DEAD_AFTER_MS = 2500
-export const DEFAULT_MIN_PUBLISH_INTERVAL_MS = 50
-export const DEFAULT_LATENCY_PROBE_INTERVAL_MS = 2000
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1000
+export const DEFAULT_SUSPECT_AFTER_MS = 2000
+export const DEFAULT_DEAD_AFTER_MS = 3000
+export const DEFAULT_MIN_PUBLISH_INTERVAL_MS = 100
+export const DEFAULT_LATENCY_PROBE_INTERVAL_MS = 5000
 export const DEFAULT_LATENCY_SMOOTHING = 0.3
 export const DEFAULT_WEIGHT = 1
 /** Members probed for latency per probe interval, so probing costs the same in a cluster of any size. */
-export const LATENCY_PROBES_PER_INTERVAL = 8
+export const LATENCY_PROBES_PER_INTERVAL = 4
+/**
+ * After the last connection to a member closes, it is removed unless a newer record arrives within this many
+ * heartbeat intervals: a crashed process closes its sockets, so crashes are noticed long before `deadAfterMs`.
+ */
+export const UNREACHABLE_GRACE_HEARTBEATS = 1.5
 
 /** The gossip topic on which members of `cluster` publish their records. */
 export function stateTopic (cluster: string): string {

@@ -24,24 +24,27 @@ export interface ClusterInit {
    */
   cluster?: string
   /**
-   * How often this node republishes its record when nothing changed. Lower detects failures sooner and costs
-   * more messages: each node sends 1000 / heartbeatIntervalMs records per second and receives that many from
-   * every other member.
-   * @default 500
+   * How often this node republishes its record when nothing changed. Lower detects hung members sooner and costs
+   * more: each node sends 1000 / heartbeatIntervalMs records per second and receives that many from every other
+   * member, and on libp2p each record costs every receiver a signature check. Crashed members are noticed sooner
+   * than this by their closed connections.
+   * @default 1000
    */
   heartbeatIntervalMs?: number
   /**
-   * Silence after which a member is suspect and no longer selected. Must exceed the heartbeat interval; three
-   * heartbeats leave room for one lost message and a busy event loop.
-   * @default 1500
+   * Silence after which a member is suspect and no longer selected. Must exceed the heartbeat interval; two
+   * heartbeats leave room for one lost or late message.
+   * @default 2000
    */
   suspectAfterMs?: number
-  /** Silence after which a member is removed from the view. Must exceed `suspectAfterMs`. @default 2500 */
+  /** Silence after which a member is removed from the view. Must exceed `suspectAfterMs`. @default 3000 */
   deadAfterMs?: number
   /**
    * Least time between two publishes of this node's record. A change is published at once when the last publish is
-   * older than this, else at the end of the interval with every change made meanwhile (coalesced).
-   * @default 50
+   * older than this, else at the end of the interval with every change made meanwhile (coalesced). Each publish
+   * reaches every member, so this bounds what one busy node costs the cluster: at most 1000 / minPublishIntervalMs
+   * records per second.
+   * @default 100
    */
   minPublishIntervalMs?: number
   /** Relative capacity announced to weight-aware algorithms; 0 asks for no new work. @default 1 */
@@ -56,7 +59,7 @@ export interface ClusterInit {
    * @default true
    */
   ready?: boolean
-  /** How often members' round-trip times are probed (8 members per interval); 0 disables probing. @default 2000 */
+  /** How often members' round-trip times are probed (4 members per interval); 0 disables probing. @default 5000 */
   latencyProbeIntervalMs?: number
   /** Weight of a new round-trip sample in the moving average, in (0, 1]. @default 0.3 */
   latencySmoothing?: number

@@ -20,6 +20,7 @@ export class Publisher {
   private changeTimer: TimerHandle | undefined
   private heartbeatTimer: TimerHandle | undefined
   private running = false
+  private immediate = false
 
   constructor (private readonly init: PublisherInit) {}
 
@@ -31,10 +32,20 @@ export class Publisher {
 
   /** Asks for a publish because something changed; coalesced with other changes. */
   changed (): void {
-    if (!this.running || this.changeTimer !== undefined) return
+    if (!this.running || this.changeTimer !== undefined || this.immediate) return
     const { clock, minIntervalMs } = this.init
-    const wait = Math.max(0, this.lastPublish + minIntervalMs - clock.now())
-    this.changeTimer = clock.setTimeout(() => { this.fire() }, wait)
+    const wait = this.lastPublish + minIntervalMs - clock.now()
+    if (wait > 0) {
+      this.changeTimer = clock.setTimeout(() => { this.fire() }, wait)
+      return
+    }
+    // Due now: after the current task, so that changes made together go out together, without the extra
+    // millisecond a zero-delay timer costs.
+    this.immediate = true
+    queueMicrotask(() => {
+      // A publish in between (a flush) already carried the change.
+      if (this.immediate && this.running) this.fire()
+    })
   }
 
   /** Publishes at once, bypassing the interval (used for announcements that must not wait, like leaving). */
@@ -49,6 +60,7 @@ export class Publisher {
 
   private fire (): void {
     this.clear()
+    this.immediate = false
     const { clock } = this.init
     this.lastPublish = clock.now()
     this.heartbeatTimer = clock.setTimeout(() => { this.fire() }, this.init.heartbeatIntervalMs)

@@ -72,6 +72,8 @@ export class MemberTable extends EventEmitter<MemberTableEvents> {
   /** Remote entries in order of last refresh, oldest first, so that expiry stops at the first fresh entry. */
   private readonly remotes = new Map<string, Entry>()
   private readonly tombstones = new Map<string, Tombstone>()
+  /** Members whose last connection closed, with the time at which they are removed unless heard from. */
+  private readonly unreachable = new Map<string, number>()
   private cachedMembers: { version: number, members: readonly ClusterMember[] } | undefined
 
   constructor (init: MemberTableInit) {
@@ -138,6 +140,11 @@ export class MemberTable extends EventEmitter<MemberTableEvents> {
    * Cost is proportional to the number of suspect or expiring members, not to the table size.
    */
   expire (now: number): void {
+    for (const [id, deadline] of this.unreachable) {
+      const entry = this.remotes.get(id)
+      if (entry === undefined) this.unreachable.delete(id)
+      else if (now >= deadline) this.remove(id, entry, 'dead', now)
+    }
     for (const [id, entry] of this.remotes) {
       const silence = now - entry.lastSeen
       if (silence < this.suspectAfterMs) break
@@ -152,6 +159,23 @@ export class MemberTable extends EventEmitter<MemberTableEvents> {
     }
     for (const [id, tombstone] of this.tombstones) {
       if (tombstone.until <= now) this.tombstones.delete(id)
+    }
+  }
+
+  /**
+   * Marks a member this node just lost its last connection to: suspect at once, and removed at `now + graceMs`
+   * unless a newer record arrives first. A crashed process closes its connections, so this notices crashes long
+   * before `deadAfterMs`; a member that is alive and still reachable through gossip clears it with its next record.
+   */
+  markUnreachable (id: string, now: number, graceMs: number): void {
+    const entry = this.remotes.get(id)
+    if (entry === undefined) return
+    this.unreachable.set(id, Math.min(this.unreachable.get(id) ?? Number.POSITIVE_INFINITY, now + graceMs))
+    if (entry.liveness === 'alive') {
+      entry.liveness = 'suspect'
+      entry.snapshot = snapshotOf(entry, false)
+      this.changed()
+      this.emit('member:suspect', entry.snapshot)
     }
   }
 
@@ -202,6 +226,7 @@ export class MemberTable extends EventEmitter<MemberTableEvents> {
     }
     const previous = existing.snapshot
     const wasSuspect = existing.liveness === 'suspect'
+    this.unreachable.delete(id)
     const contentChanged = !sameContent(existing.record, record)
     existing.record = record
     existing.lastSeen = now
@@ -219,6 +244,7 @@ export class MemberTable extends EventEmitter<MemberTableEvents> {
 
   private remove (id: string, entry: Entry, reason: LeaveReason, now: number, last: MemberRecord = entry.record): void {
     this.remotes.delete(id)
+    this.unreachable.delete(id)
     this.bury(id, last, reason, now)
     this.changed()
     this.emit('member:leave', entry.snapshot, reason)

@@ -52,6 +52,12 @@ export interface RequestOptions {
   readonly expectResponse: boolean
 }
 
+/** Hears about connectivity the transport observes. */
+export interface PeerListener {
+  /** The last connection to `peer` closed (it may have crashed, or only the link may have gone). */
+  disconnected(peer: string): void
+}
+
 /** A peer-to-peer network as the cluster uses it. */
 export interface Transport {
   /** This peer's id, stable for its identity. */
@@ -77,4 +83,6 @@ export interface Transport {
   addPeerAddresses?(peer: string, addresses: readonly string[]): void
   /** Tells the transport that a member left or died, so that it stops trying to reach it. */
   forgetPeer?(peer: string): void
+  /** Registers a listener of connectivity changes. Optional: without it, silence alone reveals crashes. */
+  watchPeers?(listener: PeerListener): void
 }

@@ -46,9 +46,16 @@ export interface GossipNodeInit extends Omit<ClusterInit, 'transport' | 'incarna
   targetPeers?: number
   /** Upper bound of open connections. @default 128 */
   maxConnections?: number
+  /**
+   * gossipsub's mesh degree D: each record is forwarded to this many peers beyond the ones its publisher sends it
+   * to directly. Higher tolerates more lost links in large, partly connected clusters; each step costs every node
+   * one more copy of every record. gossipsub's own default, 6, is meant for open networks of strangers.
+   * @default 4
+   */
+  meshDegree?: number
 }
 
-const NETWORK_OPTIONS = ['listen', 'announce', 'join', 'joinRetryIntervalMs', 'keyFile', 'clusterKey', 'mdns', 'targetPeers', 'maxConnections'] as const
+const NETWORK_OPTIONS = ['listen', 'announce', 'join', 'joinRetryIntervalMs', 'keyFile', 'clusterKey', 'mdns', 'targetPeers', 'maxConnections', 'meshDegree'] as const
 const CLUSTER_OPTIONS = [
   'name', 'cluster', 'heartbeatIntervalMs', 'suspectAfterMs', 'deadAfterMs', 'minPublishIntervalMs', 'weight', 'tags',
   'clientAddress', 'ready', 'latencyProbeIntervalMs', 'latencySmoothing', 'codec', 'eventLoopLag', 'clock', 'random', 'logger'
@@ -65,6 +72,7 @@ export interface NetworkOptions {
   mdns: boolean
   targetPeers: number
   maxConnections: number
+  meshDegree: number
 }
 
 /** Splits `init` into the network's options (with defaults, validated) and the cluster's (validated by core). */
@@ -79,7 +87,8 @@ export function resolveNodeInit (init: GossipNodeInit): { network: NetworkOption
     clusterKey: init.clusterKey,
     mdns: init.mdns ?? false,
     targetPeers: assertInteger('targetPeers', init.targetPeers ?? defaults.DEFAULT_TARGET_PEERS, 1),
-    maxConnections: assertInteger('maxConnections', init.maxConnections ?? defaults.DEFAULT_MAX_CONNECTIONS, 1)
+    maxConnections: assertInteger('maxConnections', init.maxConnections ?? defaults.DEFAULT_MAX_CONNECTIONS, 1),
+    meshDegree: assertInteger('meshDegree', init.meshDegree ?? defaults.DEFAULT_MESH_DEGREE, 1, 12)
   }
   if (network.keyFile !== undefined && (typeof network.keyFile !== 'string' || network.keyFile.length === 0)) {
     throw new InvalidOptionError('keyFile', 'expected a file path')

@@ -29,6 +29,9 @@ export async function createMeshLibp2p (network: Omit<NetworkOptions, 'keyFile' 
     ...(network.clusterKey === undefined ? {} : { connectionProtector: preSharedKey({ psk: network.clusterKey }) }),
     peerDiscovery: network.mdns ? [mdns({ serviceTag: `meshbalancer-${clusterName}` })] : [],
     connectionManager: { maxConnections: network.maxConnections },
+    // Members' liveness is the cluster's heartbeats' job, and latency its prober's: libp2p's own ping of every
+    // connection every 10 s would only add streams. yamux keep-alives still clear half-open connections.
+    connectionMonitor: { enabled: false },
     services: {
       identify: identify(),
       ping: ping(),
@@ -37,6 +40,11 @@ export async function createMeshLibp2p (network: Omit<NetworkOptions, 'keyFile' 
         emitSelf: false,
         globalSignaturePolicy: 'StrictSign',
         fallbackToFloodsub: false,
+        // Mesh degree with gossipsub's proportions: prune above Dhi, graft below Dlo, gossip to Dlazy others.
+        D: network.meshDegree,
+        Dlo: Math.max(1, network.meshDegree - 1),
+        Dhi: Math.max(network.meshDegree + 1, 2 * network.meshDegree - 2),
+        Dlazy: network.meshDegree,
         maxInboundDataLength: MAX_GOSSIP_MESSAGE_BYTES,
         scoreParams: clusterScoreParams(stateTopic(clusterName)),
         scoreThresholds: CLUSTER_SCORE_THRESHOLDS

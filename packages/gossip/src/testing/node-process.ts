@@ -12,6 +12,17 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process'
 /** The built CLI (`pnpm build`), found from this module whether it runs from src/testing or dist/testing. */
 export const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js')
 
+/**
+ * Node.js flags the harness starts nodes with, as recommended for deployments: a 2 MiB young generation (V8's
+ * default is 16 MiB per semi-space) keeps about 25 MiB less resident per process at no measurable CPU cost.
+ */
+export const RECOMMENDED_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2']
+
+export interface NodeProcessOptions {
+  /** Flags for the Node.js runtime itself. @default RECOMMENDED_NODE_FLAGS */
+  nodeFlags?: readonly string[]
+}
+
 export interface PrintedMember {
   id: string
   name: string
@@ -47,8 +58,8 @@ export class NodeProcess {
   private readonly waiters = new Set<() => void>()
   private stderr = ''
 
-  constructor (readonly name: string, args: string[]) {
-    this.child = spawn(process.execPath, [CLI, 'node', '--name', name, '--json', ...args], {
+  constructor (readonly name: string, args: string[], options: NodeProcessOptions = {}) {
+    this.child = spawn(process.execPath, [...(options.nodeFlags ?? RECOMMENDED_NODE_FLAGS), CLI, 'node', '--name', name, '--json', ...args], {
       env: { ...process.env, NODE_OPTIONS: '' },
       stdio: ['pipe', 'pipe', 'pipe']
     })

@@ -9,7 +9,7 @@ import type { GossipSub, Message, SubscriptionChangeData } from '@libp2p/gossips
 import type { Identify } from '@libp2p/identify'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import type { Ping } from '@libp2p/ping'
-import type { Logger, RequestHandler, RequestOptions, TopicHandler, Transport, ValidationResult } from '@meshbalancer/core'
+import type { Logger, PeerListener, RequestHandler, RequestOptions, TopicHandler, Transport, ValidationResult } from '@meshbalancer/core'
 
 /** The libp2p services a meshbalancer node runs (a type alias: libp2p's service map needs an index signature). */
 export type NodeServices = {
@@ -116,7 +116,7 @@ export class Libp2pTransport implements Transport {
       stream = await this.libp2p.dialProtocol(toPeerId(peer), protocol, { signal: options.signal })
     } catch (err) {
       if (options.signal.aborted) throw options.signal.reason
-      throw new ServiceUnavailableError(`cannot open a stream to ${peer}: ${(err as Error).message}`)
+      throw new ServiceUnavailableError(`cannot open a stream to ${peer}: ${(err as Error | undefined)?.message ?? String(err)}`)
     }
     return await exchange(stream, data, options.expectResponse, options.signal)
   }
@@ -126,6 +126,10 @@ export class Libp2pTransport implements Transport {
     const started = performance.now()
     await this.libp2p.services.ping.ping(toPeerId(peer), { signal: options.signal })
     return performance.now() - started
+  }
+
+  watchPeers (listener: PeerListener): void {
+    this.libp2p.addEventListener('peer:disconnect', event => { listener.disconnected(event.detail.toString()) })
   }
 
   forgetPeer (peer: string): void {

@@ -98,6 +98,11 @@ export class MemoryNetwork {
   }
 
   /** @internal */
+  startedTransports (): MemoryTransport[] {
+    return [...this.transports.values()].filter(transport => transport.started)
+  }
+
+  /** @internal */
   subscribers (topic: string, except: string): MemoryTransport[] {
     const result: MemoryTransport[] = []
     for (const transport of this.transports.values()) {

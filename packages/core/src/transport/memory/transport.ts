@@ -1,6 +1,6 @@
 import { ServiceUnavailableError } from '../../errors.js'
 import type { MemoryNetwork } from './network.js'
-import type { RequestHandler, RequestOptions, TopicHandler, TopicMessage, Transport } from '../transport.js'
+import type { PeerListener, RequestHandler, RequestOptions, TopicHandler, TopicMessage, Transport } from '../transport.js'
 
 /** A request in flight; failing it settles the requester and aborts the handler, like a reset stream. */
 interface ActiveCall {
@@ -17,6 +17,8 @@ export class MemoryTransport implements Transport {
   private readonly topics = new Map<string, TopicHandler>()
   private readonly protocols = new Map<string, RequestHandler>()
   private readonly calls = new Set<ActiveCall>()
+  /** @internal */
+  peerListener: PeerListener | undefined
 
   constructor (readonly id: string, private readonly network: MemoryNetwork) {}
 
@@ -28,9 +30,15 @@ export class MemoryTransport implements Transport {
     this.started = true
   }
 
+  /** Stops; peers see their connections to it close, as with a process that exits or crashes. */
   async stop (): Promise<void> {
     this.started = false
     for (const call of [...this.calls]) call.fail(new ServiceUnavailableError(`connection to ${this.id} closed`))
+    for (const peer of this.network.startedTransports()) peer.peerListener?.disconnected(this.id)
+  }
+
+  watchPeers (listener: PeerListener): void {
+    this.peerListener = listener
   }
 
   subscribe (topic: string, handler: TopicHandler): void {
