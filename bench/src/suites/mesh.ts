@@ -44,8 +44,9 @@ export const mesh: Suite = {
     return [
       `## A mesh of ${NODES} processes`,
       '',
-      `${NODES} \`meshbalancer node --json\` processes on 127.0.0.1 (default timings: heartbeat 500 ms, suspect 1.5 s,`,
-      'dead 2.5 s), joined through one seed; times come from the high-resolution timestamps the processes print,',
+      `${NODES} \`meshbalancer node --json\` processes on 127.0.0.1 started with \`--max-semi-space-size=2\` (default`,
+      'timings: heartbeat 1 s, suspect 2 s, dead 3 s), joined through one seed; times come from the high-resolution',
+      'timestamps the processes print,',
       `so they exclude the benchmark's own reading of their output. Each figure is the median over ${ROUNDS} runs;`,
       'the spread is the lowest and highest run. All figures here are absolute times or amounts, not ratios.',
       '',

@@ -26,9 +26,9 @@ Runs a cluster node and prints membership and load changes as they happen.
   --weight N               relative capacity (default 1)
   --tag KEY=VALUE          announce a tag, repeatable
   --client-address URL     where this node's own clients connect
-  --heartbeat-ms N         heartbeat interval (default 500)
-  --suspect-after-ms N     silence before a member is suspect (default 1500)
-  --dead-after-ms N        silence before a member is removed (default 2500)
+  --heartbeat-ms N         heartbeat interval (default 1000)
+  --suspect-after-ms N     silence before a member is suspect (default 2000)
+  --dead-after-ms N        silence before a member is removed (default 3000)
   --mdns                   discover members on the local network by multicast DNS
   --demo-methods           serve echo, sleep and fail (for trying a mesh and for tests)
   --json                   print one JSON object per line
