@@ -18,6 +18,13 @@
 export { Cluster, createCluster } from './cluster/cluster.js'
 export type { ClusterEvents, ClusterStats, LoadBalancerOptions } from './cluster/cluster.js'
 export type { ClusterInit } from './cluster/init.js'
+export type { DrainOptions, ShedderOptions } from './cluster/shedding.js'
+export { apportion, decideShed } from './shedder/decide.js'
+export type { ShedDecision, ShedMember, ShedReason, ShedSnapshot, ShedTarget } from './shedder/decide.js'
+export { createShedKnobs, DEFAULT_SHED_KNOBS } from './shedder/knobs.js'
+export type { ShedKnobs, ShedMode } from './shedder/knobs.js'
+export { Shedder } from './shedder/shedder.js'
+export type { ShedderEvents, ShedHint, ShedImplementation, ShedRound, ShedSkipReason } from './shedder/shedder.js'
 export * as defaults from './cluster/constants.js'
 export { rpcProtocol, stateTopic } from './cluster/constants.js'
 

@@ -1,30 +1,37 @@
 import { EventEmitter } from 'node:events'
-import { decodeRecord, encodeRecord } from '../codec/record-codec.js'
-import { InvalidOptionError, InvalidRecordError } from '../errors.js'
+import { encodeRecord } from '../codec/record-codec.js'
+import { InvalidOptionError } from '../errors.js'
 import { assertInteger, assertKnownOptions, assertName } from '../options.js'
 import { LoadBalancer } from '../balancer/load-balancer.js'
 import { matchesNode, validateNodeMatch } from '../balancer/node-match.js'
 import { MemberTable } from '../member/table.js'
 import { RpcClient } from '../rpc/client.js'
 import { RpcServer } from '../rpc/server.js'
-import { MAX_GROUP_NAME_LENGTH, MAX_GROUPS, MAX_LOAD } from '../codec/limits.js'
+import { MAX_GROUP_NAME_LENGTH, MAX_LOAD } from '../codec/limits.js'
 import { rpcProtocol, stateTopic, UNREACHABLE_GRACE_HEARTBEATS } from './constants.js'
 import { LatencyProber } from './latency-prober.js'
+import { LocalRecord } from './local-record.js'
 import { Publisher } from './publisher.js'
 import { resolveClusterInit } from './init.js'
+import { Shedding } from './shedding.js'
+import { StateTopic } from './state-topic.js'
 import type { SelectionAlgorithm } from '../balancer/algorithm.js'
 import type { NodeMatch } from '../balancer/node-match.js'
 import type { TimerHandle } from '../clock.js'
 import type { RecordRejectReason } from '../errors.js'
-import type { ClusterMember, MemberRecord, MemberStatus } from '../member/member.js'
+import type { ClusterMember } from '../member/member.js'
 import type { MemberTableEvents } from '../member/table.js'
 import type { Handler } from '../rpc/server.js'
-import type { TopicMessage, ValidationResult } from '../transport/transport.js'
+import type { ShedRound, Shedder } from '../shedder/shedder.js'
 import type { ClusterInit, ResolvedClusterInit } from './init.js'
+import type { DrainOptions, ShedderOptions } from './shedding.js'
+import type { StateTopicStats } from './state-topic.js'
 
-/** Events of a {@link Cluster}: membership changes, and records refused by the topic validator. */
+/** Events of a {@link Cluster}: membership changes, refused records, shedding rounds. */
 export interface ClusterEvents extends MemberTableEvents {
   'record:reject': [reason: RecordRejectReason, from: string]
+  /** A shedding round ran, with everything it decided from (or why it was skipped). */
+  'shed:round': [round: ShedRound]
   /** The cluster stopped (after `stop()`). */
   'cluster:stop': []
 }
@@ -40,18 +47,15 @@ export interface LoadBalancerOptions {
 }
 
 /** Counters of what the cluster received and sent. */
-export interface ClusterStats {
-  readonly recordsPublished: number
-  readonly recordsAccepted: number
-  readonly recordsRejected: Readonly<Record<RecordRejectReason, number>>
-}
+export type ClusterStats = StateTopicStats
 
 const BALANCER_OPTIONS = ['name', 'algorithm', 'nodeMatch']
 const TABLE_EVENTS = ['member:join', 'member:update', 'member:suspect', 'member:alive', 'member:leave'] as const
 
 /**
  * A node's membership in a cluster (**contract**): its view of every member and their loads, kept current by
- * gossip; balancers that select and call members; handlers that serve calls; and this node's own record.
+ * gossip; balancers that select and call members; handlers that serve calls; shedders that move this node's own
+ * excess elsewhere; and this node's own record.
  *
  * Made and started by {@link createCluster} (or `createNode` of `@meshbalancer/gossip`).
  */
@@ -65,30 +69,22 @@ export class Cluster extends EventEmitter<ClusterEvents> {
 
   private readonly init: ResolvedClusterInit
   private readonly table: MemberTable
+  private readonly local: LocalRecord
+  private readonly topic: StateTopic
   private readonly server: RpcServer
   private readonly client: RpcClient
   private readonly publisher: Publisher
   private readonly prober: LatencyProber
-  private readonly topic: string
+  private readonly shedding: Shedding
+  private readonly topicName: string
   private readonly protocol: string
-  private readonly decoded = new WeakMap<Uint8Array, MemberRecord>()
-  private status: MemberStatus
-  private sequence = 0
-  private readonly groupRefs = new Map<string, number>()
-  private readonly manualLoads = new Map<string, number>()
-  private readonly serving = new Map<string, number>()
-  private eventLoopLagMs = 0
   private expiryTimer: TimerHandle | undefined
-  private lastExpiry = 0
   private readonly expiryIntervalMs: number
+  private lastExpiry = 0
+  private startedAt = 0
   private running = false
   /** The last publish handed to the transport; `stop()` waits for the `left` announcement to go out. */
   private lastPublish: Promise<void> = Promise.resolve()
-  private readonly counters = {
-    recordsPublished: 0,
-    recordsAccepted: 0,
-    recordsRejected: { malformed: 0, 'too-large': 0, 'unsupported-version': 0, 'out-of-range': 0, 'origin-mismatch': 0 }
-  }
 
   /** Use {@link createCluster}. */
   constructor (init: ClusterInit) {
@@ -98,40 +94,29 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     this.id = transport.id
     this.name = this.init.name
     this.clusterName = this.init.cluster
-    this.topic = stateTopic(this.clusterName)
+    this.topicName = stateTopic(this.clusterName)
     this.protocol = rpcProtocol(this.clusterName)
-    this.status = this.init.ready ? 'active' : 'joining'
     this.expiryIntervalMs = Math.max(10, Math.floor(this.init.heartbeatIntervalMs / 5))
-    this.table = new MemberTable({
-      localId: this.id,
-      suspectAfterMs: this.init.suspectAfterMs,
-      deadAfterMs: this.init.deadAfterMs
+    this.table = new MemberTable({ localId: this.id, suspectAfterMs: this.init.suspectAfterMs, deadAfterMs: this.init.deadAfterMs })
+    this.local = new LocalRecord({
+      id: this.id,
+      name: this.name,
+      incarnation: this.init.incarnation,
+      weight: this.init.weight,
+      tags: this.init.tags,
+      clientAddress: this.init.clientAddress,
+      status: this.init.ready ? 'active' : 'joining',
+      addresses: () => transport.addresses()
     })
-    for (const event of TABLE_EVENTS) {
-      this.table.on(event, (...args: unknown[]) => { this.emit(event, ...(args as [never, never])) })
-    }
-    this.table.on('member:join', member => { this.learnAddresses(member) })
-    this.table.on('member:update', (member, previous) => {
-      if (!sameList(member.addresses, previous.addresses)) this.learnAddresses(member)
-    })
-    this.table.on('member:leave', (member, reason) => {
-      if (reason !== 'restarted') this.init.transport.forgetPeer?.(member.id)
-    })
+    this.topic = new StateTopic((reason, from) => { this.emit('record:reject', reason, from) })
     this.server = new RpcServer({
       codec: this.init.codec,
       clock,
       logger,
-      onCallStart: group => { this.adjustServing(group, 1) },
-      onCallEnd: group => { this.adjustServing(group, -1) }
+      onCallStart: group => { this.changed(this.local.adjustServing(group, 1), false) },
+      onCallEnd: group => { this.changed(this.local.adjustServing(group, -1), false) }
     })
-    this.client = new RpcClient({
-      transport,
-      protocol: this.protocol,
-      codec: this.init.codec,
-      clock,
-      localId: this.id,
-      server: this.server
-    })
+    this.client = new RpcClient({ transport, protocol: this.protocol, codec: this.init.codec, clock, localId: this.id, server: this.server })
     this.publisher = new Publisher({
       clock,
       minIntervalMs: this.init.minPublishIntervalMs,
@@ -145,6 +130,20 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       intervalMs: this.init.latencyProbeIntervalMs,
       smoothing: this.init.latencySmoothing
     })
+    this.shedding = new Shedding({
+      id: this.id,
+      clock,
+      logger,
+      version: () => this.table.version,
+      members: () => this.table.members(),
+      settled: () => this.running && clock.now() - this.startedAt >= this.init.suspectAfterMs,
+      draining: () => this.local.status === 'draining',
+      running: () => this.running,
+      setCount: (namespace, count) => { this.setLoad(namespace, count) },
+      emitRound: round => { this.emit('shed:round', round) }
+    })
+    this.wireTable()
+    this.table.setLocal(this.local.current(), clock.now())
   }
 
   /** Starts the transport, subscribes to the state topic and announces this node. */
@@ -152,9 +151,12 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     if (this.running) return
     const { transport, clock } = this.init
     await transport.start()
-    transport.subscribe(this.topic, {
-      validate: message => this.validate(message),
-      deliver: message => { this.deliver(message) },
+    transport.subscribe(this.topicName, {
+      validate: message => this.topic.validate(message),
+      deliver: message => {
+        const record = this.topic.take(message)
+        if (record !== undefined && this.running) this.guard(() => { this.table.apply(record, clock.now()) })
+      },
       // A newcomer learns this node from the next publish: make it now (coalesced) rather than at the heartbeat.
       peerSubscribed: () => { if (this.running) this.publisher.changed() }
     })
@@ -167,28 +169,31 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       }
     })
     this.running = true
+    this.startedAt = clock.now()
     this.publisher.start()
     this.lastExpiry = clock.now()
     this.scheduleExpiry()
     this.prober.start()
+    this.shedding.start()
   }
 
   /**
-   * Leaves the cluster gracefully: announces `left` (peers drop this node at once), fails calls still in flight
-   * with `SERVICE_UNAVAILABLE`, and stops the transport.
+   * Leaves the cluster gracefully: announces `left` (peers drop this node at once), stops shedding, fails calls
+   * still in flight with `SERVICE_UNAVAILABLE`, and stops the transport.
    */
   async stop (): Promise<void> {
     if (!this.running) return
-    this.status = 'left'
+    this.local.status = 'left'
     this.publisher.flush()
     await this.lastPublish
     this.running = false
+    this.shedding.stop()
     this.publisher.stop()
     this.prober.stop()
     if (this.expiryTimer !== undefined) this.init.clock.clearTimeout(this.expiryTimer)
     this.client.abortAll(`cluster node ${this.name} stopped`)
     const { transport } = this.init
-    transport.unsubscribe(this.topic)
+    transport.unsubscribe(this.topicName)
     transport.unhandleRequests(this.protocol)
     await transport.stop()
     this.emit('cluster:stop')
@@ -225,17 +230,25 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     if (algorithm == null || typeof algorithm.chooseFromNodes !== 'function' || typeof algorithm.name !== 'string') {
       throw new InvalidOptionError('algorithm', 'expected a selection algorithm such as powerOfTwo()')
     }
-    const nodeMatch = validateNodeMatch(options.nodeMatch ?? 'all')
-    const joins = matchesNode(nodeMatch, this.name)
-    if (joins) this.joinGroup(name)
+    const joins = matchesNode(validateNodeMatch(options.nodeMatch ?? 'all'), this.name)
+    if (joins) this.changed(this.local.joinGroup(name))
     return new LoadBalancer({
       name,
       algorithm,
       table: this.table,
       rpc: this.client,
       random: this.init.random,
-      onClose: () => { if (joins) this.leaveGroup(name) }
+      onClose: () => { if (joins) this.changed(this.local.leaveGroup(name)) }
     })
+  }
+
+  /**
+   * Sheds this node's own excess in `namespace` (**contract**): every round it counts with
+   * `implementation.count()`, compares with the counts the other members of the namespace announce, and drops
+   * what the rule decides with `implementation.killProcesses(n, hint)`. `shedder.stop()` ends it.
+   */
+  shedder (options: ShedderOptions): Shedder {
+    return this.shedding.create(options)
   }
 
   /** Serves calls of `method` (**contract**). A method has one handler; registering it twice throws. */
@@ -255,105 +268,65 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   setLoad (group: string, load: number): void {
     assertName('group', group, MAX_GROUP_NAME_LENGTH)
     assertInteger('load', load, 0, MAX_LOAD)
-    if (!this.manualLoads.has(group) && !this.groupRefs.has(group)) this.assertRoomForGroup()
-    if (this.manualLoads.get(group) === load) return
-    this.manualLoads.set(group, load)
-    this.changed()
+    this.changed(this.local.setLoad(group, load))
   }
 
   /** Marks a node started with `ready: false` as selectable. */
   ready (): void {
-    if (this.status !== 'joining') return
-    this.status = 'active'
-    this.changed()
+    if (this.local.status !== 'joining') return
+    this.local.status = 'active'
+    this.changed(true)
   }
 
   /**
-   * Announces `draining`: no balancer selects this node any more, while calls in flight finish. Published at once.
+   * Before a planned stop: announces `draining` at once, so that no balancer selects this node any more, and hands
+   * this node's connections over to the others through its shedders, within `withinMs`. Resolves with how many
+   * are left (0 when all went, or when this node sheds nothing).
    */
-  drain (): void {
-    if (this.status === 'draining' || this.status === 'left') return
-    this.status = 'draining'
-    this.publisher.flush()
+  async drain (options: DrainOptions = {}): Promise<number> {
+    if (this.local.status === 'left') return 0
+    if (this.local.status !== 'draining') {
+      this.local.status = 'draining'
+      this.table.setLocal(this.local.current(), this.init.clock.now())
+      this.publisher.flush()
+    }
+    return await this.shedding.drain(options)
   }
 
   /** Counters of records published, accepted and rejected (by reason). */
   stats (): ClusterStats {
-    return {
-      recordsPublished: this.counters.recordsPublished,
-      recordsAccepted: this.counters.recordsAccepted,
-      recordsRejected: { ...this.counters.recordsRejected }
-    }
+    return this.topic.stats()
   }
 
-  private joinGroup (group: string): void {
-    const refs = this.groupRefs.get(group) ?? 0
-    if (refs === 0 && !this.manualLoads.has(group)) this.assertRoomForGroup()
-    this.groupRefs.set(group, refs + 1)
-    if (refs === 0) this.changed()
-  }
-
-  private leaveGroup (group: string): void {
-    const refs = (this.groupRefs.get(group) ?? 0) - 1
-    if (refs > 0) {
-      this.groupRefs.set(group, refs)
-      return
+  /** Re-emits the table's events, and keeps the transport told about members' addresses. */
+  private wireTable (): void {
+    for (const event of TABLE_EVENTS) {
+      this.table.on(event, (...args: unknown[]) => { this.emit(event, ...(args as [never, never])) })
     }
-    this.groupRefs.delete(group)
-    this.changed()
-  }
-
-  private assertRoomForGroup (): void {
-    if (new Set([...this.groupRefs.keys(), ...this.manualLoads.keys()]).size >= MAX_GROUPS) {
-      throw new InvalidOptionError('group', `a node serves at most ${MAX_GROUPS} groups`)
-    }
+    this.table.on('member:join', member => { this.learnAddresses(member) })
+    this.table.on('member:update', (member, previous) => {
+      if (!sameList(member.addresses, previous.addresses)) this.learnAddresses(member)
+    })
+    this.table.on('member:leave', (member, reason) => {
+      if (reason !== 'restarted') this.init.transport.forgetPeer?.(member.id)
+    })
   }
 
   /**
-   * Counts a call this node serves for `group`. The count is this node's automatic load in the group; it changes
-   * with every call, so it is announced with the next heartbeat rather than at once: announcing each change made
-   * the gossip traffic of a cluster grow with its call rate times its size, while callers already count their own
-   * calls in flight.
+   * After a change of this node's record: its own view changes at once; peers hear of it coalesced within
+   * `minPublishIntervalMs`, or with the next heartbeat when `announce` is false (calls in flight change with every
+   * call: announcing each made a cluster's gossip grow with its call rate times its size).
    */
-  private adjustServing (group: string, delta: number): void {
-    this.serving.set(group, (this.serving.get(group) ?? 0) + delta)
-    if (this.groupRefs.has(group) && !this.manualLoads.has(group)) this.changed(false)
-  }
-
-  /**
-   * This node's view of itself changes at once; the announcement to peers follows, coalesced within
-   * `minPublishIntervalMs`, or with the next heartbeat when `announce` is false.
-   */
-  private changed (announce = true): void {
-    this.table.setLocal(this.buildRecord(), this.init.clock.now())
+  private changed (didChange: boolean, announce = true): void {
+    if (!didChange) return
+    this.table.setLocal(this.local.current(), this.init.clock.now())
     if (announce && this.running) this.publisher.changed()
-  }
-
-  private buildRecord (): MemberRecord {
-    const groups = new Map<string, number>()
-    for (const group of this.groupRefs.keys()) groups.set(group, this.serving.get(group) ?? 0)
-    for (const [group, load] of this.manualLoads) groups.set(group, load)
-    return {
-      origin: this.id,
-      name: this.name,
-      incarnation: this.init.incarnation,
-      sequence: this.sequence,
-      status: this.status,
-      groups,
-      weight: this.init.weight,
-      tags: this.init.tags,
-      eventLoopLagMs: this.eventLoopLagMs,
-      clientAddress: this.init.clientAddress,
-      addresses: this.init.transport.addresses()
-    }
   }
 
   private publish (): void {
     const { clock, transport, logger } = this.init
-    // In steps of 10 ms: finer changes are noise, and each change is an update for every member to process.
-    this.eventLoopLagMs = Math.min(3_600_000, Math.max(0, Math.round(this.init.eventLoopLag() / 10) * 10))
-    this.sequence++
-    const record = this.buildRecord()
+    this.local.setEventLoopLag(this.init.eventLoopLag())
+    const record = this.local.next()
     this.table.setLocal(record, clock.now())
     let bytes: Uint8Array
     try {
@@ -362,38 +335,10 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       logger.error(`cannot encode this node's record: ${(err as Error).message}`)
       return
     }
-    this.counters.recordsPublished++
-    this.lastPublish = transport.publish(this.topic, bytes).catch((err: Error) => {
+    this.topic.countPublished()
+    this.lastPublish = transport.publish(this.topicName, bytes).catch((err: Error) => {
       logger.warn(`publishing this node's record failed: ${err.message}`)
     })
-  }
-
-  private validate (message: TopicMessage): ValidationResult {
-    let record: MemberRecord
-    try {
-      record = decodeRecord(message.data)
-    } catch (err) {
-      return this.reject(err instanceof InvalidRecordError ? err.reason : 'malformed', message.from)
-    }
-    if (record.origin !== message.from) return this.reject('origin-mismatch', message.from)
-    this.decoded.set(message.data, record)
-    return 'accept'
-  }
-
-  private reject (reason: RecordRejectReason, from: string): ValidationResult {
-    this.counters.recordsRejected[reason]++
-    this.emit('record:reject', reason, from)
-    // A record of another schema version comes from a newer (or older) release during a rolling upgrade, not from
-    // a liar: drop it without the penalty that a rejection brings its sender.
-    return reason === 'unsupported-version' ? 'ignore' : 'reject'
-  }
-
-  private deliver (message: TopicMessage): void {
-    const record = this.decoded.get(message.data)
-    if (record === undefined || !this.running) return
-    this.decoded.delete(message.data)
-    this.counters.recordsAccepted++
-    this.guard(() => { this.table.apply(record, this.init.clock.now()) })
   }
 
   /**

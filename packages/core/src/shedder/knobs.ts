@@ -1,0 +1,58 @@
+import { InvalidOptionError } from '../errors.js'
+import { assertInteger, assertNumber } from '../options.js'
+
+/**
+ * How a shedder decides (**contract** for the five knobs of ClusterLoadBalancer; `mode` is meshbalancer's).
+ */
+export interface ShedKnobs {
+  /**
+   * How far above the mean a node's count may be before it sheds, in percent of the mean. In parallel mode a
+   * member as far below the mean also triggers shedding by those above it.
+   * @default 25
+   */
+  allowedAverageDeviationPercent: number
+  /** Share of its excess a node sheds in one round, in percent; below 100 damps the response to stale counts. @default 50 */
+  shedPercentage: number
+  /** Most connections a node sheds in one round. @default 100 */
+  maxShedCount: number
+  /** A round that would shed fewer than this sheds nothing. @default 10 */
+  minShedCount: number
+  /** Time between two rounds of a node. @default 10 */
+  roundDurationSeconds: number
+  /**
+   * `exact` follows ClusterLoadBalancer: only the most loaded node sheds, at most `maxShedCount` a round.
+   * `parallel`: every node above the mean sheds its share of what the nodes below the mean can take, all computed
+   * from the same view, so they never shed more together than is missing elsewhere.
+   * @default 'parallel'
+   */
+  mode: ShedMode
+}
+
+export type ShedMode = 'exact' | 'parallel'
+
+export const DEFAULT_SHED_KNOBS: Readonly<ShedKnobs> = Object.freeze({
+  allowedAverageDeviationPercent: 25,
+  shedPercentage: 50,
+  maxShedCount: 100,
+  minShedCount: 10,
+  roundDurationSeconds: 10,
+  mode: 'parallel'
+})
+
+/** Merges `knobs` over the defaults and checks each; throws an error naming the first bad one. */
+export function createShedKnobs (knobs: Partial<ShedKnobs> = {}): ShedKnobs {
+  const merged = { ...DEFAULT_SHED_KNOBS, ...stripUndefined(knobs) }
+  assertNumber('allowedAverageDeviationPercent', merged.allowedAverageDeviationPercent, 0, 10_000)
+  assertNumber('shedPercentage', merged.shedPercentage, Number.MIN_VALUE, 100)
+  assertInteger('maxShedCount', merged.maxShedCount, 1)
+  assertInteger('minShedCount', merged.minShedCount, 0, merged.maxShedCount)
+  assertNumber('roundDurationSeconds', merged.roundDurationSeconds, 0.05, 86_400)
+  if (merged.mode !== 'exact' && merged.mode !== 'parallel') {
+    throw new InvalidOptionError('mode', `expected 'exact' or 'parallel', got ${String(merged.mode)}`)
+  }
+  return merged
+}
+
+function stripUndefined<T extends object> (value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
+}

@@ -1,0 +1,194 @@
+import { afterEach, describe, expect, it } from '@jest/globals'
+import { first } from './algorithms.js'
+import { FAST, startMesh } from './fixtures.js'
+import type { Cluster, ShedHint, ShedKnobs, ShedRound } from '../src/index.js'
+import type { TestMesh } from './fixtures.js'
+
+/**
+ * A service that holds `clients` and, when told to shed, hands them to the hinted members: the directed
+ * reconnect of a real service, without sockets.
+ */
+class FakeService {
+  clients: number
+  rounds: ShedRound[] = []
+  constructor (readonly node: Cluster, clients: number, readonly services: Map<string, FakeService>) {
+    this.clients = clients
+    node.on('shed:round', round => { this.rounds.push(round) })
+  }
+
+  shed (knobs: Partial<ShedKnobs>): void {
+    this.node.shedder({
+      namespace: 'ws',
+      ...knobs,
+      implementation: {
+        count: () => this.clients,
+        killProcesses: async (n: number, hint: ShedHint) => {
+          const moved = Math.min(n, this.clients)
+          this.move(moved)
+          let left = moved
+          for (const target of hint.targets) {
+            const share = Math.min(target.share, left)
+            this.services.get(target.id)!.move(-share)
+            left -= share
+          }
+          return moved
+        }
+      }
+    })
+  }
+
+  move (away: number): void {
+    this.clients -= away
+    this.node.setLoad('ws', this.clients)
+  }
+}
+
+async function meshWithClients (counts: number[]): Promise<{ mesh: TestMesh, services: FakeService[] }> {
+  const mesh = await startMesh(counts.length)
+  const byId = new Map<string, FakeService>()
+  const services = mesh.nodes.map((node, i) => new FakeService(node, counts[i]!, byId))
+  for (const service of services) byId.set(service.node.id, service)
+  for (const service of services) service.node.setLoad('ws', service.clients)
+  await mesh.clock.advanceUntil(() => mesh.nodes.every(node => node.members().length === counts.length), 1000)
+  return { mesh, services }
+}
+
+const withinTenPercent = (services: FakeService[]): boolean => {
+  const mean = services.reduce((sum, s) => sum + s.clients, 0) / services.length
+  return services.every(s => Math.abs(s.clients - mean) <= mean * 0.1)
+}
+
+describe('shedder rounds on the in-memory cluster', () => {
+  let mesh: TestMesh | undefined
+
+  afterEach(async () => {
+    for (const node of mesh?.nodes ?? []) await node.stop()
+    mesh = undefined
+  })
+
+  async function converge (mode: 'exact' | 'parallel'): Promise<{ roundsTaken: number, shed: number, minimumMoves: number, services: FakeService[] }> {
+    const counts = [600, 600, 600, 200]
+    const built = await meshWithClients(counts)
+    mesh = built.mesh
+    const mean = 2000 / 4
+    const minimumMoves = Math.max(counts.reduce((s, c) => s + Math.max(0, c - Math.ceil(mean)), 0), counts.reduce((s, c) => s + Math.max(0, Math.floor(mean) - c), 0))
+    // Exact mode only looks at the most loaded node: it reaches ±10 % only with a threshold well inside that.
+    for (const service of built.services) service.shed({ mode, roundDurationSeconds: 1, allowedAverageDeviationPercent: 2, minShedCount: 5 })
+    const took = await mesh.clock.advanceUntil(() => withinTenPercent(built.services), 120_000, 100)
+    const shed = built.services.reduce((sum, s) => sum + s.rounds.reduce((k, r) => k + r.killed, 0), 0)
+    return { roundsTaken: took / 1000, shed, minimumMoves, services: built.services }
+  }
+
+  it('balances [600, 600, 600, 200] in both modes, parallel at least three times faster and with no wasted moves', async () => {
+    const exact = await converge('exact')
+    for (const node of mesh!.nodes) await node.stop()
+    const parallel = await converge('parallel')
+    expect(withinTenPercent(exact.services)).toBe(true)
+    expect(withinTenPercent(parallel.services)).toBe(true)
+    expect(exact.roundsTaken / parallel.roundsTaken).toBeGreaterThanOrEqual(3)
+    expect(parallel.shed).toBeLessThanOrEqual(1.25 * parallel.minimumMoves)
+    expect(exact.services.reduce((s, x) => s + x.clients, 0)).toBe(2000)
+    expect(parallel.services.reduce((s, x) => s + x.clients, 0)).toBe(2000)
+  })
+
+  it('explains every round: the snapshot version, the counts, the threshold and the amount', async () => {
+    const built = await meshWithClients([1000, 1000, 0])
+    mesh = built.mesh
+    for (const service of built.services) service.shed({ mode: 'exact', roundDurationSeconds: 1 })
+    await mesh.clock.advanceUntil(() => built.services.every(s => s.rounds.some(r => r.decision !== undefined)), 10_000, 50)
+    const decided = built.services.flatMap(s => s.rounds).find(r => r.decision?.reason === 'shed')!
+    expect(decided.snapshotVersion).toBeGreaterThan(0)
+    expect(decided.members.map(m => m.count).sort((a, b) => a - b)).toEqual([0, 1000, 1000])
+    expect(decided.decision).toMatchObject({ amount: 100, threshold: (2000 / 3) * 1.25 })
+    expect(decided.killed).toBe(100)
+  })
+
+  it('never sheds before it has heard from every member, nor alone', async () => {
+    const built = await meshWithClients([500])
+    mesh = built.mesh
+    built.services[0]!.shed({ roundDurationSeconds: 0.2 })
+    await mesh.clock.advance(5000)
+    const rounds = built.services[0]!.rounds
+    expect(rounds[0]?.skipped).toBe('not-settled')
+    expect(rounds.slice(1).every(r => r.decision?.reason === 'alone')).toBe(true)
+    expect(rounds.every(r => r.killed === 0)).toBe(true)
+  })
+
+  it('skips rounds while a member of the namespace is suspect', async () => {
+    const built = await meshWithClients([900, 100, 100])
+    mesh = built.mesh
+    const [heavy, , silent] = built.services as [FakeService, FakeService, FakeService]
+    await mesh.clock.advance(FAST.suspectAfterMs + 10)
+    mesh.network.partition([heavy.node.id, built.services[1]!.node.id], [silent.node.id])
+    await mesh.clock.advanceUntil(() => heavy.node.member(silent.node.id)?.liveness === 'suspect', 2000)
+    heavy.shed({ roundDurationSeconds: 0.05 })
+    await mesh.clock.advanceUntil(() => heavy.rounds.length >= 1, 1000, 5)
+    expect(heavy.rounds[0]?.skipped).toBe('incomplete-view')
+    expect(heavy.clients).toBe(900)
+  })
+
+  it('logs and skips a round whose count() or killProcesses() fails, and carries on', async () => {
+    mesh = await startMesh(2)
+    const [node, other] = mesh.nodes as [Cluster, Cluster]
+    other.setLoad('ws', 0)
+    const rounds: ShedRound[] = []
+    node.on('shed:round', round => { rounds.push(round) })
+    let calls = 0
+    node.shedder({
+      namespace: 'ws',
+      roundDurationSeconds: 0.5,
+      implementation: {
+        count: () => { if (++calls === 2) throw new Error('socket table busy'); return 400 },
+        killProcesses: async () => { throw new Error('cannot close sockets') }
+      }
+    })
+    await mesh.clock.advanceUntil(() => rounds.length >= 4, 10_000, 50)
+    expect(rounds.map(r => r.skipped)).toContain('count-failed')
+    expect(rounds.map(r => r.skipped)).toContain('kill-failed')
+    expect(node.isRunning).toBe(true)
+  })
+
+  it('never overlaps rounds, even when dropping connections outlasts a round', async () => {
+    mesh = await startMesh(2)
+    const [node, other] = mesh.nodes as [Cluster, Cluster]
+    other.setLoad('ws', 0)
+    let inFlight = 0
+    let mostInFlight = 0
+    let rounds = 0
+    node.shedder({
+      namespace: 'ws',
+      roundDurationSeconds: 0.1,
+      implementation: {
+        count: () => 1000,
+        killProcesses: async (n: number) => {
+          inFlight++
+          mostInFlight = Math.max(mostInFlight, inFlight)
+          await new Promise<void>(resolve => { mesh!.clock.setTimeout(resolve, 350) })
+          inFlight--
+          rounds++
+          return 0
+        }
+      }
+    })
+    await mesh.clock.advanceUntil(() => rounds >= 3, 10_000, 10)
+    expect(mostInFlight).toBe(1)
+  })
+
+  it('drains: selected by no balancer, hands everything over, then resolves with nothing left', async () => {
+    const built = await meshWithClients([300, 100, 100])
+    mesh = built.mesh
+    const [leaving, ...staying] = built.services as [FakeService, FakeService, FakeService]
+    for (const service of built.services) service.shed({ roundDurationSeconds: 1, maxShedCount: 50 })
+    const balancer = staying[0]!.node.loadBalancer({ name: 'ws', algorithm: first() })
+    await mesh.clock.advance(FAST.suspectAfterMs + 10)
+    let left: number | undefined
+    void leaving.node.drain({ withinMs: 2000 }).then(count => { left = count })
+    await mesh.clock.advance(20)
+    expect(balancer.getMembers().map(m => m.name)).not.toContain(leaving.node.name)
+    await mesh.clock.advanceUntil(() => left !== undefined, 10_000, 20)
+    expect(left).toBe(0)
+    expect(leaving.clients).toBe(0)
+    expect(staying.map(s => s.clients)).toEqual([250, 250])
+    expect(leaving.rounds.filter(r => r.killed > 0).every(r => r.killed <= 50)).toBe(true)
+  })
+})
