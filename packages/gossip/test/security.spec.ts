@@ -74,7 +74,7 @@ describe('records that lie about their origin', () => {
     await converged(honest)
     const victim = honest[1]!
 
-    liar = await createMeshLibp2p({ listen: ['/ip4/127.0.0.1/tcp/0'], announce: [], clusterKey: undefined, mdns: false, maxConnections: 16 }, await generateKeyPair('Ed25519'), 'default')
+    liar = await createMeshLibp2p({ listen: ['/ip4/127.0.0.1/tcp/0'], announce: [], clusterKey: undefined, mdns: false, maxConnections: 16, meshDegree: 4 }, await generateKeyPair('Ed25519'), 'default')
     await liar.start()
     for (const node of honest) await liar.dial(multiaddr(node.joinAddress))
     const topic = stateTopic('default')
