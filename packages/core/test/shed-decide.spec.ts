@@ -63,7 +63,10 @@ describe('the shedding rule, parallel mode', () => {
   it('acts on a member far below the mean even when none is far above it', () => {
     // mean 500: nobody above 625, but n4 is below 375.
     const members = cluster(600, 600, 600, 200)
-    for (const self of ['n1', 'n2', 'n3']) expect(decide(members, self, parallel)).toMatchObject({ reason: 'shed', amount: 50 })
+    // Each holds a third of the 300 moves; by default parallel mode sheds all of its share.
+    for (const self of ['n1', 'n2', 'n3']) expect(decide(members, self, parallel)).toMatchObject({ reason: 'shed', amount: 100 })
+    const damped = createShedKnobs({ mode: 'parallel', shedPercentage: 50 })
+    expect(decide(members, 'n1', damped)).toMatchObject({ reason: 'shed', amount: 50 })
     expect(decide(cluster(600, 600, 600, 200), 'n1', exact)).toMatchObject({ reason: 'balanced' })
   })
 
@@ -130,6 +133,13 @@ describe('draining', () => {
 })
 
 describe('knobs and apportioning', () => {
+  it('damps exact mode by default (50 %, as ClusterLoadBalancer) but not parallel mode, unless told', () => {
+    expect(createShedKnobs({ mode: 'exact' }).shedPercentage).toBe(50)
+    expect(createShedKnobs({ mode: 'parallel' }).shedPercentage).toBe(100)
+    expect(createShedKnobs().shedPercentage).toBe(100)
+    expect(createShedKnobs({ mode: 'parallel', shedPercentage: 30 }).shedPercentage).toBe(30)
+  })
+
   it('rejects a bad knob, naming it', () => {
     const option = (knobs: object): string => {
       try { createShedKnobs(knobs) } catch (err) { return (err as InvalidOptionError).option }

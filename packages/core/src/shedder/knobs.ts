@@ -11,7 +11,14 @@ export interface ShedKnobs {
    * @default 25
    */
   allowedAverageDeviationPercent: number
-  /** Share of its excess a node sheds in one round, in percent; below 100 damps the response to stale counts. @default 50 */
+  /**
+   * Share of what the rule allows that a node sheds in one round, in percent; below 100 damps the response to
+   * counts that may be stale. Exact mode applies it to the node's excess above the mean, as ClusterLoadBalancer
+   * does (default 50). Parallel mode applies it to the node's share of the moves, which never exceeds what the
+   * members below the mean can take and is computed by all from the same counts, so nothing needs damping there
+   * (default 100): it then converges in a round or two when clients follow the reconnect hints.
+   * @default 50 in exact mode, 100 in parallel mode
+   */
   shedPercentage: number
   /** Most connections a node sheds in one round. @default 100 */
   maxShedCount: number
@@ -30,18 +37,22 @@ export interface ShedKnobs {
 
 export type ShedMode = 'exact' | 'parallel'
 
-export const DEFAULT_SHED_KNOBS: Readonly<ShedKnobs> = Object.freeze({
+export const DEFAULT_SHED_KNOBS: Readonly<Omit<ShedKnobs, 'shedPercentage'>> = Object.freeze({
   allowedAverageDeviationPercent: 25,
-  shedPercentage: 50,
   maxShedCount: 100,
   minShedCount: 10,
   roundDurationSeconds: 10,
   mode: 'parallel'
 })
 
+/** The default of `shedPercentage`, by mode. */
+export const DEFAULT_SHED_PERCENTAGE: Readonly<Record<ShedMode, number>> = Object.freeze({ exact: 50, parallel: 100 })
+
 /** Merges `knobs` over the defaults and checks each; throws an error naming the first bad one. */
 export function createShedKnobs (knobs: Partial<ShedKnobs> = {}): ShedKnobs {
-  const merged = { ...DEFAULT_SHED_KNOBS, ...stripUndefined(knobs) }
+  const given = stripUndefined(knobs)
+  const mode = given.mode ?? DEFAULT_SHED_KNOBS.mode
+  const merged: ShedKnobs = { ...DEFAULT_SHED_KNOBS, shedPercentage: DEFAULT_SHED_PERCENTAGE[mode] ?? 100, ...given }
   assertNumber('allowedAverageDeviationPercent', merged.allowedAverageDeviationPercent, 0, 10_000)
   assertNumber('shedPercentage', merged.shedPercentage, Number.MIN_VALUE, 100)
   assertInteger('maxShedCount', merged.maxShedCount, 1)
