@@ -1,50 +1,77 @@
 /**
- * An in-process tour of the core: five nodes on the in-memory network gossip their loads, a balancer on one of
- * them picks with each algorithm, and a node that stops leaves every view.
+ * `pnpm example:mesh`: a cluster of WebSocket servers that balances itself after a rolling deploy, each server
+ * deciding alone how many of its own connections to shed. A live table in the terminal, a dashboard in the browser,
+ * or with `--json` a report of the whole run.
  */
-import { leastConnections, powerOfTwo, random, roundRobin } from '@meshbalancer/algorithms'
-import { createCluster, MemoryNetwork, silentLogger } from '@meshbalancer/core'
-import type { Cluster, SelectionAlgorithm } from '@meshbalancer/core'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Dashboard } from './dashboard/server.js'
+import { parseMeshOptions, USAGE } from './options.js'
+import { buildReport } from './report.js'
+import { MeshScenario } from './scenario.js'
+import { liveTable, renderTable } from './terminal.js'
+import type { MeshOptions } from './options.js'
+import type { RunResult } from './scenario.js'
 
-const network = new MemoryNetwork({ delayMs: 2 })
-const nodes: Cluster[] = []
-for (let i = 1; i <= 5; i++) {
-  nodes.push(await createCluster({ name: `n${i}`, transport: network.createTransport(), logger: silentLogger, heartbeatIntervalMs: 200, suspectAfterMs: 600, deadAfterMs: 1000 }))
+let options: MeshOptions | undefined
+try {
+  options = parseMeshOptions(process.argv.slice(2).filter(arg => arg !== '--'))
+} catch (err) {
+  console.error(`example:mesh: ${(err as Error).message}\n\n${USAGE}`)
+  process.exit(2)
 }
-const loads = [40, 10, 25, 5, 20]
-nodes.forEach((node, i) => { node.setLoad('api', loads[i]!) })
-await until(() => nodes.every(node => node.members().length === 5 && node.members().every(m => m.groups.has('api'))))
+if (options === undefined) {
+  console.log(USAGE)
+  process.exit(0)
+}
 
-const viewer = nodes[0]!
-console.log(`${viewer.name} sees ${viewer.members().length} members:`)
-for (const member of viewer.members()) console.log(`  ${member.name.padEnd(4)} load ${String(member.groups.get('api')).padStart(3)}  ${member.status}`)
+const dir = mkdtempSync(join(tmpdir(), 'meshbalancer-mesh-'))
+let current: MeshScenario | undefined
+const dashboard = new Dashboard(() => current?.state())
+const dashboardUrl = await dashboard.listen(options.dashboardPort)
+// Progress goes to stderr with --json, so that stdout holds the report alone.
+const say = (line: string): void => { (options!.json ? process.stderr : process.stdout).write(`${line}\n`) }
+say(`dashboard: ${dashboardUrl}`)
 
-const algorithms: Array<[string, () => SelectionAlgorithm]> = [
-  ['random', () => random()], ['roundRobin', () => roundRobin()], ['powerOfTwo', () => powerOfTwo()], ['leastConnections', () => leastConnections()]
-]
-console.log('\n1000 picks (each released at once) by algorithm:')
-for (const [name, make] of algorithms) {
-  const balancer = viewer.loadBalancer({ name: 'api', algorithm: make() })
-  const picks = new Map<string, number>()
-  for (let i = 0; i < 1000; i++) {
-    const member = balancer.selectNode()
-    picks.set(member.name, (picks.get(member.name) ?? 0) + 1)
-    balancer.releaseNode(member)
+const live = !options.json && process.stdout.isTTY === true
+const results: RunResult[] = []
+let exitCode = 0
+const cleanup = async (): Promise<void> => {
+  await current?.shutdown()
+  await dashboard.close()
+  rmSync(dir, { recursive: true, force: true })
+}
+process.once('SIGINT', () => { void cleanup().then(() => process.exit(130)) })
+
+try {
+  for (const mode of options.modes) {
+    const scenario = new MeshScenario(options, mode, dir)
+    current = scenario
+    const stopTable = live ? liveTable(() => renderTable(scenario.state())) : undefined
+    if (!live) scenario.on('log', line => { say(`[${mode}] ${line}`) })
+    try {
+      results.push(await scenario.run())
+    } finally {
+      stopTable?.()
+    }
+    const result = results.at(-1)!
+    say(`[${mode}] ${result.secondsToBalance === null ? 'did not balance' : `balanced ${result.secondsToBalance} s after the deploy`}; ` +
+      `shed ${result.totalShed} for a minimum of ${result.minimumMoves} moves; clients ${result.connectedAtEnd}/${options.clients}`)
+    if (options.linger && mode === options.modes.at(-1)) {
+      say(`the mesh keeps running: ${dashboardUrl} (Ctrl-C to stop)`)
+      await new Promise(() => {})
+    }
+    await scenario.shutdown()
   }
-  balancer.close()
-  console.log(`  ${name.padEnd(17)} ${[...picks].sort().map(([n, c]) => `${n}:${c}`).join('  ')}`)
+  const report = buildReport(options, results)
+  if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
+  else say(`checks: ${Object.entries(report.checks).map(([name, ok]) => `${name} ${ok ? 'yes' : 'NO'}`).join(', ')}`)
+  exitCode = report.ok ? 0 : 1
+} catch (err) {
+  console.error(`example:mesh: ${(err as Error).stack ?? (err as Error).message}`)
+  exitCode = 1
+} finally {
+  await cleanup()
 }
-
-const leaving = nodes.pop()!
-await leaving.stop()
-await until(() => nodes.every(node => node.member(leaving.id) === undefined))
-console.log(`\n${leaving.name} stopped; every other node now sees ${nodes[0]!.members().length} members.`)
-for (const node of nodes) await node.stop()
-
-async function until (condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5000
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('the demo cluster did not converge within 5 s')
-    await new Promise(resolve => setTimeout(resolve, 10))
-  }
-}
+process.exit(exitCode)

@@ -1,0 +1,59 @@
+import { ReconnectingClient } from '@meshbalancer/example-websocket-service'
+import type { ClientStats } from '@meshbalancer/example-websocket-service'
+
+export interface FleetOptions {
+  /** Where a client goes when it has no hint: like DNS round robin over the servers that are up. */
+  pick(): string | undefined
+  /** Follow the servers' reconnect hints (directed reconnect) or ignore them (random). */
+  followHints: boolean
+  /** Turns a hinted server address into the address to dial (the front door's, with HAProxy). */
+  resolveHint?(address: string): string
+}
+
+/** M WebSocket clients that stay connected, with their combined statistics. */
+export class ClientFleet {
+  private readonly clients: ReconnectingClient[] = []
+
+  constructor (size: number, options: FleetOptions) {
+    for (let i = 0; i < size; i++) {
+      this.clients.push(new ReconnectingClient({
+        pick: options.pick,
+        followHints: options.followHints,
+        ...(options.resolveHint === undefined ? {} : { resolveHint: options.resolveHint })
+      }))
+    }
+  }
+
+  get size (): number {
+    return this.clients.length
+  }
+
+  start (): void {
+    for (const client of this.clients) client.start()
+  }
+
+  stop (): void {
+    for (const client of this.clients) client.stop()
+  }
+
+  connected (): number {
+    return this.clients.reduce((sum, client) => sum + (client.connected ? 1 : 0), 0)
+  }
+
+  /** Connected clients per server address. */
+  byServer (): Map<string, number> {
+    const counts = new Map<string, number>()
+    for (const client of this.clients) {
+      if (client.server !== undefined) counts.set(client.server, (counts.get(client.server) ?? 0) + 1)
+    }
+    return counts
+  }
+
+  stats (): ClientStats {
+    const total: ClientStats = { connects: 0, plannedCloses: 0, unexpectedCloses: 0, errors: 0 }
+    for (const client of this.clients) {
+      for (const key of Object.keys(total) as Array<keyof ClientStats>) total[key] += client.stats[key]
+    }
+    return total
+  }
+}

@@ -1,0 +1,69 @@
+import { spawn, spawnSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { ChildProcess } from 'node:child_process'
+
+export interface Backend {
+  name: string
+  port: number
+}
+
+/**
+ * Debian's HAProxy as the front door of the WebSocket servers: round robin over the servers whose /health answers
+ * 200 (a draining server answers 503 and stops getting new clients), and `?node=NAME` to reach a named server, which
+ * is how a client behind the front door follows a reconnect hint.
+ */
+export class HaproxyFront {
+  private child: ChildProcess | undefined
+
+  constructor (private readonly dir: string, readonly port: number, private readonly backends: readonly Backend[]) {}
+
+  get url (): string {
+    return `ws://127.0.0.1:${this.port}/`
+  }
+
+  /** The front door's address that leads to server `name`. */
+  urlFor (name: string): string {
+    return `ws://127.0.0.1:${this.port}/?node=${encodeURIComponent(name)}`
+  }
+
+  async start (): Promise<void> {
+    const found = spawnSync('haproxy', ['-v'], { encoding: 'utf8' })
+    if (found.error !== undefined || found.status !== 0) {
+      throw new Error('--front haproxy needs HAProxy on the PATH (Debian: apt-get install haproxy)')
+    }
+    const config = join(this.dir, 'haproxy.cfg')
+    writeFileSync(config, this.config())
+    const check = spawnSync('haproxy', ['-c', '-q', '-f', config], { encoding: 'utf8' })
+    if (check.status !== 0) throw new Error(`HAProxy refused the generated configuration: ${check.stderr}`)
+    this.child = spawn('haproxy', ['-db', '-f', config], { stdio: ['ignore', 'ignore', 'inherit'] })
+    await new Promise(resolve => setTimeout(resolve, 500))
+    if (this.child.exitCode !== null) throw new Error(`HAProxy exited with ${this.child.exitCode}`)
+  }
+
+  stop (): void {
+    if (this.child !== undefined && this.child.exitCode === null) this.child.kill('SIGTERM')
+  }
+
+  private config (): string {
+    return [
+      'global',
+      '  maxconn 50000',
+      'defaults',
+      '  mode http',
+      '  timeout connect 2s',
+      '  timeout client 1h',
+      '  timeout server 1h',
+      '  timeout tunnel 1h',
+      'frontend websockets',
+      `  bind 127.0.0.1:${this.port}`,
+      '  default_backend servers',
+      'backend servers',
+      '  balance roundrobin',
+      '  option httpchk GET /health',
+      ...this.backends.map(b => `  use-server ${b.name} if { urlp(node) -m str ${b.name} }`),
+      ...this.backends.map(b => `  server ${b.name} 127.0.0.1:${b.port} check inter 250 fall 1 rise 1`),
+      ''
+    ].join('\n')
+  }
+}

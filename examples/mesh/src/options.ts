@@ -1,0 +1,78 @@
+import { parseArgs } from 'node:util'
+import type { ShedMode } from '@meshbalancer/core'
+
+export interface MeshOptions {
+  nodes: number
+  clients: number
+  /** The modes to run, in order: one for a live run, both (exact, then parallel) for a report by default. */
+  modes: ShedMode[]
+  roundSeconds: number
+  deploy: boolean
+  front: 'none' | 'haproxy'
+  json: boolean
+  /** Clients follow the servers' reconnect hints, or reconnect at random. */
+  reconnect: 'hint' | 'random'
+  dashboardPort: number
+  /** After a live run, keep the mesh and dashboard up until Ctrl-C. */
+  linger: boolean
+}
+
+export const USAGE = `usage: pnpm example:mesh [-- options]
+
+Starts N WebSocket servers that each embed a meshbalancer node, connects M clients that reconnect when closed,
+restarts every server in turn (a rolling deploy), and shows how the servers shed their own excess until balanced.
+
+  --nodes N              servers (default 4)
+  --clients M            WebSocket clients (default 2000)
+  --mode MODE            exact, parallel or both (default parallel; both with --json)
+  --round-seconds S      shedding round duration (default 2)
+  --no-deploy            only connect and balance; no restarts
+  --front haproxy        put Debian's HAProxy in front (config generated; apt-get install haproxy)
+  --reconnect HOW        hint (follow the servers' reconnect hints, default) or random
+  --dashboard-port P     port of the web dashboard (default: a free one)
+  --json                 run to the end and print a JSON report instead of the live table
+  --help                 this text`
+
+/** Reads the command line; throws an Error whose message names the bad flag. */
+export function parseMeshOptions (args: string[]): MeshOptions | undefined {
+  const { values } = parseArgs({
+    args,
+    options: {
+      nodes: { type: 'string', default: '4' },
+      clients: { type: 'string', default: '2000' },
+      mode: { type: 'string' },
+      'round-seconds': { type: 'string', default: '2' },
+      'no-deploy': { type: 'boolean', default: false },
+      front: { type: 'string', default: 'none' },
+      reconnect: { type: 'string', default: 'hint' },
+      'dashboard-port': { type: 'string', default: '0' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false }
+    },
+    allowPositionals: false
+  })
+  if (values.help) return undefined
+  const integer = (flag: string, text: string, min: number, max: number): number => {
+    const value = Number(text)
+    if (!Number.isInteger(value) || value < min || value > max) throw new Error(`--${flag} expects an integer from ${min} to ${max}, got "${text}"`)
+    return value
+  }
+  const mode = values.mode ?? (values.json ? 'both' : 'parallel')
+  if (!['exact', 'parallel', 'both'].includes(mode)) throw new Error(`--mode expects exact, parallel or both, got "${mode}"`)
+  if (values.front !== 'none' && values.front !== 'haproxy') throw new Error(`--front expects haproxy, got "${values.front}"`)
+  if (values.reconnect !== 'hint' && values.reconnect !== 'random') throw new Error(`--reconnect expects hint or random, got "${values.reconnect}"`)
+  const roundSeconds = Number(values['round-seconds'])
+  if (!Number.isFinite(roundSeconds) || roundSeconds < 0.2 || roundSeconds > 60) throw new Error(`--round-seconds expects a number from 0.2 to 60, got "${values['round-seconds']}"`)
+  return {
+    nodes: integer('nodes', values.nodes, 2, 16),
+    clients: integer('clients', values.clients, 1, 20_000),
+    modes: mode === 'both' ? ['exact', 'parallel'] : [mode as ShedMode],
+    roundSeconds,
+    deploy: !values['no-deploy'],
+    front: values.front,
+    json: values.json,
+    reconnect: values.reconnect,
+    dashboardPort: integer('dashboard-port', values['dashboard-port'], 0, 65_535),
+    linger: !values.json && process.stdout.isTTY === true
+  }
+}

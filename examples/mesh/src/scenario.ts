@@ -1,0 +1,232 @@
+import { EventEmitter } from 'node:events'
+import { join } from 'node:path'
+import { minimumMoves, withinOfMean } from './balance.js'
+import { ClientFleet } from './clients.js'
+import { HaproxyFront } from './haproxy.js'
+import { freePorts } from './ports.js'
+import { ServiceProcess } from './service-process.js'
+import type { MeshOptions } from './options.js'
+import type { ClientStats } from '@meshbalancer/example-websocket-service'
+import type { ShedMode } from '@meshbalancer/core'
+import type { ServiceState, ServiceStatus } from './service-process.js'
+
+/** Balance means every server within this many percent of the mean. */
+export const BALANCE_PERCENT = 10
+const SAMPLE_MS = 250
+
+export type Phase = 'starting' | 'connecting' | 'deploying' | 'balancing' | 'balanced' | 'done'
+
+/** Clients per server at one moment, seconds since the scenario started. */
+export interface Sample {
+  t: number
+  counts: Record<string, number>
+}
+
+/** What the terminal table and the dashboard show. */
+export interface MeshState {
+  mode: ShedMode
+  phase: Phase
+  elapsed: number
+  clients: { total: number, connected: number }
+  nodes: Array<{ name: string, url: string, state: ServiceState, clients: number } & ServiceStatus>
+  history: Sample[]
+  log: string[]
+}
+
+/** The outcome of one run, as the JSON report gives it. Times in seconds. */
+export interface RunResult {
+  mode: ShedMode
+  deployEndedAt: number
+  countsAtDeployEnd: Record<string, number>
+  minimumMoves: number
+  totalShed: number
+  secondsToBalance: number | null
+  balancedAtEnd: boolean
+  finalCounts: Record<string, number>
+  connectedAtEnd: number
+  clientStats: ClientStats
+  timeline: Sample[]
+}
+
+const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+
+/**
+ * One run of the mesh: N servers, M clients, a rolling deploy, then shedding until every server is within ±10 % of
+ * the mean. Emits `state` as it goes.
+ */
+export class MeshScenario extends EventEmitter<{ state: [MeshState], log: [line: string] }> {
+  phase: Phase = 'starting'
+  private readonly services: ServiceProcess[] = []
+  /** Servers a new client may be sent to: the ones up, like DNS with health checks. */
+  private readonly available = new Set<string>()
+  private fleet: ClientFleet | undefined
+  private front: HaproxyFront | undefined
+  private readonly history: Sample[] = []
+  private readonly log: string[] = []
+  private readonly startedAt = performance.now()
+  private sampler: ReturnType<typeof setInterval> | undefined
+
+  constructor (private readonly options: MeshOptions, readonly mode: ShedMode, private readonly dir: string) {
+    super()
+  }
+
+  async run (): Promise<RunResult> {
+    const { options } = this
+    const ports = await freePorts(2 * options.nodes + 1)
+    for (let i = 0; i < options.nodes; i++) {
+      const name = `ws${i + 1}`
+      this.services.push(new ServiceProcess({
+        name,
+        port: ports[i]!,
+        clusterPort: ports[options.nodes + i]!,
+        keyFile: join(this.dir, `${this.mode}-${name}.key`),
+        args: ['--mode', this.mode, '--round-seconds', String(options.roundSeconds), '--deviation', '2', '--min-shed', '5']
+      }, () => this.services.filter(other => other.spec.name !== name).map(other => other.clusterAddress)))
+    }
+    this.sampler = setInterval(() => { this.sample() }, SAMPLE_MS)
+
+    this.note(`starting ${options.nodes} servers (${this.mode} mode, rounds of ${options.roundSeconds} s)`)
+    await Promise.all(this.services.map(async service => { await service.start() }))
+    await this.untilConverged()
+    for (const service of this.services) this.available.add(service.spec.name)
+    if (options.front === 'haproxy') {
+      this.front = new HaproxyFront(this.dir, ports[2 * options.nodes]!, this.services.map(s => ({ name: s.spec.name, port: s.spec.port })))
+      await this.front.start()
+      this.note(`HAProxy in front at ${this.front.url}`)
+    }
+
+    this.setPhase('connecting')
+    this.fleet = new ClientFleet(options.clients, {
+      pick: () => this.front?.url ?? this.pickAvailable(),
+      followHints: options.reconnect === 'hint',
+      ...(this.front === undefined ? {} : { resolveHint: (address: string) => this.front!.urlFor(this.nameOf(address)) })
+    })
+    this.fleet.start()
+    await this.until(() => this.fleet!.connected() === options.clients, 60_000, 'every client connected')
+    this.note(`${options.clients} clients connected`)
+
+    if (options.deploy) await this.rollingDeploy()
+    await this.until(() => this.fleet!.connected() === options.clients, 30_000, 'every client reconnected after the deploy')
+    const deployEnd = performance.now()
+    const countsAtDeployEnd = this.counts()
+    this.note(`deploy over; clients per server ${JSON.stringify(countsAtDeployEnd)}`)
+
+    this.setPhase('balancing')
+    const timeoutMs = Math.max(60_000, 40 * options.roundSeconds * 1000)
+    let balancedAt: number | undefined
+    try {
+      await this.until(() => this.balanced(), timeoutMs, 'balance')
+      balancedAt = performance.now()
+      this.setPhase('balanced')
+      this.note(`balanced ${((balancedAt - deployEnd) / 1000).toFixed(1)} s after the deploy`)
+    } catch {
+      this.note(`not balanced ${timeoutMs / 1000} s after the deploy`)
+    }
+    // Two more rounds: balance must hold, not just be passed through.
+    await sleep(2 * options.roundSeconds * 1000)
+    const seconds = (at: number): number => Math.round((at - this.startedAt) / 10) / 100
+    const totalShed = this.services.flatMap(s => s.rounds).filter(r => r.t >= performance.timeOrigin + deployEnd).reduce((sum, r) => sum + r.killed, 0)
+    this.sample()
+    return {
+      mode: this.mode,
+      deployEndedAt: seconds(deployEnd),
+      countsAtDeployEnd,
+      minimumMoves: minimumMoves(Object.values(countsAtDeployEnd)),
+      totalShed,
+      secondsToBalance: balancedAt === undefined ? null : Math.round((balancedAt - deployEnd) / 10) / 100,
+      balancedAtEnd: this.balanced(),
+      finalCounts: this.counts(),
+      connectedAtEnd: this.fleet.connected(),
+      clientStats: this.fleet.stats(),
+      timeline: [...this.history]
+    }
+  }
+
+  /** Stops clients, servers and the front door. */
+  async shutdown (): Promise<void> {
+    if (this.sampler !== undefined) clearInterval(this.sampler)
+    this.fleet?.stop()
+    this.front?.stop()
+    await Promise.all(this.services.map(async service => {
+      await Promise.race([service.stop(), sleep(10_000)])
+      service.kill()
+    }))
+    this.setPhase('done')
+  }
+
+  state (): MeshState {
+    const byServer = this.fleet?.byServer() ?? new Map<string, number>()
+    return {
+      mode: this.mode,
+      phase: this.phase,
+      elapsed: (performance.now() - this.startedAt) / 1000,
+      clients: { total: this.options.clients, connected: this.fleet?.connected() ?? 0 },
+      nodes: this.services.map(s => ({ name: s.spec.name, url: s.url, state: s.state, clients: byServer.get(s.url) ?? 0, ...s.status })),
+      history: this.history,
+      log: this.log.slice(-12)
+    }
+  }
+
+  /** Restarts every server in turn: out of rotation, SIGTERM (it drains), start again, back into rotation. */
+  private async rollingDeploy (): Promise<void> {
+    this.setPhase('deploying')
+    for (const [i, service] of this.services.entries()) {
+      this.available.delete(service.spec.name)
+      this.note(`restarting ${service.spec.name}`)
+      await service.stop()
+      await service.start()
+      await this.untilConverged()
+      this.available.add(service.spec.name)
+      this.note(`${service.spec.name} is back`)
+      // As a deploy tool lets a restarted server settle before the next restart; after the last, the deploy is over.
+      if (i < this.services.length - 1) await sleep(this.options.roundSeconds * 1000)
+    }
+  }
+
+  private async untilConverged (): Promise<void> {
+    await this.until(() => this.services.every(s => s.state === 'up' && s.status.members === this.options.nodes), 30_000, 'servers seeing each other')
+  }
+
+  private balanced (): boolean {
+    return this.fleet?.connected() === this.options.clients && withinOfMean(Object.values(this.counts()), BALANCE_PERCENT)
+  }
+
+  private counts (): Record<string, number> {
+    const byServer = this.fleet?.byServer() ?? new Map<string, number>()
+    return Object.fromEntries(this.services.map(s => [s.spec.name, byServer.get(s.url) ?? 0]))
+  }
+
+  private pickAvailable (): string | undefined {
+    const up = this.services.filter(s => this.available.has(s.spec.name))
+    return up[Math.floor(Math.random() * up.length)]?.url
+  }
+
+  private nameOf (address: string): string {
+    return this.services.find(s => s.url === address)?.spec.name ?? ''
+  }
+
+  private sample (): void {
+    this.history.push({ t: Math.round((performance.now() - this.startedAt) / 10) / 100, counts: this.counts() })
+    this.emit('state', this.state())
+  }
+
+  private setPhase (phase: Phase): void {
+    this.phase = phase
+    this.emit('state', this.state())
+  }
+
+  private note (message: string): void {
+    const line = `${((performance.now() - this.startedAt) / 1000).toFixed(1).padStart(6)} s  ${message}`
+    this.log.push(line)
+    this.emit('log', line)
+    this.emit('state', this.state())
+  }
+
+  private async until (condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+    const deadline = performance.now() + timeoutMs
+    while (!condition()) {
+      if (performance.now() > deadline) throw new Error(`${what}: not reached within ${timeoutMs / 1000} s`)
+      await sleep(50)
+    }
+  }
+}

@@ -1,0 +1,106 @@
+import { WebSocket } from 'ws'
+import { RECONNECT_CLOSE_CODE } from './protocol.js'
+import type { Greeting } from './protocol.js'
+
+export interface ReconnectingClientOptions {
+  /** Where to connect when there is no hint to follow: like a DNS name that resolves to one of the servers. */
+  pick(): string | undefined
+  /** Follow the address a shedding server names in its close reason. @default true */
+  followHints?: boolean
+  /** Reconnects wait a random time up to this, so that shed clients do not arrive at once. @default 500 */
+  jitterMs?: number
+  /** Turns a hinted server address into the address to dial, for clients behind a front door. @default as is */
+  resolveHint?(address: string): string
+}
+
+/** What a client went through. */
+export interface ClientStats {
+  connects: number
+  /** Closes with the reconnect code: planned. */
+  plannedCloses: number
+  /** Any other close of an open connection. */
+  unexpectedCloses: number
+  /** Connections that failed to open, or errored. */
+  errors: number
+}
+
+/**
+ * A WebSocket client that stays connected: when a server closes it with the reconnect code it reconnects, after a
+ * little jitter, to the address in the close reason (or wherever `pick` says); after anything else it reconnects
+ * as well, and counts what went wrong.
+ */
+export class ReconnectingClient {
+  readonly stats: ClientStats = { connects: 0, plannedCloses: 0, unexpectedCloses: 0, errors: 0 }
+  /** The server it is connected to, as the server's greeting named it. */
+  server: string | undefined
+  private open = false
+  private socket: WebSocket | undefined
+  private timer: ReturnType<typeof setTimeout> | undefined
+  private stopped = false
+
+  constructor (private readonly options: ReconnectingClientOptions) {}
+
+  get connected (): boolean {
+    return this.open
+  }
+
+  start (): void {
+    this.connect(this.options.pick())
+  }
+
+  /** Closes for good. */
+  stop (): void {
+    this.stopped = true
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.socket?.removeAllListeners()
+    this.socket?.on('error', () => {})
+    this.socket?.terminate()
+    this.open = false
+    this.server = undefined
+  }
+
+  private connect (target: string | undefined): void {
+    if (this.stopped) return
+    if (target === undefined) {
+      this.later(undefined)
+      return
+    }
+    const socket = new WebSocket(target)
+    this.socket = socket
+    let opened = false
+    socket.on('open', () => {
+      opened = true
+      this.open = true
+      this.stats.connects++
+    })
+    socket.once('message', data => {
+      try {
+        this.server = (JSON.parse(data.toString()) as Greeting).server
+      } catch {
+        this.server = target
+      }
+    })
+    socket.on('error', () => {
+      if (!opened) this.stats.errors++
+    })
+    socket.on('close', (code, reason) => {
+      this.open = false
+      this.server = undefined
+      if (this.stopped) return
+      if (code === RECONNECT_CLOSE_CODE) {
+        this.stats.plannedCloses++
+        const hinted = reason.toString()
+        const follow = (this.options.followHints ?? true) && hinted !== ''
+        this.later(follow ? (this.options.resolveHint?.(hinted) ?? hinted) : undefined)
+      } else {
+        if (opened) this.stats.unexpectedCloses++
+        this.later(undefined)
+      }
+    })
+  }
+
+  private later (target: string | undefined): void {
+    const delay = Math.random() * (this.options.jitterMs ?? 500)
+    this.timer = setTimeout(() => { this.connect(target ?? this.options.pick()) }, delay)
+  }
+}

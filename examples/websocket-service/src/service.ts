@@ -1,0 +1,131 @@
+import { createServer } from 'node:http'
+import { WebSocketServer } from 'ws'
+import { createNode } from '@meshbalancer/gossip'
+import { NAMESPACE, RECONNECT_CLOSE_CODE } from './protocol.js'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Cluster, Logger, ShedHint, ShedKnobs, Shedder } from '@meshbalancer/core'
+import type { WebSocket } from 'ws'
+
+export interface WebsocketServiceOptions {
+  /** The node's name. */
+  name: string
+  /** WebSocket port; 0 picks a free one. @default 0 */
+  port?: number
+  /** @default '127.0.0.1' */
+  host?: string
+  /** The cluster node's listen address. @default '/ip4/127.0.0.1/tcp/0' */
+  clusterListen?: string
+  /** Addresses of cluster members to join through. @default [] */
+  join?: string[]
+  /** Keeps the node's identity across restarts. */
+  keyFile?: string
+  /** Shedding knobs; see `ShedKnobs` of @meshbalancer/core. */
+  shed?: Partial<ShedKnobs>
+  /** Time a stopping service has to hand its connections to the others. @default 2000 */
+  drainWithinMs?: number
+  logger?: Logger
+}
+
+export interface WebsocketService {
+  readonly node: Cluster
+  readonly shedder: Shedder
+  /** The address clients connect to, `ws://host:port`. */
+  readonly url: string
+  /** Open sockets. */
+  count(): number
+  /** Drains (hands connections over), closes what is left with the reconnect code, leaves the cluster. */
+  stop(): Promise<void>
+}
+
+/**
+ * Starts a WebSocket server that embeds a cluster node: it announces its open sockets as its load in the `ws`
+ * namespace, and its shedder closes some of them, with the reconnect code and a hinted address, when it holds more
+ * than its share.
+ */
+export async function startWebsocketService (options: WebsocketServiceOptions): Promise<WebsocketService> {
+  const host = options.host ?? '127.0.0.1'
+  let node: Cluster | undefined
+  // /health is the readiness check of a front door: 503 while draining, so that it stops sending clients here.
+  const server = createServer((request, response) => {
+    if (request.url === '/health') {
+      const ready = node?.self().status === 'active'
+      response.writeHead(ready ? 200 : 503).end(ready ? 'ready\n' : 'draining\n')
+    } else {
+      response.writeHead(426).end('WebSocket only\n')
+    }
+  })
+  const wss = new WebSocketServer({ server })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, host, () => { server.off('error', reject); resolve() })
+  })
+  const url = `ws://${host}:${(server.address() as AddressInfo).port}`
+
+  node = await createNode({
+    name: options.name,
+    listen: [options.clusterListen ?? '/ip4/127.0.0.1/tcp/0'],
+    join: options.join ?? [],
+    clientAddress: url,
+    ...(options.keyFile === undefined ? {} : { keyFile: options.keyFile }),
+    ...(options.logger === undefined ? {} : { logger: options.logger })
+  })
+  const cluster = node
+  const announce = (): void => { cluster.setLoad(NAMESPACE, wss.clients.size) }
+  wss.on('connection', socket => {
+    // The greeting names this server, so that a client behind a front door knows where it landed.
+    socket.send(JSON.stringify({ server: url, name: options.name }))
+    socket.on('message', data => { socket.send(data) })
+    socket.on('close', announce)
+    announce()
+  })
+  announce()
+
+  const shedder = cluster.shedder({
+    namespace: NAMESPACE,
+    ...options.shed,
+    implementation: {
+      count: () => wss.clients.size,
+      killProcesses: async (count, hint) => closeWithHints(pickSockets([...wss.clients], count), hint)
+    }
+  })
+
+  let stopping: Promise<void> | undefined
+  return {
+    node: cluster,
+    shedder,
+    url,
+    count: () => wss.clients.size,
+    stop: async () => {
+      stopping ??= (async () => {
+        await cluster.drain({ withinMs: options.drainWithinMs ?? 2000 })
+        closeWithHints([...wss.clients], { targets: [] })
+        await cluster.stop()
+        await close(server, wss)
+      })()
+      await stopping
+    }
+  }
+}
+
+/** `count` sockets chosen at random, so that no client is shed more often than another. */
+function pickSockets (sockets: WebSocket[], count: number): WebSocket[] {
+  for (let i = 0; i < Math.min(count, sockets.length); i++) {
+    const j = i + Math.floor(Math.random() * (sockets.length - i))
+    ;[sockets[i], sockets[j]] = [sockets[j]!, sockets[i]!]
+  }
+  return sockets.slice(0, count)
+}
+
+/** Closes sockets with the reconnect code, telling each where to go according to the hint's shares. */
+function closeWithHints (sockets: WebSocket[], hint: ShedHint): number {
+  const destinations = hint.targets.flatMap(target => Array<string>(target.share).fill(target.clientAddress))
+  sockets.forEach((socket, i) => { socket.close(RECONNECT_CLOSE_CODE, destinations[i] ?? '') })
+  return sockets.length
+}
+
+async function close (server: Server, wss: WebSocketServer): Promise<void> {
+  for (const socket of wss.clients) socket.terminate()
+  await new Promise<void>(resolve => { wss.close(() => { resolve() }) })
+  await new Promise<void>(resolve => { server.close(() => { resolve() }) })
+}
