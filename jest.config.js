@@ -11,7 +11,8 @@ const packages = {
   '@meshbalancer/algorithms/compliance': 'packages/algorithms/src/compliance/index.ts',
   '@meshbalancer/algorithms': 'packages/algorithms/src/index.ts',
   '@meshbalancer/gossip/testing': 'packages/gossip/src/testing/node-process.ts',
-  '@meshbalancer/gossip': 'packages/gossip/src/index.ts'
+  '@meshbalancer/gossip': 'packages/gossip/src/index.ts',
+  '@meshbalancer/example-websocket-service': 'examples/websocket-service/src/index.ts'
 }
 
 /** @param {string} dir @param {Partial<import('jest').Config>} extra */
@@ -36,6 +37,9 @@ export default {
     project('packages/core'),
     project('packages/algorithms'),
     // Real libp2p nodes and processes: the Node 20 polyfill first, and time for processes to start on a busy machine.
-    project('packages/gossip', { setupFiles: ['<rootDir>/src/polyfill.ts'], setupFilesAfterEnv: ['<rootDir>/test/setup.ts'] })
+    project('packages/gossip', { setupFiles: ['<rootDir>/src/polyfill.ts'], setupFilesAfterEnv: ['<rootDir>/test/setup.ts'] }),
+    project('examples/websocket-service', { setupFiles: ['<rootDir>/../../packages/gossip/src/polyfill.ts'], setupFilesAfterEnv: ['<rootDir>/../../packages/gossip/test/setup.ts'] }),
+    // Runs the built example in its own processes, as a user would.
+    project('examples/mesh', { setupFilesAfterEnv: ['<rootDir>/../../packages/gossip/test/setup.ts'] })
   ]
 }

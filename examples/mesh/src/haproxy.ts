@@ -16,7 +16,8 @@ export interface Backend {
 export class HaproxyFront {
   private child: ChildProcess | undefined
 
-  constructor (private readonly dir: string, readonly port: number, private readonly backends: readonly Backend[]) {}
+  /** @param clients - connections to plan for; each takes two file descriptors, and HAProxy checks the limit at start */
+  constructor (private readonly dir: string, readonly port: number, private readonly backends: readonly Backend[], private readonly clients: number) {}
 
   get url (): string {
     return `ws://127.0.0.1:${this.port}/`
@@ -36,7 +37,7 @@ export class HaproxyFront {
     writeFileSync(config, this.config())
     const check = spawnSync('haproxy', ['-c', '-q', '-f', config], { encoding: 'utf8' })
     if (check.status !== 0) throw new Error(`HAProxy refused the generated configuration: ${check.stderr}`)
-    this.child = spawn('haproxy', ['-db', '-f', config], { stdio: ['ignore', 'ignore', 'inherit'] })
+    this.child = spawn('haproxy', ['-db', '-q', '-f', config], { stdio: ['ignore', 'ignore', 'inherit'] })
     await new Promise(resolve => setTimeout(resolve, 500))
     if (this.child.exitCode !== null) throw new Error(`HAProxy exited with ${this.child.exitCode}`)
   }
@@ -48,7 +49,7 @@ export class HaproxyFront {
   private config (): string {
     return [
       'global',
-      '  maxconn 50000',
+      `  maxconn ${this.clients + 1000}`,
       'defaults',
       '  mode http',
       '  timeout connect 2s',

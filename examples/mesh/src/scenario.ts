@@ -90,7 +90,7 @@ export class MeshScenario extends EventEmitter<{ state: [MeshState], log: [line:
     await this.untilConverged()
     for (const service of this.services) this.available.add(service.spec.name)
     if (options.front === 'haproxy') {
-      this.front = new HaproxyFront(this.dir, ports[2 * options.nodes]!, this.services.map(s => ({ name: s.spec.name, port: s.spec.port })))
+      this.front = new HaproxyFront(this.dir, ports[2 * options.nodes]!, this.services.map(s => ({ name: s.spec.name, port: s.spec.port })), options.clients)
       await this.front.start()
       this.note(`HAProxy in front at ${this.front.url}`)
     }

@@ -17,7 +17,7 @@ export interface WebsocketServiceOptions {
   /** The cluster node's listen address. @default '/ip4/127.0.0.1/tcp/0' */
   clusterListen?: string
   /** Addresses of cluster members to join through. @default [] */
-  join?: string[]
+  join?: readonly string[]
   /** Keeps the node's identity across restarts. */
   keyFile?: string
   /** Shedding knobs; see `ShedKnobs` of @meshbalancer/core. */
@@ -65,7 +65,7 @@ export async function startWebsocketService (options: WebsocketServiceOptions): 
   node = await createNode({
     name: options.name,
     listen: [options.clusterListen ?? '/ip4/127.0.0.1/tcp/0'],
-    join: options.join ?? [],
+    join: [...(options.join ?? [])],
     clientAddress: url,
     ...(options.keyFile === undefined ? {} : { keyFile: options.keyFile }),
     ...(options.logger === undefined ? {} : { logger: options.logger })

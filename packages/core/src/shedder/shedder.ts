@@ -173,18 +173,21 @@ export class Shedder extends EventEmitter<ShedderEvents> {
     host.setCount(count)
 
     const snapshotVersion = host.version()
-    const inNamespace = host.members().filter(member => member.groups.has(this.namespace))
+    const draining = host.draining()
+    // A drain only needs somewhere to go: it hands over to the members it hears from, without waiting for a full view.
+    const inNamespace = host.members().filter(member => member.groups.has(this.namespace) &&
+      (!draining || member.id === host.id || (member.liveness === 'alive' && member.status !== 'joining')))
     const members: ShedMember[] = inNamespace.map(member => ({
       id: member.id,
       name: member.name,
       count: member.id === host.id ? count : member.groups.get(this.namespace) ?? 0,
-      draining: member.id === host.id ? host.draining() : member.status === 'draining',
+      draining: member.id === host.id ? draining : member.status === 'draining',
       clientAddress: member.clientAddress
     }))
     const summary = members.map(({ id, name, count: c, draining }) => ({ id, name, count: c, draining }))
-    if (!host.settled()) return report({ snapshotVersion, members: summary, skipped: 'not-settled', killed: 0 })
+    if (!draining && !host.settled()) return report({ snapshotVersion, members: summary, skipped: 'not-settled', killed: 0 })
     // A member we do not hear from, or one still joining, may hold any count: decide on nothing rather than on that.
-    if (inNamespace.some(member => member.liveness !== 'alive' || member.status === 'joining')) {
+    if (!draining && inNamespace.some(member => member.liveness !== 'alive' || member.status === 'joining')) {
       return report({ snapshotVersion, members: summary, skipped: 'incomplete-view', killed: 0 })
     }
 

@@ -1,0 +1,43 @@
+import { describe, expect, it } from '@jest/globals'
+import { runExample } from './run-example.js'
+import type { MeshReport } from '../src/report.js'
+
+// What `pnpm example:mesh -- --json` does on a fresh install: 4 servers, 2000 clients, a rolling deploy in exact
+// mode, then the same in parallel mode, each balanced by the servers' own shedding.
+describe('pnpm example:mesh -- --json', () => {
+  it('balances after a rolling deploy in both modes, parallel at least 3× faster and within 1.25× of the fewest moves', async () => {
+    const { code, stdout, stderr } = await runExample(['--json']).done
+    const report = JSON.parse(stdout) as MeshReport
+    if (!report.ok) console.error(stderr)
+    expect(report.runs.map(run => run.mode)).toEqual(['exact', 'parallel'])
+    for (const run of report.runs) {
+      expect(run.secondsToBalance).not.toBeNull()
+      expect(run.balancedAtEnd).toBe(true)
+      expect(run.connectedAtEnd).toBe(2000)
+      expect(run.clientStats.unexpectedCloses).toBe(0)
+      expect(run.clientStats.errors).toBe(0)
+      const counts = Object.values(run.finalCounts)
+      const mean = counts.reduce((a, b) => a + b, 0) / counts.length
+      for (const count of counts) expect(Math.abs(count - mean)).toBeLessThanOrEqual(mean * 0.1)
+      expect(run.timeline.length).toBeGreaterThan(10)
+    }
+    expect(report.comparison?.parallelSpeedup).toBeGreaterThanOrEqual(3)
+    expect(report.comparison?.parallelShedOverMinimum).toBeLessThanOrEqual(1.25)
+    expect(report.ok).toBe(true)
+    expect(code).toBe(0)
+  }, 300_000)
+
+  it('puts HAProxy in front when asked, with no client error', async () => {
+    const { code, stdout } = await runExample(['--json', '--front', 'haproxy', '--mode', 'parallel', '--clients', '600']).done
+    const report = JSON.parse(stdout) as MeshReport
+    expect(report.front).toBe('haproxy')
+    expect(report.checks).toEqual({ everyRunBalanced: true, allClientsConnectedAtEnd: true, noClientErrorsButPlannedCloses: true })
+    expect(code).toBe(0)
+  }, 180_000)
+
+  it('refuses a bad flag, naming it', async () => {
+    const { code, stderr } = await runExample(['--nodes', 'many']).done
+    expect(code).toBe(2)
+    expect(stderr).toMatch(/--nodes expects an integer/)
+  })
+})
