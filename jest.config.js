@@ -12,7 +12,8 @@ const packages = {
   '@meshbalancer/algorithms': 'packages/algorithms/src/index.ts',
   '@meshbalancer/gossip/testing': 'packages/gossip/src/testing/node-process.ts',
   '@meshbalancer/gossip': 'packages/gossip/src/index.ts',
-  '@meshbalancer/example-websocket-service': 'examples/websocket-service/src/index.ts'
+  '@meshbalancer/example-websocket-service': 'examples/websocket-service/src/index.ts',
+  '@meshbalancer/example-custom-algorithm': 'examples/custom-algorithm/src/index.ts'
 }
 
 /** @param {string} dir @param {Partial<import('jest').Config>} extra */
@@ -38,6 +39,7 @@ export default {
     project('packages/algorithms'),
     // Real libp2p nodes and processes: the Node 20 polyfill first, and time for processes to start on a busy machine.
     project('packages/gossip', { setupFiles: ['<rootDir>/src/polyfill.ts'], setupFilesAfterEnv: ['<rootDir>/test/setup.ts'] }),
+    project('examples/custom-algorithm'),
     project('examples/websocket-service', { setupFiles: ['<rootDir>/../../packages/gossip/src/polyfill.ts'], setupFilesAfterEnv: ['<rootDir>/../../packages/gossip/test/setup.ts'] }),
     // Runs the built example in its own processes, as a user would.
     project('examples/mesh', { setupFilesAfterEnv: ['<rootDir>/../../packages/gossip/test/setup.ts'] })

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { PLACEMENT_ALGORITHMS } from './placement.js'
 import type { ShedMode } from '@meshbalancer/core'
 
 export interface MeshOptions {
@@ -13,6 +14,8 @@ export interface MeshOptions {
   /** Clients follow the servers' reconnect hints, or reconnect at random. */
   reconnect: 'hint' | 'random'
   dashboardPort: number
+  /** Place new clients with this algorithm over the servers' gossiped counts, instead of at random. */
+  algorithm: string | undefined
   /** After a live run, keep the mesh and dashboard up until Ctrl-C. */
   linger: boolean
 }
@@ -29,6 +32,9 @@ restarts every server in turn (a rolling deploy), and shows how the servers shed
   --no-deploy            only connect and balance; no restarts
   --front haproxy        put Debian's HAProxy in front (config generated; apt-get install haproxy)
   --reconnect HOW        hint (follow the servers' reconnect hints, default) or random
+  --algorithm NAME       place new clients with this selection algorithm instead of at random: random,
+                         roundRobin, powerOfTwo, leastConnections, leastLatency, weightedRoundRobin, hashRing,
+                         or leastLoadedTagged (from the custom-algorithm example: zone a only)
   --dashboard-port P     port of the web dashboard (default: a free one)
   --json                 run to the end and print a JSON report instead of the live table
   --help                 this text`
@@ -46,6 +52,7 @@ export function parseMeshOptions (args: string[]): MeshOptions | undefined {
       front: { type: 'string', default: 'none' },
       reconnect: { type: 'string', default: 'hint' },
       'dashboard-port': { type: 'string', default: '0' },
+      algorithm: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false }
     },
@@ -61,6 +68,9 @@ export function parseMeshOptions (args: string[]): MeshOptions | undefined {
   if (!['exact', 'parallel', 'both'].includes(mode)) throw new Error(`--mode expects exact, parallel or both, got "${mode}"`)
   if (values.front !== 'none' && values.front !== 'haproxy') throw new Error(`--front expects haproxy, got "${values.front}"`)
   if (values.reconnect !== 'hint' && values.reconnect !== 'random') throw new Error(`--reconnect expects hint or random, got "${values.reconnect}"`)
+  if (values.algorithm !== undefined && !(values.algorithm in PLACEMENT_ALGORITHMS)) {
+    throw new Error(`--algorithm expects one of ${Object.keys(PLACEMENT_ALGORITHMS).join(', ')}, got "${values.algorithm}"`)
+  }
   const roundSeconds = Number(values['round-seconds'])
   if (!Number.isFinite(roundSeconds) || roundSeconds < 0.2 || roundSeconds > 60) throw new Error(`--round-seconds expects a number from 0.2 to 60, got "${values['round-seconds']}"`)
   return {
@@ -73,6 +83,7 @@ export function parseMeshOptions (args: string[]): MeshOptions | undefined {
     json: values.json,
     reconnect: values.reconnect,
     dashboardPort: integer('dashboard-port', values['dashboard-port'], 0, 65_535),
+    algorithm: values.algorithm,
     linger: !values.json && process.stdout.isTTY === true
   }
 }

@@ -8,6 +8,8 @@ export interface MeshReport {
   roundSeconds: number
   reconnect: MeshOptions['reconnect']
   front: MeshOptions['front']
+  /** How new clients were placed: an algorithm's name, or `random` (like DNS round robin). */
+  placement: string
   runs: RunResult[]
   comparison?: {
     /** Exact mode's time to balance over parallel mode's. */
@@ -43,6 +45,7 @@ export function buildReport (options: MeshOptions, runs: RunResult[]): MeshRepor
     roundSeconds: options.roundSeconds,
     reconnect: options.reconnect,
     front: options.front,
+    placement: options.algorithm ?? 'random',
     runs,
     ...(comparison === undefined ? {} : { comparison }),
     checks,

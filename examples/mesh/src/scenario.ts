@@ -4,6 +4,7 @@ import { minimumMoves, withinOfMean } from './balance.js'
 import { ClientFleet } from './clients.js'
 import { HaproxyFront } from './haproxy.js'
 import { freePorts } from './ports.js'
+import { Placement } from './placement.js'
 import { ServiceProcess } from './service-process.js'
 import type { MeshOptions } from './options.js'
 import type { ClientStats } from '@meshbalancer/example-websocket-service'
@@ -36,6 +37,8 @@ export interface MeshState {
 /** The outcome of one run, as the JSON report gives it. Times in seconds. */
 export interface RunResult {
   mode: ShedMode
+  /** Clients per server once all had connected, before any restart. */
+  countsWhenConnected: Record<string, number>
   deployEndedAt: number
   countsAtDeployEnd: Record<string, number>
   minimumMoves: number
@@ -61,6 +64,7 @@ export class MeshScenario extends EventEmitter<{ state: [MeshState], log: [line:
   private readonly available = new Set<string>()
   private fleet: ClientFleet | undefined
   private front: HaproxyFront | undefined
+  private placement: Placement | undefined
   private readonly history: Sample[] = []
   private readonly log: string[] = []
   private readonly startedAt = performance.now()
@@ -80,7 +84,7 @@ export class MeshScenario extends EventEmitter<{ state: [MeshState], log: [line:
         port: ports[i]!,
         clusterPort: ports[options.nodes + i]!,
         keyFile: join(this.dir, `${this.mode}-${name}.key`),
-        args: ['--mode', this.mode, '--round-seconds', String(options.roundSeconds), '--deviation', '2', '--min-shed', '5']
+        args: ['--mode', this.mode, '--round-seconds', String(options.roundSeconds), '--deviation', '2', '--min-shed', '5', '--tag', `zone=${i % 2 === 0 ? 'a' : 'b'}`]
       }, () => this.services.filter(other => other.spec.name !== name).map(other => other.clusterAddress)))
     }
     this.sampler = setInterval(() => { this.sample() }, SAMPLE_MS)
@@ -95,15 +99,21 @@ export class MeshScenario extends EventEmitter<{ state: [MeshState], log: [line:
       this.note(`HAProxy in front at ${this.front.url}`)
     }
 
+    if (options.algorithm !== undefined) {
+      this.placement = await Placement.join(options.algorithm, this.services.map(s => s.clusterAddress), options.nodes)
+      this.note(`placing new clients with ${options.algorithm}`)
+    }
+
     this.setPhase('connecting')
     this.fleet = new ClientFleet(options.clients, {
-      pick: () => this.front?.url ?? this.pickAvailable(),
+      pick: () => this.front?.url ?? this.placement?.pick() ?? this.pickAvailable(),
       followHints: options.reconnect === 'hint',
       ...(this.front === undefined ? {} : { resolveHint: (address: string) => this.front!.urlFor(this.nameOf(address)) })
     })
     this.fleet.start()
     await this.until(() => this.fleet!.connected() === options.clients, 60_000, 'every client connected')
-    this.note(`${options.clients} clients connected`)
+    const countsWhenConnected = this.counts()
+    this.note(`${options.clients} clients connected: ${JSON.stringify(countsWhenConnected)}`)
 
     if (options.deploy) await this.rollingDeploy()
     await this.until(() => this.fleet!.connected() === options.clients, 30_000, 'every client reconnected after the deploy')
@@ -129,6 +139,7 @@ export class MeshScenario extends EventEmitter<{ state: [MeshState], log: [line:
     this.sample()
     return {
       mode: this.mode,
+      countsWhenConnected,
       deployEndedAt: seconds(deployEnd),
       countsAtDeployEnd,
       minimumMoves: minimumMoves(Object.values(countsAtDeployEnd)),
@@ -147,6 +158,7 @@ export class MeshScenario extends EventEmitter<{ state: [MeshState], log: [line:
     if (this.sampler !== undefined) clearInterval(this.sampler)
     this.fleet?.stop()
     this.front?.stop()
+    await this.placement?.stop()
     await Promise.all(this.services.map(async service => {
       await Promise.race([service.stop(), sleep(10_000)])
       service.kill()

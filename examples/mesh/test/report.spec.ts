@@ -35,6 +35,18 @@ describe('pnpm example:mesh -- --json', () => {
     expect(code).toBe(0)
   }, 180_000)
 
+  it('places clients with an algorithm from another package, and sheds what it got wrong', async () => {
+    const { code, stdout } = await runExample(['--json', '--algorithm', 'leastLoadedTagged', '--no-deploy', '--mode', 'parallel', '--clients', '400']).done
+    const report = JSON.parse(stdout) as MeshReport
+    expect(report.placement).toBe('leastLoadedTagged')
+    // Every client first went to zone a (ws1, ws3); shedding then spread them over all four.
+    const placed = report.runs[0]!.countsWhenConnected
+    expect(placed.ws2! + placed.ws4!).toBe(0)
+    expect(placed.ws1! + placed.ws3!).toBe(400)
+    expect(report.ok).toBe(true)
+    expect(code).toBe(0)
+  }, 180_000)
+
   it('refuses a bad flag, naming it', async () => {
     const { code, stderr } = await runExample(['--nodes', 'many']).done
     expect(code).toBe(2)

@@ -16,6 +16,7 @@ const { values } = parseArgs({
     'cluster-listen': { type: 'string', default: '/ip4/127.0.0.1/tcp/0' },
     join: { type: 'string', multiple: true, default: [] },
     'key-file': { type: 'string' },
+    tag: { type: 'string', multiple: true, default: [] },
     mode: { type: 'string', default: 'parallel' },
     'round-seconds': { type: 'string', default: '2' },
     deviation: { type: 'string', default: '2' },
@@ -58,6 +59,7 @@ const service = await startWebsocketService({
   clusterListen: values['cluster-listen'],
   join: values.join,
   ...(values['key-file'] === undefined ? {} : { keyFile: values['key-file'] }),
+  tags: Object.fromEntries(values.tag.map(tag => [tag.slice(0, Math.max(0, tag.indexOf('='))), tag.slice(tag.indexOf('=') + 1)])),
   drainWithinMs: number('drain-ms', values['drain-ms']),
   shed,
   logger: silentLogger

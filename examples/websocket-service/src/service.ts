@@ -20,6 +20,8 @@ export interface WebsocketServiceOptions {
   join?: readonly string[]
   /** Keeps the node's identity across restarts. */
   keyFile?: string
+  /** Tags the node announces (a zone, say), for algorithms that select by them. @default {} */
+  tags?: Record<string, string>
   /** Shedding knobs; see `ShedKnobs` of @meshbalancer/core. */
   shed?: Partial<ShedKnobs>
   /** Time a stopping service has to hand its connections to the others. @default 2000 */
@@ -67,6 +69,7 @@ export async function startWebsocketService (options: WebsocketServiceOptions): 
     listen: [options.clusterListen ?? '/ip4/127.0.0.1/tcp/0'],
     join: [...(options.join ?? [])],
     clientAddress: url,
+    tags: options.tags ?? {},
     ...(options.keyFile === undefined ? {} : { keyFile: options.keyFile }),
     ...(options.logger === undefined ? {} : { logger: options.logger })
   })
