@@ -3,10 +3,11 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { describeMachine } from './machine.js'
 import { mesh } from './suites/mesh.js'
+import { peers } from './suites/peers.js'
 import { picks } from './suites/picks.js'
 import type { Suite } from './suite.js'
 
-const SUITES: readonly Suite[] = [picks, mesh]
+const SUITES: readonly Suite[] = [picks, peers, mesh]
 
 const { values } = parseArgs({
   options: {

@@ -99,6 +99,20 @@ describe('the shedding rule, parallel mode', () => {
     }))
   })
 
+  it('never sends any member more than its room, summed over every node that sheds', () => {
+    fc.assert(fc.property(counts, knobs, (values, k) => {
+      const members = cluster(...values)
+      const mean = values.reduce((a, b) => a + b, 0) / values.length
+      const received = new Map<string, number>()
+      for (const m of members) {
+        for (const target of decide(members, m.id, k).targets) received.set(target.id, (received.get(target.id) ?? 0) + target.share)
+      }
+      for (const m of members) {
+        if (received.has(m.id)) expect(m.count + received.get(m.id)!).toBeLessThanOrEqual(Math.floor(mean))
+      }
+    }))
+  })
+
   it('gives targets whose shares add up to the amount shed', () => {
     fc.assert(fc.property(counts, knobs, (values, k) => {
       const members = cluster(...values)
@@ -111,11 +125,16 @@ describe('the shedding rule, parallel mode', () => {
 })
 
 describe('draining', () => {
-  it('hands a draining node\'s connections to the others, at most the quota a round, in proportion to their room', () => {
+  it('hands a draining node\'s connections to the others in proportion to their room, at most the quota a round', () => {
     const members = [member('n1', 300, true), member('n2', 100), member('n3', 200)]
-    const decision = decideShed({ self: 'n1', members, drainQuota: 60 }, parallel)
-    expect(decision).toMatchObject({ reason: 'draining', amount: 60, mean: 300 })
-    expect(decision.targets.map(t => [t.name, t.share])).toEqual([['n2', 40], ['n3', 20]])
+    // The whole drain: mean over the receivers 300, so n2 has room for 200 and n3 for 100.
+    const whole = decideShed({ self: 'n1', members, drainQuota: 300 }, parallel)
+    expect(whole).toMatchObject({ reason: 'draining', amount: 300, mean: 300 })
+    expect(whole.targets.map(t => [t.name, t.share])).toEqual([['n2', 200], ['n3', 100]])
+    // A round limited to 60 sends the first part of that plan.
+    const round = decideShed({ self: 'n1', members, drainQuota: 60 }, parallel)
+    expect(round).toMatchObject({ reason: 'draining', amount: 60 })
+    expect(round.targets.map(t => [t.name, t.share])).toEqual([['n2', 60]])
   })
 
   it('counts a draining member\'s connections where they will land when others decide', () => {

@@ -60,90 +60,177 @@ export interface ShedDecision {
 }
 
 /**
- * Decides how many of its own connections a node sheds, from one snapshot and the knobs: a pure function, so
- * every node with the same view reaches the same verdict about every other, and a round can be replayed.
- *
- * The mean is taken over the members that take connections (draining ones excluded), so that what draining
- * members hand over is counted where it will land.
+ * What every node computes alike from one view of a namespace: the mean over the members that take connections
+ * (draining ones excluded, so that what they hand over is counted where it will land), the thresholds, what each
+ * member sheds, and one plan of who sends how many to whom. Being a function of the view alone, the plan is the
+ * same on every node, so that no target is sent more than it has room for, however many members shed at once.
  */
-export function decideShed (snapshot: ShedSnapshot, knobs: ShedKnobs): ShedDecision {
-  const self = snapshot.members.find(member => member.id === snapshot.self)
-  if (self === undefined) throw new Error(`the snapshot does not include the deciding node ${snapshot.self}`)
-  const receivers = snapshot.members.filter(member => !member.draining && member.id !== self.id)
-  if (!self.draining) receivers.push(self)
-  const total = snapshot.members.reduce((sum, member) => sum + member.count, 0)
+export interface ShedAnalysis {
+  readonly knobs: ShedKnobs
+  readonly members: readonly ShedMember[]
+  readonly byId: ReadonlyMap<string, ShedMember>
+  readonly receivers: readonly ShedMember[]
+  readonly mean: number
+  readonly threshold: number
+  /** Parallel mode also acts when a member is below this. */
+  readonly lower: number
+  /** Σ (count − ⌈mean⌉)⁺ over the receivers. */
+  readonly excess: number
+  /** Σ (⌊mean⌋ − count)⁺ over the receivers. */
+  readonly room: number
+  /** Some receiver is beyond the allowed deviation, above or below the mean. */
+  readonly imbalanced: boolean
+  /** The receiver with the highest count; ties go to the lowest id, the same on every node. */
+  readonly highest: ShedMember | undefined
+  /** Why each member that sheds nothing does not, and how much each that sheds does. */
+  readonly verdicts: ReadonlyMap<string, number | ShedReason>
+  /** Where each shedding (or draining) member sends what it sheds. */
+  readonly plan: ReadonlyMap<string, readonly ShedTarget[]>
+}
+
+/** Computes a round's decisions for every member of the view at once. */
+export function analyseShed (members: readonly ShedMember[], knobs: ShedKnobs): ShedAnalysis {
+  const receivers = members.filter(member => !member.draining)
+  const total = members.reduce((sum, member) => sum + member.count, 0)
   const mean = receivers.length === 0 ? 0 : total / receivers.length
   const threshold = mean * (1 + knobs.allowedAverageDeviationPercent / 100)
-  const base = { count: self.count, mean, threshold }
-  const none = (reason: ShedReason): ShedDecision => ({ ...base, reason, amount: 0, targets: [] })
-
-  if (snapshot.members.length < 2) return none('alone')
-  if (self.draining) return drain(self, receivers, total, snapshot.drainQuota ?? knobs.maxShedCount, base)
-  if (receivers.length < 2) return none('no-receiver')
-  return knobs.mode === 'exact'
-    ? exact(self, receivers, knobs, base, none)
-    : parallel(self, receivers, knobs, base, none)
-}
-
-type Base = Pick<ShedDecision, 'count' | 'mean' | 'threshold'>
-
-/** ClusterLoadBalancer's rule: only the most loaded node (ties by id) sheds, and only above the threshold. */
-function exact (self: ShedMember, receivers: ShedMember[], knobs: ShedKnobs, base: Base, none: (reason: ShedReason) => ShedDecision): ShedDecision {
-  const highest = receivers.reduce((top, member) =>
-    member.count > top.count || (member.count === top.count && member.id < top.id) ? member : top)
-  if (highest.id !== self.id) return none('not-highest')
-  if (self.count <= base.threshold) return none('balanced')
-  const amount = Math.min(knobs.maxShedCount, Math.trunc((self.count - base.mean) * knobs.shedPercentage / 100))
-  if (amount < knobs.minShedCount || amount <= 0) return none('below-minimum')
-  return { ...base, reason: 'shed', amount, targets: targetsBelowMean(receivers, base.mean, amount) }
-}
-
-/**
- * Every node above the mean sheds its share of the moves needed, computed by all from the same view: the moves
- * are min(excess above the mean, room below it), divided in proportion to each node's excess. Together they never
- * shed more than the members below the mean can take, and none goes below the mean by its own shedding, so the
- * cluster converges without overshoot even when all shed in the same round.
- */
-function parallel (self: ShedMember, receivers: ShedMember[], knobs: ShedKnobs, base: Base, none: (reason: ShedReason) => ShedDecision): ShedDecision {
-  const { mean, threshold } = base
   const lower = mean * (1 - knobs.allowedAverageDeviationPercent / 100)
   const ceiling = Math.ceil(mean)
   const floor = Math.floor(mean)
-  if (!receivers.some(member => member.count > threshold || member.count < lower)) return none('balanced')
-  if (self.count <= ceiling) return none('balanced')
   let excess = 0
   let room = 0
+  let imbalanced = false
+  let highest: ShedMember | undefined
   for (const member of receivers) {
     excess += Math.max(0, member.count - ceiling)
     room += Math.max(0, floor - member.count)
+    if (member.count > threshold || member.count < lower) imbalanced = true
+    if (highest === undefined || member.count > highest.count || (member.count === highest.count && member.id < highest.id)) highest = member
   }
-  const share = (self.count - ceiling) / excess * Math.min(excess, room)
-  const amount = Math.min(knobs.maxShedCount, Math.floor(share * knobs.shedPercentage / 100))
-  if (amount < knobs.minShedCount || amount <= 0) return none('below-minimum')
-  return { ...base, reason: 'shed', amount, targets: targetsBelowMean(receivers, mean, amount) }
+  const partial = { knobs, members, receivers, mean, threshold, lower, excess, room, imbalanced, highest }
+
+  const verdicts = new Map<string, number | ShedReason>()
+  for (const member of receivers) {
+    const amount = knobs.mode === 'exact' ? exactAmount(member, partial) : parallelAmount(member, partial)
+    verdicts.set(member.id, typeof amount === 'number' && (amount < knobs.minShedCount || amount <= 0) ? 'below-minimum' : amount)
+  }
+  const byId = (a: ShedMember, b: ShedMember): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  const givers = receivers.filter(member => typeof verdicts.get(member.id) === 'number').sort(byId)
+    .map(member => ({ id: member.id, amount: verdicts.get(member.id) as number }))
+  const below = receivers.filter(member => member.count < floor).sort(byId)
+  const plan = new Map(planTransfers(givers, below, below.map(member => floor - member.count)))
+  // Draining members hand over everything they hold, to the receivers in proportion to their room.
+  const drainers = members.filter(member => member.draining && member.count > 0).sort(byId)
+    .map(member => ({ id: member.id, amount: member.count }))
+  const takers = [...receivers].sort(byId)
+  const rooms = takers.map(member => Math.max(0, ceiling - member.count))
+  for (const [id, targets] of planTransfers(drainers, takers, rooms.some(r => r > 0) ? rooms : takers.map(() => 1))) plan.set(id, targets)
+  return { ...partial, byId: new Map(members.map(member => [member.id, member])), verdicts, plan }
 }
 
-/** A draining node hands everything over, `quota` a round, to members in proportion to their room. */
-function drain (self: ShedMember, receivers: ShedMember[], total: number, quota: number, base: Base): ShedDecision {
-  if (receivers.length === 0) return { ...base, reason: 'no-receiver', amount: 0, targets: [] }
-  const amount = Math.min(quota, self.count)
-  const mean = total / receivers.length
-  const rooms = receivers.map(member => Math.max(0, Math.ceil(mean) - member.count))
-  const weights = rooms.some(r => r > 0) ? rooms : receivers.map(() => 1)
-  return { ...base, reason: 'draining', amount, targets: toTargets(receivers, apportion(weights, amount)) }
+/**
+ * Decides how many of its own connections a node sheds, from one snapshot and the knobs: a pure function, so
+ * every node with the same view reaches the same verdict about every other, and a round can be replayed.
+ */
+export function decideShed (snapshot: ShedSnapshot, knobs: ShedKnobs): ShedDecision {
+  return decideFor(analyseShed(snapshot.members, knobs), snapshot.self, snapshot.drainQuota)
 }
 
-/** Members below the mean, sharing `amount` in proportion to how far below it they are. */
-function targetsBelowMean (receivers: ShedMember[], mean: number, amount: number): ShedTarget[] {
-  const below = receivers.filter(member => member.count < Math.floor(mean))
-  if (below.length === 0) return []
-  return toTargets(below, apportion(below.map(member => Math.floor(mean) - member.count), amount))
+/**
+ * Node `self`'s part of a round's analysis. A draining node may hand over less than everything this round
+ * (`drainQuota`, to spread a drain over its deadline): it then sends the first part of its planned transfers.
+ */
+export function decideFor (analysis: ShedAnalysis, self: string, drainQuota?: number): ShedDecision {
+  const member = analysis.byId.get(self) ?? unknownMember(self)
+  const { mean, threshold } = analysis
+  const none = (reason: ShedReason): ShedDecision => ({ count: member.count, mean, threshold, reason, amount: 0, targets: [] })
+  if (analysis.members.length < 2) return none('alone')
+  if (member.draining) {
+    if (analysis.receivers.length === 0) return none('no-receiver')
+    const targets = truncate(analysis.plan.get(self) ?? [], Math.min(drainQuota ?? analysis.knobs.maxShedCount, member.count))
+    return { count: member.count, mean, threshold, reason: 'draining', amount: sum(targets), targets }
+  }
+  if (analysis.receivers.length < 2) return none('no-receiver')
+  const verdict = analysis.verdicts.get(self) ?? 'balanced'
+  if (typeof verdict === 'string') return none(verdict)
+  const targets = analysis.plan.get(self) ?? []
+  const amount = sum(targets)
+  if (amount < analysis.knobs.minShedCount || amount <= 0) return none('below-minimum')
+  return { count: member.count, mean, threshold, reason: 'shed', amount, targets }
 }
 
-function toTargets (members: ShedMember[], shares: number[]): ShedTarget[] {
-  return members
-    .map((member, i) => ({ id: member.id, name: member.name, clientAddress: member.clientAddress, count: member.count, share: shares[i] ?? 0 }))
-    .filter(target => target.share > 0)
+type Partial = Pick<ShedAnalysis, 'knobs' | 'mean' | 'threshold' | 'excess' | 'room' | 'imbalanced' | 'highest'>
+
+/** ClusterLoadBalancer's rule: only the most loaded node (ties by id) sheds, and only above the threshold. */
+function exactAmount (self: ShedMember, analysis: Partial): number | ShedReason {
+  if (analysis.highest?.id !== self.id) return 'not-highest'
+  if (self.count <= analysis.threshold) return 'balanced'
+  const { knobs } = analysis
+  return Math.min(knobs.maxShedCount, Math.trunc((self.count - analysis.mean) * knobs.shedPercentage / 100))
+}
+
+/**
+ * Every node above the mean sheds its share of the moves needed: the moves are min(excess above the mean, room
+ * below it), divided in proportion to each node's excess. Together they never shed more than the members below
+ * the mean can take, and none goes below the mean by its own shedding, so the cluster converges without overshoot
+ * even when all shed in the same round.
+ */
+function parallelAmount (self: ShedMember, analysis: Partial): number | ShedReason {
+  const ceiling = Math.ceil(analysis.mean)
+  if (!analysis.imbalanced || self.count <= ceiling) return 'balanced'
+  const { knobs } = analysis
+  const share = (self.count - ceiling) / analysis.excess * Math.min(analysis.excess, analysis.room)
+  return Math.min(knobs.maxShedCount, Math.floor(share * knobs.shedPercentage / 100))
+}
+
+/**
+ * Who sends how many to whom: the takers' intake is split in proportion to their capacities (summing to what the
+ * givers give, or to the capacities when those are smaller), then the givers, in order, fill the takers' intakes
+ * in order. Every taker receives exactly its intake, and each giver sends to as few takers as its amount allows.
+ */
+function planTransfers (givers: ReadonlyArray<{ id: string, amount: number }>, takers: readonly ShedMember[], capacities: readonly number[]): Array<[string, ShedTarget[]]> {
+  const given = givers.reduce((total, giver) => total + giver.amount, 0)
+  const intake = apportion(capacities, Math.min(given, capacities.reduce((total, c) => total + c, 0)))
+  const plan: Array<[string, ShedTarget[]]> = []
+  let taker = 0
+  let left = intake[0] ?? 0
+  for (const giver of givers) {
+    const targets: ShedTarget[] = []
+    let need = giver.amount
+    while (need > 0 && taker < takers.length) {
+      if (left === 0) {
+        left = intake[++taker] ?? 0
+        continue
+      }
+      const share = Math.min(need, left)
+      const member = takers[taker]!
+      targets.push({ id: member.id, name: member.name, clientAddress: member.clientAddress, count: member.count, share })
+      need -= share
+      left -= share
+    }
+    plan.push([giver.id, targets])
+  }
+  return plan
+}
+
+/** The first `amount` of a plan's transfers. */
+function truncate (targets: readonly ShedTarget[], amount: number): ShedTarget[] {
+  const kept: ShedTarget[] = []
+  let left = amount
+  for (const target of targets) {
+    if (left <= 0) break
+    kept.push({ ...target, share: Math.min(target.share, left) })
+    left -= target.share
+  }
+  return kept
+}
+
+function sum (targets: readonly ShedTarget[]): number {
+  return targets.reduce((total, target) => total + target.share, 0)
+}
+
+function unknownMember (self: string): never {
+  throw new Error(`the snapshot does not include the deciding node ${self}`)
 }
 
 /** Splits `amount` into integers proportional to `weights` (largest remainders), summing exactly to `amount`. */

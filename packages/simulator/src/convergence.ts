@@ -1,0 +1,85 @@
+import { seededRandom } from '@meshbalancer/core'
+import { disseminate, epidemic } from './dissemination.js'
+import { meshOf, randomGraph } from './topology.js'
+import type { GossipModel } from './dissemination.js'
+
+export interface ConvergenceInit {
+  size: number
+  /** Connections each node dials (targetPeers). */
+  targetPeers: number
+  /** gossipsub's mesh degree; the classic model gets the same fanout. */
+  meshDegree: number
+  loss: number
+  hopsPerHeartbeat: number
+  seed: number
+}
+
+export interface ConvergenceResult {
+  /** Nodes knowing of the join after each round (hop), ours. */
+  ours: number[]
+  /** The same for the classic epidemic model with fanout = meshDegree. */
+  classic: number[]
+  /** Rounds until 99.99 % know: ours, classic, and their ratio. */
+  oursRounds: number
+  classicRounds: number
+  ratio: number
+}
+
+const FRACTION = 0.9999
+
+/**
+ * How fast the whole cluster hears of a join: a newcomer publishes its record (and again every heartbeat, as it
+ * does), and we count the rounds until 99.99 % of nodes hold one; against the classic epidemic model with the same
+ * fanout, on the same random stream.
+ */
+export function simulateConvergence (init: ConvergenceInit): ConvergenceResult {
+  const random = seededRandom(init.seed)
+  const connections = randomGraph(init.size, Math.ceil(init.targetPeers / 2), random)
+  const model: GossipModel = {
+    connections,
+    mesh: meshOf(connections, init.meshDegree, random),
+    loss: init.loss,
+    hopsPerHeartbeat: init.hopsPerHeartbeat,
+    lazyDegree: init.meshDegree,
+    historyHeartbeats: 3
+  }
+  const horizon = 20 * init.hopsPerHeartbeat
+  const first = new Int32Array(init.size).fill(-1)
+  // The newcomer republishes every heartbeat; a node knows of it from the first copy of any record that reaches it.
+  for (let beat = 0; beat * init.hopsPerHeartbeat < horizon; beat++) {
+    const arrival = disseminate(model, 0, beat * init.hopsPerHeartbeat, horizon - beat * init.hopsPerHeartbeat, random)
+    for (let node = 0; node < init.size; node++) {
+      const hop = arrival[node]!
+      if (hop >= 0 && (first[node] === -1 || hop < first[node]!)) first[node] = hop
+    }
+    if (first.every(hop => hop >= 0)) break
+  }
+  const ours = cumulative(first, horizon)
+  const classic = epidemic(init.size, init.meshDegree, init.loss, horizon, random)
+  const oursRounds = firstAtLeast(ours, FRACTION * init.size)
+  const classicRounds = firstAtLeast(classic, FRACTION * init.size)
+  return { ours, classic, oursRounds, classicRounds, ratio: oursRounds / classicRounds }
+}
+
+/** Classic model alone, for the reference point of Serf's simulator (fanout 3). */
+export function classicRounds (size: number, fanout: number, loss: number, seed: number): number {
+  return firstAtLeast(epidemic(size, fanout, loss, 200, seededRandom(seed)), FRACTION * size)
+}
+
+function cumulative (arrival: Int32Array, horizon: number): number[] {
+  const perHop = new Int32Array(horizon + 1)
+  for (const hop of arrival) if (hop >= 0 && hop <= horizon) perHop[hop]!++
+  const curve: number[] = []
+  let total = 0
+  for (let hop = 0; hop <= horizon; hop++) {
+    total += perHop[hop]!
+    curve.push(total)
+    if (total === arrival.length) break
+  }
+  return curve
+}
+
+function firstAtLeast (curve: readonly number[], target: number): number {
+  const index = curve.findIndex(count => count >= target)
+  return index === -1 ? Number.POSITIVE_INFINITY : index
+}
