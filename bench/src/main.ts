@@ -5,9 +5,11 @@ import { describeMachine } from './machine.js'
 import { mesh } from './suites/mesh.js'
 import { peers } from './suites/peers.js'
 import { picks } from './suites/picks.js'
+import { scaling } from './suites/scaling.js'
+import { simulation } from './suites/simulation.js'
 import type { Suite } from './suite.js'
 
-const SUITES: readonly Suite[] = [picks, peers, mesh]
+const SUITES: readonly Suite[] = [picks, peers, mesh, scaling, simulation]
 
 const { values } = parseArgs({
   options: {

@@ -28,7 +28,7 @@ export interface FailureDetectionResult {
   falseRemovals: number
   /** Heartbeats after a subject's crash until 99.99 % of nodes had removed it (silence only, no connection hint). */
   detectionHeartbeats: number
-  /** Removals of the crashed subject per heartbeat after its crash, as a fraction of nodes. */
+  /** Share of nodes that removed the crashed subject, every tenth of a heartbeat after its crash. */
   detectionCurve: number[]
 }
 
@@ -91,10 +91,12 @@ export function simulateFailureDetection (init: FailureDetectionInit): FailureDe
   }
   removedAt.sort((a, b) => a - b)
   const needed = Math.ceil(0.9999 * (init.size - 1))
-  const detectionHeartbeats = removedAt.length >= needed ? removedAt[needed - 1]! : Number.POSITIVE_INFINITY
+  const detectionHeartbeats = removedAt.length >= needed ? Math.round(removedAt[needed - 1]! * 100) / 100 : Number.POSITIVE_INFINITY
   const detectionCurve: number[] = []
-  for (let beat = 0; beat <= Math.ceil(init.deadAfter) + 2; beat++) {
-    detectionCurve.push(removedAt.filter(t => t <= beat).length / (init.size - 1))
+  let removed = 0
+  for (let tenth = 0; tenth <= (Math.ceil(init.deadAfter) + 2) * 10; tenth++) {
+    while (removed < removedAt.length && removedAt[removed]! <= tenth / 10 + 1e-9) removed++
+    detectionCurve.push(removed / (init.size - 1))
   }
   return {
     pairs: (init.subjects - 1) * (init.size - 1),

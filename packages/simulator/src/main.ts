@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+/**
+ * `meshbalancer-simulate`: runs the simulations at 1,000 and 10,000 nodes and writes their charts (SVG) to a folder.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { runSimulations } from './run.js'
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '1000,10000' },
+    seed: { type: 'string', default: '1' },
+    out: { type: 'string' }
+  }
+})
+const sizes = values.sizes.split(',').map(Number)
+const seed = Number(values.seed)
+if (sizes.some(size => !Number.isInteger(size) || size < 10) || !Number.isInteger(seed)) {
+  console.error('meshbalancer-simulate: --sizes expects integers ≥ 10 separated by commas, --seed an integer')
+  process.exit(2)
+}
+const report = runSimulations(sizes, seed, line => { console.error(line) })
+if (values.out !== undefined) {
+  mkdirSync(values.out, { recursive: true })
+  for (const [file, svg] of Object.entries(report.charts)) writeFileSync(join(values.out, file), svg)
+}
+const { charts: _charts, ...figures } = report
+console.log(JSON.stringify(figures, (key, value: unknown) => (['ours', 'classic', 'deviation', 'detectionCurve'].includes(key) ? undefined : value === Number.POSITIVE_INFINITY ? 'never' : value), 2))
