@@ -16,7 +16,8 @@
  * @packageDocumentation
  */
 export { Cluster, createCluster } from './cluster/cluster.js'
-export type { ClusterEvents, ClusterStats, LoadBalancerOptions } from './cluster/cluster.js'
+export type { ClusterEvents, ClusterStats } from './cluster/cluster.js'
+export type { LoadBalancerOptions } from './cluster/balancers.js'
 export type { ClusterInit } from './cluster/init.js'
 export type { DrainOptions, ShedderOptions } from './cluster/shedding.js'
 export { analyseShed, apportion, decideFor, decideShed } from './shedder/decide.js'
@@ -29,6 +30,7 @@ export * as defaults from './cluster/constants.js'
 export { rpcProtocol, stateTopic } from './cluster/constants.js'
 
 export { LoadBalancer } from './balancer/load-balancer.js'
+export type { CallOutcome, CallRecord, PickExplanation } from './balancer/observer.js'
 export type { CallOptions } from './balancer/load-balancer.js'
 export type { AlgorithmContext, NodeChange, RandomOptions, SelectionAlgorithm, SelectOptions } from './balancer/algorithm.js'
 export { matchesNode, validateNodeMatch } from './balancer/node-match.js'
@@ -44,7 +46,7 @@ export * as recordLimits from './codec/limits.js'
 
 export { jsonCodec } from './rpc/value-codec.js'
 export type { ValueCodec } from './rpc/value-codec.js'
-export type { Handler, HandlerContext } from './rpc/server.js'
+export type { Handler, HandlerContext, ServeRecord } from './rpc/server.js'
 export { DEFAULT_CALL_TIMEOUT_MS } from './rpc/client.js'
 export { decodeRequest, decodeResponse, encodeRequest, encodeResponse, MAX_FRAME_BYTES } from './rpc/frames.js'
 export type { Request as RpcRequestFrame, Response as RpcResponseFrame } from './rpc/frames.js'

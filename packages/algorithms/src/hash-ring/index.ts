@@ -1,7 +1,7 @@
 import { assertInteger, sampleNodes } from '@meshbalancer/core'
 import { hash32 } from '../common/hash.js'
 import { randomFrom } from '../common/options.js'
-import { buildRing, distinctOwners, memberPoints, pointCount, successor } from './ring.js'
+import { buildRing, distinctOwners, memberPoints, ownerOf, pointCount, successor } from './ring.js'
 import type { Ring } from './ring.js'
 import type { Member, NodeChange, RandomOptions, SelectionAlgorithm } from '@meshbalancer/core'
 
@@ -21,12 +21,12 @@ export interface HashRingOptions extends RandomOptions {
 
 /**
  * Consistent hashing: maps a key (`options.key`) to the member owning the first point clockwise from the key's
- * hash on a ring of 2^32 (xxHash32 of UTF-8), so the same key reaches the same member while membership is stable,
+ * hash on a ring of 2^32 (FNV-1a of UTF-8, finalised), so the same key reaches the same member while membership is stable,
  * and a join or leave moves only the keys of the arcs that change hands: about 1/(n+1) of them on a join.
  * `chooseNodes` returns the primary followed by the next distinct members clockwise, for replicas.
  * Without a key a pick is random.
  *
- * A pick costs one hash of the key and a binary search: O(log(n·weight)). The ring is rebuilt, not patched,
+ * A pick costs one hash of the key and a search within one bucket of the ring: O(1) expected. The ring is rebuilt, not patched,
  * when membership or weights change, with each member's points cached by name.
  */
 export function hashRing (options?: HashRingOptions): SelectionAlgorithm {
@@ -66,7 +66,7 @@ export function hashRing (options?: HashRingOptions): SelectionAlgorithm {
     chooseFromNodes (nodes, { key }) {
       if (key === undefined) return nodes[(draw() * nodes.length) | 0] as Member
       if (nodes !== indexed) rebuild(nodes)
-      return nodes[ring.owners[successor(ring, hash32(key))] as number] as Member
+      return nodes[ownerOf(ring, hash32(key))] as Member
     },
     chooseNodes (nodes, count, { key }) {
       if (key === undefined) return sampleNodes(nodes, count, draw)

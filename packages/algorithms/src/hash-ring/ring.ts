@@ -13,8 +13,12 @@ const POSITION_BITS = 2 ** 21
  * instead of the whole ring, which keeps its cost flat as the ring outgrows the processor's caches.
  */
 export interface Ring {
+  /** Sorted points. */
   readonly points: Uint32Array
+  /** Owner position of each point. */
   readonly owners: Int32Array
+  /** Point and owner side by side ([p0, o0, p1, o1, …]), so that a lookup finds both in one cache line. */
+  readonly entries: Uint32Array
   readonly buckets: Uint32Array
   readonly shift: number
 }
@@ -44,10 +48,11 @@ export function buildRing (pointsOf: ReadonlyArray<Uint32Array>): Ring {
   keys.sort()
   const points = new Uint32Array(total)
   const owners = new Int32Array(total)
+  const entries = new Uint32Array(2 * total)
   for (let i = 0; i < total; i++) {
     const key = keys[i] as number
-    points[i] = Math.floor(key / POSITION_BITS)
-    owners[i] = key % POSITION_BITS
+    points[i] = entries[2 * i] = Math.floor(key / POSITION_BITS)
+    owners[i] = entries[2 * i + 1] = key % POSITION_BITS
   }
   const bits = Math.min(20, Math.max(1, Math.ceil(Math.log2(Math.max(total, 2)))))
   const shift = 32 - bits
@@ -57,21 +62,27 @@ export function buildRing (pointsOf: ReadonlyArray<Uint32Array>): Ring {
     while (point < total && (points[point] as number) >>> shift < bucket) point++
     buckets[bucket] = point
   }
-  return { points, owners, buckets, shift }
+  return { points, owners, entries, buckets, shift }
 }
 
 /** Index of the first point at or after `hash`, wrapping to 0 past the last point. */
 export function successor (ring: Ring, hash: number): number {
-  const { points, buckets } = ring
+  const { entries, buckets } = ring
   const bucket = hash >>> ring.shift
   let low = buckets[bucket] as number
   let high = buckets[bucket + 1] as number
   while (low < high) {
     const mid = (low + high) >>> 1
-    if ((points[mid] as number) < hash) low = mid + 1
+    if ((entries[2 * mid] as number) < hash) low = mid + 1
     else high = mid
   }
-  return low === points.length ? 0 : low
+  return low === ring.points.length ? 0 : low
+}
+
+/** The owner (position) of the first point at or after `hash`: a key's primary. */
+export function ownerOf (ring: Ring, hash: number): number {
+  const index = successor(ring, hash)
+  return ring.entries[2 * index + 1] as number
 }
 
 /**

@@ -2,7 +2,7 @@ import type { NodeChange } from './algorithm.js'
 import type { ClusterMember, Member } from '../member/member.js'
 import type { MemberTable } from '../member/table.js'
 
-const EMPTY: readonly Member[] = Object.freeze([])
+const EMPTY: readonly Member[] = []
 
 interface Slot {
   readonly source: ClusterMember
@@ -53,7 +53,8 @@ export class GroupView {
     for (const [id, slot] of this.slots) if (!slots.has(id)) left.push(slot.member)
     this.slots = slots
     if (joined.length === 0 && left.length === 0 && updated.length === 0) return undefined
-    this.nodes = Object.freeze(nodes)
+    // Typed read-only but not frozen: V8 indexes a frozen array several nanoseconds slower, a third of a pick.
+    this.nodes = nodes
     return { nodes: this.nodes, joined, left, updated }
   }
 }

@@ -3,7 +3,9 @@ import { assertInteger } from '../options.js'
 import { DEFAULT_CALL_TIMEOUT_MS } from '../rpc/client.js'
 import { GroupView } from './group-view.js'
 import { sampleNodes } from './sample.js'
+import { outcomeOf } from './observer.js'
 import type { SelectionAlgorithm, SelectOptions } from './algorithm.js'
+import type { BalancerObserver } from './observer.js'
 import type { Member } from '../member/member.js'
 import type { MemberTable } from '../member/table.js'
 import type { RandomSource } from '../random.js'
@@ -26,8 +28,12 @@ export interface LoadBalancerInit {
   table: MemberTable
   rpc: RpcClient
   random: RandomSource
+  observer: BalancerObserver
   onClose(): void
 }
+
+/** Explanations list this many candidates at most. */
+const EXPLAINED_CANDIDATES = 64
 
 /**
  * Selects members of one group with a pluggable algorithm and calls them (**contract** for the method names).
@@ -39,8 +45,11 @@ export class LoadBalancer {
   private readonly view: GroupView
   private readonly rpc: RpcClient
   private readonly random: RandomSource
+  private readonly observer: BalancerObserver
   private readonly onClose: () => void
   private closed = false
+  private picked = 0
+  private untilExplained: number
 
   constructor (init: LoadBalancerInit) {
     this.name = init.name
@@ -48,8 +57,20 @@ export class LoadBalancer {
     this.view = new GroupView(init.table, init.name)
     this.rpc = init.rpc
     this.random = init.random
+    this.observer = init.observer
+    this.untilExplained = init.observer.explainOnePickIn
     this.onClose = init.onClose
     this.algorithm.init?.({ balancer: this.name })
+  }
+
+  /** Picks made so far (selectNode, and each selectNodes). */
+  get picks (): number {
+    return this.picked
+  }
+
+  /** True once `close()` was called. */
+  get isClosed (): boolean {
+    return this.closed
   }
 
   /**
@@ -60,7 +81,11 @@ export class LoadBalancer {
   selectNode (options: SelectOptions = NO_OPTIONS): Member {
     const nodes = this.nodes()
     if (nodes.length === 0) throw this.unavailable()
-    return this.algorithm.chooseFromNodes(nodes, options)
+    const member = this.algorithm.chooseFromNodes(nodes, options)
+    this.picked++
+    // A countdown, not a random draw: sampling costs the hot path one decrement.
+    if (--this.untilExplained === 0) this.explain(nodes, member, options)
+    return member
   }
 
   /**
@@ -74,6 +99,7 @@ export class LoadBalancer {
     assertInteger('count', count, 1)
     const nodes = this.nodes()
     if (nodes.length === 0) throw this.unavailable()
+    this.picked++
     if (this.algorithm.chooseNodes !== undefined) return this.algorithm.chooseNodes(nodes, count, options)
     return sampleNodes(nodes, count, this.random)
   }
@@ -93,13 +119,7 @@ export class LoadBalancer {
    * `ServiceUnavailableError`, `RequestTimeoutError`, `BadRequestError` or `RemoteError`.
    */
   async call<Result = unknown> (method: string, args?: unknown, options: CallOptions = NO_OPTIONS): Promise<Result> {
-    const timeoutMs = timeoutOf(options)
-    const member = this.selectNode(options)
-    try {
-      return await this.rpc.send(member.id, method, args, { group: this.name, timeoutMs, cast: false, signal: options.signal }) as Result
-    } finally {
-      this.releaseNode(member)
-    }
+    return await this.send(method, args, options, false) as Result
   }
 
   /**
@@ -107,13 +127,7 @@ export class LoadBalancer {
    * network; rejects when no member is selectable or the chosen one cannot be reached.
    */
   async cast (method: string, args?: unknown, options: CallOptions = NO_OPTIONS): Promise<void> {
-    const timeoutMs = timeoutOf(options)
-    const member = this.selectNode(options)
-    try {
-      await this.rpc.send(member.id, method, args, { group: this.name, timeoutMs, cast: true, signal: options.signal })
-    } finally {
-      this.releaseNode(member)
-    }
+    await this.send(method, args, options, true)
   }
 
   /** Leaves the group (when this node had joined it) and stops the balancer. */
@@ -121,6 +135,37 @@ export class LoadBalancer {
     if (this.closed) return
     this.closed = true
     this.onClose()
+  }
+
+  /** Select, send, release, and report the outcome. */
+  private async send (method: string, args: unknown, options: CallOptions, cast: boolean): Promise<unknown> {
+    const timeoutMs = timeoutOf(options)
+    const member = this.selectNode(options)
+    const started = this.observer.now()
+    let failure: unknown
+    try {
+      return await this.rpc.send(member.id, method, args, { group: this.name, timeoutMs, cast, signal: options.signal })
+    } catch (err) {
+      failure = err
+      throw err
+    } finally {
+      this.releaseNode(member)
+      this.observer.called({ balancer: this.name, method, peer: member.id, cast, outcome: outcomeOf(failure), durationMs: this.observer.now() - started })
+    }
+  }
+
+  private explain (nodes: readonly Member[], chosen: Member, options: SelectOptions): void {
+    this.untilExplained = this.observer.explainOnePickIn
+    if (!this.observer.wantsExplanations()) return
+    this.observer.explained({
+      balancer: this.name,
+      algorithm: this.algorithm.name,
+      snapshotVersion: this.observer.version(),
+      key: options.key,
+      candidates: nodes.slice(0, EXPLAINED_CANDIDATES).map(({ id, name, load, weight, latencyMs }) => ({ id, name, load, weight, latencyMs })),
+      truncated: nodes.length > EXPLAINED_CANDIDATES,
+      chosen: { id: chosen.id, name: chosen.name }
+    })
   }
 
   private nodes (): readonly Member[] {

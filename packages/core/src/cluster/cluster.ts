@@ -1,55 +1,49 @@
 import { EventEmitter } from 'node:events'
 import { encodeRecord } from '../codec/record-codec.js'
-import { InvalidOptionError } from '../errors.js'
-import { assertInteger, assertKnownOptions, assertName } from '../options.js'
-import { LoadBalancer } from '../balancer/load-balancer.js'
-import { matchesNode, validateNodeMatch } from '../balancer/node-match.js'
+import { assertInteger, assertName } from '../options.js'
 import { MemberTable } from '../member/table.js'
 import { RpcClient } from '../rpc/client.js'
 import { RpcServer } from '../rpc/server.js'
 import { MAX_GROUP_NAME_LENGTH, MAX_LOAD } from '../codec/limits.js'
 import { rpcProtocol, stateTopic, UNREACHABLE_GRACE_HEARTBEATS } from './constants.js'
+import { Balancers } from './balancers.js'
 import { LatencyProber } from './latency-prober.js'
 import { LocalRecord } from './local-record.js'
 import { Publisher } from './publisher.js'
 import { resolveClusterInit } from './init.js'
 import { Shedding } from './shedding.js'
 import { StateTopic } from './state-topic.js'
-import type { SelectionAlgorithm } from '../balancer/algorithm.js'
-import type { NodeMatch } from '../balancer/node-match.js'
+import type { LoadBalancer } from '../balancer/load-balancer.js'
 import type { TimerHandle } from '../clock.js'
 import type { RecordRejectReason } from '../errors.js'
 import type { ClusterMember } from '../member/member.js'
 import type { MemberTableEvents } from '../member/table.js'
-import type { Handler } from '../rpc/server.js'
+import type { CallRecord, PickExplanation } from '../balancer/observer.js'
+import type { Handler, ServeRecord } from '../rpc/server.js'
 import type { ShedRound, Shedder } from '../shedder/shedder.js'
+import type { LoadBalancerOptions } from './balancers.js'
 import type { ClusterInit, ResolvedClusterInit } from './init.js'
 import type { DrainOptions, ShedderOptions } from './shedding.js'
 import type { StateTopicStats } from './state-topic.js'
 
-/** Events of a {@link Cluster}: membership changes, refused records, shedding rounds. */
+/** Events of a {@link Cluster}: membership changes, refused records, shedding rounds, picks and calls. */
 export interface ClusterEvents extends MemberTableEvents {
   'record:reject': [reason: RecordRejectReason, from: string]
   /** A shedding round ran, with everything it decided from (or why it was skipped). */
   'shed:round': [round: ShedRound]
+  /** One pick in `explainOnePickIn`, with the candidates and the chosen member. */
+  'balancer:pick': [explanation: PickExplanation]
+  /** A call or cast through a balancer of this node settled. */
+  'rpc:call': [record: CallRecord]
+  /** This node served a call or cast. */
+  'rpc:serve': [record: ServeRecord]
   /** The cluster stopped (after `stop()`). */
   'cluster:stop': []
-}
-
-/** Options of {@link Cluster.loadBalancer}. */
-export interface LoadBalancerOptions {
-  /** The balancer's name, which is also the group it selects from (**contract**). */
-  name: string
-  /** The selection algorithm, made by a factory such as `powerOfTwo()`. */
-  algorithm: SelectionAlgorithm
-  /** Which nodes join the group; this node joins when its name matches. @default 'all' */
-  nodeMatch?: NodeMatch
 }
 
 /** Counters of what the cluster received and sent. */
 export type ClusterStats = StateTopicStats
 
-const BALANCER_OPTIONS = ['name', 'algorithm', 'nodeMatch']
 const TABLE_EVENTS = ['member:join', 'member:update', 'member:suspect', 'member:alive', 'member:leave'] as const
 
 /**
@@ -76,6 +70,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   private readonly publisher: Publisher
   private readonly prober: LatencyProber
   private readonly shedding: Shedding
+  private readonly balancerFactory: Balancers
   private readonly topicName: string
   private readonly protocol: string
   private expiryTimer: TimerHandle | undefined
@@ -114,7 +109,8 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       clock,
       logger,
       onCallStart: group => { this.changed(this.local.adjustServing(group, 1), false) },
-      onCallEnd: group => { this.changed(this.local.adjustServing(group, -1), false) }
+      onCallEnd: group => { this.changed(this.local.adjustServing(group, -1), false) },
+      onServed: record => { this.emit('rpc:serve', record) }
     })
     this.client = new RpcClient({ transport, protocol: this.protocol, codec: this.init.codec, clock, localId: this.id, server: this.server })
     this.publisher = new Publisher({
@@ -141,6 +137,19 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       running: () => this.running,
       setCount: (namespace, count) => { this.setLoad(namespace, count) },
       emitRound: round => { this.emit('shed:round', round) }
+    })
+    this.balancerFactory = new Balancers({
+      nodeName: this.name,
+      table: this.table,
+      rpc: this.client,
+      random: this.init.random,
+      clock,
+      explainOnePickIn: this.init.explainOnePickIn,
+      join: group => { this.changed(this.local.joinGroup(group)) },
+      leave: group => { this.changed(this.local.leaveGroup(group)) },
+      wantsExplanations: () => this.listenerCount('balancer:pick') > 0,
+      explained: explanation => { this.emit('balancer:pick', explanation) },
+      called: record => { this.emit('rpc:call', record) }
     })
     this.wireTable()
     this.table.setLocal(this.local.current(), clock.now())
@@ -224,22 +233,12 @@ export class Cluster extends EventEmitter<ClusterEvents> {
    * `nodeMatch`, so that others can select it; `balancer.close()` leaves it again.
    */
   loadBalancer (options: LoadBalancerOptions): LoadBalancer {
-    assertKnownOptions('loadBalancer', options, BALANCER_OPTIONS)
-    const name = assertName('name', options.name, MAX_GROUP_NAME_LENGTH)
-    const { algorithm } = options
-    if (algorithm == null || typeof algorithm.chooseFromNodes !== 'function' || typeof algorithm.name !== 'string') {
-      throw new InvalidOptionError('algorithm', 'expected a selection algorithm such as powerOfTwo()')
-    }
-    const joins = matchesNode(validateNodeMatch(options.nodeMatch ?? 'all'), this.name)
-    if (joins) this.changed(this.local.joinGroup(name))
-    return new LoadBalancer({
-      name,
-      algorithm,
-      table: this.table,
-      rpc: this.client,
-      random: this.init.random,
-      onClose: () => { if (joins) this.changed(this.local.leaveGroup(name)) }
-    })
+    return this.balancerFactory.create(options)
+  }
+
+  /** The balancers of this node that are not closed. */
+  balancers (): readonly LoadBalancer[] {
+    return this.balancerFactory.open()
   }
 
   /**

@@ -66,6 +66,12 @@ export interface ClusterInit {
   /** Encoding of RPC arguments and results; every member must use the same. @default JSON */
   codec?: ValueCodec
   /**
+   * One pick in this many is explained with a `balancer:pick` event (its candidates and the chosen member), for
+   * operators who want to see why traffic goes where it goes; 0 explains none. Costs nothing without listeners.
+   * @default 100
+   */
+  explainOnePickIn?: number
+  /**
    * Identifies this start of the node; must exceed the previous start's. A transport with a persistent identity
    * supplies one that survives clock changes.
    * @default Date.now()
@@ -87,7 +93,7 @@ export type ResolvedClusterInit = Required<ClusterInit>
 const KNOWN_OPTIONS: ReadonlyArray<keyof ClusterInit> = [
   'name', 'transport', 'cluster', 'heartbeatIntervalMs', 'suspectAfterMs', 'deadAfterMs', 'minPublishIntervalMs',
   'weight', 'tags', 'clientAddress', 'ready', 'latencyProbeIntervalMs', 'latencySmoothing', 'codec', 'incarnation',
-  'eventLoopLag', 'clock', 'random', 'logger'
+  'eventLoopLag', 'clock', 'random', 'logger', 'explainOnePickIn'
 ]
 
 const CLUSTER_NAME = /^[A-Za-z0-9._-]{1,64}$/
@@ -110,6 +116,7 @@ export function resolveClusterInit (init: ClusterInit): ResolvedClusterInit {
     latencyProbeIntervalMs: init.latencyProbeIntervalMs ?? defaults.DEFAULT_LATENCY_PROBE_INTERVAL_MS,
     latencySmoothing: init.latencySmoothing ?? defaults.DEFAULT_LATENCY_SMOOTHING,
     codec: init.codec ?? jsonCodec,
+    explainOnePickIn: init.explainOnePickIn ?? defaults.DEFAULT_EXPLAIN_ONE_PICK_IN,
     incarnation: init.incarnation ?? Date.now(),
     eventLoopLag: init.eventLoopLag ?? (() => 0),
     clock: init.clock ?? systemClock,
@@ -147,6 +154,7 @@ export function resolveClusterInit (init: ClusterInit): ResolvedClusterInit {
   assertInteger('latencyProbeIntervalMs', resolved.latencyProbeIntervalMs, 0)
   assertNumber('latencySmoothing', resolved.latencySmoothing, Number.MIN_VALUE, 1)
   assertInteger('incarnation', resolved.incarnation, 1)
+  assertInteger('explainOnePickIn', resolved.explainOnePickIn, 0)
   assertFunction('eventLoopLag', resolved.eventLoopLag)
   assertFunction('random', resolved.random)
   if (typeof resolved.codec?.encode !== 'function' || typeof resolved.codec.decode !== 'function') {

@@ -24,6 +24,17 @@ export interface HandlerContext {
  */
 export type Handler<Args = unknown, Result = unknown> = (args: Args, context: HandlerContext) => Result | Promise<Result>
 
+/** One call or cast this node served: emitted as `rpc:serve`. */
+export interface ServeRecord {
+  readonly method: string
+  readonly group: string
+  readonly from: string
+  readonly cast: boolean
+  /** `ok`, or the code answered: `BAD_REQUEST` or `REMOTE_ERROR`. */
+  readonly outcome: string
+  readonly durationMs: number
+}
+
 export interface RpcServerInit {
   codec: ValueCodec
   clock: Clock
@@ -31,6 +42,8 @@ export interface RpcServerInit {
   /** Called when a call of `group` starts and ends, so that the cluster can gossip calls in flight as load. */
   onCallStart(group: string): void
   onCallEnd(group: string): void
+  /** Called for every request served, however it ended. */
+  onServed(record: ServeRecord): void
 }
 
 /** Dispatches RPC frames to registered handlers and turns every outcome into a response frame. */
@@ -59,7 +72,16 @@ export class RpcServer {
     } catch (err) {
       return encodeResponse(failure('BAD_REQUEST', err))
     }
+    const started = this.init.clock.now()
     const response = await this.dispatch(request, context)
+    this.init.onServed({
+      method: request.method,
+      group: request.group,
+      from: context.from,
+      cast: request.cast,
+      outcome: response.ok ? 'ok' : response.code,
+      durationMs: this.init.clock.now() - started
+    })
     if (request.cast) {
       if (!response.ok) this.init.logger.warn(`cast of ${request.method} from ${context.from} failed: ${response.message}`)
       return undefined
