@@ -75,6 +75,10 @@ export type RecordRejectReason =
   | 'unsupported-version'
   | 'out-of-range'
   | 'origin-mismatch'
+  /** The origin is not on the cluster's allow-list. */
+  | 'not-allowed'
+  /** The origin publishes faster than any honest member would. */
+  | 'rate-limited'
 
 /** A gossiped member record failed to decode or validate. */
 export class InvalidRecordError extends MeshbalancerError {

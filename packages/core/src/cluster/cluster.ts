@@ -103,7 +103,12 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       status: this.init.ready ? 'active' : 'joining',
       addresses: () => transport.addresses()
     })
-    this.topic = new StateTopic((reason, from) => { this.emit('record:reject', reason, from) })
+    this.topic = new StateTopic({
+      clock,
+      allowPeers: this.init.allowPeers,
+      maxRecordsPerSecond: this.init.maxRecordsPerSecond,
+      onReject: (reason, from) => { this.emit('record:reject', reason, from) }
+    })
     this.server = new RpcServer({
       codec: this.init.codec,
       clock,
@@ -373,6 +378,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     }
     this.lastExpiry = now
     this.guard(() => { this.table.expire(now) })
+    this.topic.prune()
     this.scheduleExpiry()
   }
 }

@@ -8,6 +8,8 @@ export const DEFAULT_LATENCY_PROBE_INTERVAL_MS = 5000
 export const DEFAULT_LATENCY_SMOOTHING = 0.3
 export const DEFAULT_WEIGHT = 1
 export const DEFAULT_EXPLAIN_ONE_PICK_IN = 100
+/** The default record rate allowed per origin, as a multiple of the most an honest member publishes. */
+export const RECORD_RATE_HEADROOM = 2.5
 /** Members probed for latency per probe interval, so probing costs the same in a cluster of any size. */
 export const LATENCY_PROBES_PER_INTERVAL = 4
 /**

@@ -66,6 +66,18 @@ export interface ClusterInit {
   /** Encoding of RPC arguments and results; every member must use the same. @default JSON */
   codec?: ValueCodec
   /**
+   * Peer ids allowed to publish records; records of any other origin are rejected (reason `not-allowed`). With
+   * `@meshbalancer/gossip` the same list also keeps other peers from connecting at all.
+   * @default any origin
+   */
+  allowPeers?: readonly string[]
+  /**
+   * Records one origin may publish per second (twice as many in a burst) before the rest are rejected as a flood
+   * (reason `rate-limited`). An honest member publishes at most 1000 / minPublishIntervalMs a second.
+   * @default 2.5 × 1000 / minPublishIntervalMs (25 with the default interval)
+   */
+  maxRecordsPerSecond?: number
+  /**
    * One pick in this many is explained with a `balancer:pick` event (its candidates and the chosen member), for
    * operators who want to see why traffic goes where it goes; 0 explains none. Costs nothing without listeners.
    * @default 100
@@ -88,12 +100,12 @@ export interface ClusterInit {
 }
 
 /** {@link ClusterInit} with every default applied. */
-export type ResolvedClusterInit = Required<ClusterInit>
+export type ResolvedClusterInit = Required<Omit<ClusterInit, 'allowPeers'>> & { allowPeers: ReadonlySet<string> | undefined }
 
 const KNOWN_OPTIONS: ReadonlyArray<keyof ClusterInit> = [
   'name', 'transport', 'cluster', 'heartbeatIntervalMs', 'suspectAfterMs', 'deadAfterMs', 'minPublishIntervalMs',
   'weight', 'tags', 'clientAddress', 'ready', 'latencyProbeIntervalMs', 'latencySmoothing', 'codec', 'incarnation',
-  'eventLoopLag', 'clock', 'random', 'logger', 'explainOnePickIn'
+  'eventLoopLag', 'clock', 'random', 'logger', 'explainOnePickIn', 'allowPeers', 'maxRecordsPerSecond'
 ]
 
 const CLUSTER_NAME = /^[A-Za-z0-9._-]{1,64}$/
@@ -117,6 +129,8 @@ export function resolveClusterInit (init: ClusterInit): ResolvedClusterInit {
     latencySmoothing: init.latencySmoothing ?? defaults.DEFAULT_LATENCY_SMOOTHING,
     codec: init.codec ?? jsonCodec,
     explainOnePickIn: init.explainOnePickIn ?? defaults.DEFAULT_EXPLAIN_ONE_PICK_IN,
+    allowPeers: init.allowPeers === undefined ? undefined : new Set(init.allowPeers),
+    maxRecordsPerSecond: init.maxRecordsPerSecond ?? defaults.RECORD_RATE_HEADROOM * 1000 / Math.max(1, init.minPublishIntervalMs ?? defaults.DEFAULT_MIN_PUBLISH_INTERVAL_MS),
     incarnation: init.incarnation ?? Date.now(),
     eventLoopLag: init.eventLoopLag ?? (() => 0),
     clock: init.clock ?? systemClock,
@@ -155,6 +169,10 @@ export function resolveClusterInit (init: ClusterInit): ResolvedClusterInit {
   assertNumber('latencySmoothing', resolved.latencySmoothing, Number.MIN_VALUE, 1)
   assertInteger('incarnation', resolved.incarnation, 1)
   assertInteger('explainOnePickIn', resolved.explainOnePickIn, 0)
+  assertNumber('maxRecordsPerSecond', resolved.maxRecordsPerSecond, 1)
+  if (init.allowPeers !== undefined && (!Array.isArray(init.allowPeers) || init.allowPeers.some(peer => typeof peer !== 'string' || peer.length === 0))) {
+    throw new InvalidOptionError('allowPeers', 'expected a list of peer ids')
+  }
   assertFunction('eventLoopLag', resolved.eventLoopLag)
   assertFunction('random', resolved.random)
   if (typeof resolved.codec?.encode !== 'function' || typeof resolved.codec.decode !== 'function') {

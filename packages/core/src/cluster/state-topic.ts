@@ -1,5 +1,6 @@
 import { decodeRecord } from '../codec/record-codec.js'
 import { InvalidRecordError } from '../errors.js'
+import type { Clock } from '../clock.js'
 import type { RecordRejectReason } from '../errors.js'
 import type { MemberRecord } from '../member/member.js'
 import type { TopicMessage, ValidationResult } from '../transport/transport.js'
@@ -11,22 +12,44 @@ export interface StateTopicStats {
   readonly recordsRejected: Readonly<Record<RecordRejectReason, number>>
 }
 
+export interface StateTopicInit {
+  clock: Clock
+  /** Origins allowed to publish; any when undefined. */
+  allowPeers: ReadonlySet<string> | undefined
+  /** Records one origin may publish per second, sustained; twice as many in a burst. */
+  maxRecordsPerSecond: number
+  onReject(reason: RecordRejectReason, from: string): void
+}
+
+interface Bucket {
+  tokens: number
+  at: number
+}
+
 /**
  * The receiving side of the state topic: validates every record before the transport delivers or forwards it
- * (decodes, checks bounds, checks that the signer is the origin), counts what it accepts and rejects by reason,
- * and hands accepted records on, decoded once.
+ * (allow-list, rate per origin, decoding and bounds, signer equal to origin), counts what it accepts and rejects
+ * by reason, and hands accepted records on, decoded once.
  */
 export class StateTopic {
   private readonly decoded = new WeakMap<Uint8Array, MemberRecord>()
+  private readonly buckets = new Map<string, Bucket>()
+  private lastPrune = 0
   private published = 0
   private accepted = 0
   private readonly rejected: Record<RecordRejectReason, number> = {
-    malformed: 0, 'too-large': 0, 'unsupported-version': 0, 'out-of-range': 0, 'origin-mismatch': 0
+    malformed: 0, 'too-large': 0, 'unsupported-version': 0, 'out-of-range': 0, 'origin-mismatch': 0, 'not-allowed': 0, 'rate-limited': 0
   }
 
-  constructor (private readonly onReject: (reason: RecordRejectReason, from: string) => void) {}
+  constructor (private readonly init: StateTopicInit) {}
 
   validate (message: TopicMessage): ValidationResult {
+    if (this.init.allowPeers !== undefined && !this.init.allowPeers.has(message.from)) return this.reject('not-allowed', message.from)
+    if (!this.withinRate(message.from)) {
+      // Penalise the flooder when it sends its flood itself; a member that merely forwards a copy is not at fault.
+      const verdict = this.reject('rate-limited', message.from)
+      return (message.via ?? message.from) === message.from ? verdict : 'ignore'
+    }
     let record: MemberRecord
     try {
       record = decodeRecord(message.data)
@@ -55,9 +78,33 @@ export class StateTopic {
     return { recordsPublished: this.published, recordsAccepted: this.accepted, recordsRejected: { ...this.rejected } }
   }
 
+  /**
+   * Forgets the rate of origins not heard from for a minute, so that the map does not grow with departed members.
+   * Cheap to call often: it looks at the map at most every ten seconds.
+   */
+  prune (): void {
+    const now = this.init.clock.now()
+    if (now - this.lastPrune < 10_000) return
+    this.lastPrune = now
+    for (const [origin, bucket] of this.buckets) if (now - bucket.at > 60_000) this.buckets.delete(origin)
+  }
+
+  /** A token bucket per origin: `maxRecordsPerSecond` sustained, twice that in a burst. */
+  private withinRate (origin: string): boolean {
+    const now = this.init.clock.now()
+    const rate = this.init.maxRecordsPerSecond
+    const bucket = this.buckets.get(origin) ?? { tokens: 2 * rate, at: now }
+    bucket.tokens = Math.min(2 * rate, bucket.tokens + (now - bucket.at) / 1000 * rate)
+    bucket.at = now
+    this.buckets.set(origin, bucket)
+    if (bucket.tokens < 1) return false
+    bucket.tokens -= 1
+    return true
+  }
+
   private reject (reason: RecordRejectReason, from: string): ValidationResult {
     this.rejected[reason]++
-    this.onReject(reason, from)
+    this.init.onReject(reason, from)
     // A record of another schema version comes from a newer (or older) release during a rolling upgrade, not from
     // a liar: drop it without the penalty that a rejection brings its sender.
     return reason === 'unsupported-version' ? 'ignore' : 'reject'

@@ -10,6 +10,8 @@
 export interface TopicMessage {
   readonly from: string
   readonly data: Uint8Array
+  /** The peer that handed this copy over: `from` itself, or a member forwarding it. @default from */
+  readonly via?: string
 }
 
 /**

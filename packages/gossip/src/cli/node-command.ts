@@ -21,6 +21,7 @@ Runs a cluster node and prints membership and load changes as they happen.
   --cluster NAME           cluster name (default "default")
   --cluster-key FILE       private-network key (swarm key format); see "meshbalancer cluster-key"
   --key-file FILE          keeps this node's identity across restarts (created when missing)
+  --allow-peer ID          accept only these peers (connections and records), repeatable
   --group NAME             serve this balancer group, repeatable
   --load GROUP=N           announce a load in a group, repeatable
   --weight N               relative capacity (default 1)
@@ -51,6 +52,7 @@ const OPTIONS = {
   cluster: { type: 'string' },
   'cluster-key': { type: 'string' },
   'key-file': { type: 'string' },
+  'allow-peer': { type: 'string', multiple: true },
   group: { type: 'string', multiple: true },
   load: { type: 'string', multiple: true },
   weight: { type: 'string' },
@@ -89,6 +91,7 @@ export async function runNode (args: string[]): Promise<void> {
     ...(values.announce === undefined ? {} : { announce: values.announce }),
     ...(values.cluster === undefined ? {} : { cluster: values.cluster }),
     ...(values['key-file'] === undefined ? {} : { keyFile: values['key-file'] }),
+    ...(values['allow-peer'] === undefined ? {} : { allowPeers: values['allow-peer'] }),
     ...(values['cluster-key'] === undefined ? {} : { clusterKey: await readClusterKey(values['cluster-key']) }),
     ...(values.weight === undefined ? {} : { weight: integer('--weight', values.weight) }),
     ...(values.tag === undefined ? {} : { tags: Object.fromEntries(values.tag.map(tag => pair('--tag', tag))) }),

@@ -20,7 +20,7 @@ import type { Cluster } from '@meshbalancer/core'
 export async function createNode (init: GossipNodeInit): Promise<Cluster> {
   const { network, cluster } = resolveNodeInit(init)
   const identity = await loadIdentity(network.keyFile)
-  const libp2p = await createMeshLibp2p(network, identity.privateKey, cluster.cluster ?? defaults.DEFAULT_CLUSTER_NAME)
+  const libp2p = await createMeshLibp2p(network, identity.privateKey, cluster.cluster ?? defaults.DEFAULT_CLUSTER_NAME, cluster.allowPeers)
   const transport = new Libp2pTransport(libp2p, {
     join: network.join,
     joinRetryIntervalMs: network.joinRetryIntervalMs,

@@ -58,7 +58,8 @@ export interface GossipNodeInit extends Omit<ClusterInit, 'transport' | 'incarna
 const NETWORK_OPTIONS = ['listen', 'announce', 'join', 'joinRetryIntervalMs', 'keyFile', 'clusterKey', 'mdns', 'targetPeers', 'maxConnections', 'meshDegree'] as const
 const CLUSTER_OPTIONS = [
   'name', 'cluster', 'heartbeatIntervalMs', 'suspectAfterMs', 'deadAfterMs', 'minPublishIntervalMs', 'weight', 'tags',
-  'clientAddress', 'ready', 'latencyProbeIntervalMs', 'latencySmoothing', 'codec', 'eventLoopLag', 'clock', 'random', 'logger'
+  'clientAddress', 'ready', 'latencyProbeIntervalMs', 'latencySmoothing', 'codec', 'eventLoopLag', 'clock', 'random', 'logger',
+  'allowPeers', 'maxRecordsPerSecond', 'explainOnePickIn'
 ] as const
 
 /** The network options of {@link GossipNodeInit} with defaults applied. */

@@ -12,14 +12,15 @@ import { MAX_GOSSIP_MESSAGE_BYTES } from './constants.js'
 import { CLUSTER_SCORE_THRESHOLDS, clusterScoreParams } from './scoring.js'
 import type { NodeServices } from '../transport/libp2p-transport.js'
 import type { NetworkOptions } from './init.js'
-import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { ConnectionGater, Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
 
 /**
  * The libp2p node under a meshbalancer node, not started: TCP, noise, yamux, identify, ping and gossipsub with
  * signed messages only, plus the private-network protector and mDNS when asked for.
  */
-export async function createMeshLibp2p (network: Omit<NetworkOptions, 'keyFile' | 'join' | 'joinRetryIntervalMs' | 'targetPeers'>, privateKey: PrivateKey, clusterName: string): Promise<Libp2p<NodeServices>> {
+export async function createMeshLibp2p (network: Omit<NetworkOptions, 'keyFile' | 'join' | 'joinRetryIntervalMs' | 'targetPeers'>, privateKey: PrivateKey, clusterName: string, allowPeers?: readonly string[]): Promise<Libp2p<NodeServices>> {
   return await createLibp2p<NodeServices>({
+    ...(allowPeers === undefined ? {} : { connectionGater: allowListGater(allowPeers) }),
     privateKey,
     start: false,
     addresses: { listen: network.listen, announce: network.announce },
@@ -51,4 +52,18 @@ export async function createMeshLibp2p (network: Omit<NetworkOptions, 'keyFile' 
       })
     }
   })
+}
+
+/**
+ * Refuses connections, both ways, with peers whose id is not on the list: checked once the encryption handshake
+ * has proved who the remote is, and before dialling a known peer.
+ */
+function allowListGater (allowPeers: readonly string[]): ConnectionGater {
+  const allowed = new Set(allowPeers)
+  const denied = (peer: PeerId): boolean => !allowed.has(peer.toString())
+  return {
+    denyDialPeer: denied,
+    denyInboundEncryptedConnection: denied,
+    denyOutboundEncryptedConnection: denied
+  }
 }

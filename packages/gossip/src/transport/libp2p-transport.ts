@@ -65,10 +65,10 @@ export class Libp2pTransport implements Transport {
 
   subscribe (topic: string, handler: TopicHandler): void {
     const pubsub = this.libp2p.services.pubsub
-    pubsub.topicValidators.set(topic, (_source, message) => {
+    pubsub.topicValidators.set(topic, (source, message) => {
       // StrictSign already refuses unsigned messages; this keeps the origin check meaningful if that ever changes.
       if (message.type !== 'signed') return TopicValidatorResult.Reject
-      return VERDICTS[handler.validate({ from: message.from.toString(), data: message.data })]
+      return VERDICTS[handler.validate({ from: message.from.toString(), data: message.data, via: source.toString() })]
     })
     const onMessage = (event: CustomEvent<Message>): void => {
       const message = event.detail
