@@ -11,6 +11,7 @@ const packages = {
   '@meshbalancer/algorithms/compliance': 'packages/algorithms/src/compliance/index.ts',
   '@meshbalancer/algorithms': 'packages/algorithms/src/index.ts',
   '@meshbalancer/simulator': 'packages/simulator/src/index.ts',
+  '@meshbalancer/metrics': 'packages/metrics/src/index.ts',
   '@meshbalancer/gossip/testing': 'packages/gossip/src/testing/node-process.ts',
   '@meshbalancer/gossip': 'packages/gossip/src/index.ts',
   '@meshbalancer/example-websocket-service': 'examples/websocket-service/src/index.ts',
@@ -39,6 +40,7 @@ export default {
     project('packages/core'),
     project('packages/algorithms'),
     project('packages/simulator'),
+    project('packages/metrics'),
     // Real libp2p nodes and processes: the Node 20 polyfill first, and time for processes to start on a busy machine.
     project('packages/gossip', { setupFiles: ['<rootDir>/src/polyfill.ts'], setupFilesAfterEnv: ['<rootDir>/test/setup.ts'] }),
     project('examples/custom-algorithm'),

@@ -42,5 +42,8 @@ describe('the mesh dashboard', () => {
     expect([...seen]).toContain('0')
     expect([...seen].some(count => Number(count) >= 80)).toBe(true)
     expect(await page.locator('#chart polyline').count()).toBe(3)
+    // Each server's Prometheus metrics, shown on the page.
+    await page.waitForFunction("document.getElementById('metrics').textContent.includes('meshbalancer_members')", undefined, { timeout: 30_000 })
+    expect(await page.locator('#metrics').innerText()).toMatch(/meshbalancer_shed_rounds_total\{namespace="ws",result="[a-z-]+"\} \d+/)
   }, 180_000)
 })

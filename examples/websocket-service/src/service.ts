@@ -1,6 +1,7 @@
 import { createServer } from 'node:http'
 import { WebSocketServer } from 'ws'
 import { createNode } from '@meshbalancer/gossip'
+import { metricsHandler, Registry } from '@meshbalancer/metrics'
 import { NAMESPACE, RECONNECT_CLOSE_CODE } from './protocol.js'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -43,14 +44,18 @@ export interface WebsocketService {
 /**
  * Starts a WebSocket server that embeds a cluster node: it announces its open sockets as its load in the `ws`
  * namespace, and its shedder closes some of them, with the reconnect code and a hinted address, when it holds more
- * than its share.
+ * than its share. Its HTTP side answers `/health` (readiness) and `/metrics` (Prometheus).
  */
 export async function startWebsocketService (options: WebsocketServiceOptions): Promise<WebsocketService> {
   const host = options.host ?? '127.0.0.1'
   let node: Cluster | undefined
+  const registry = new Registry()
+  const serveMetrics = metricsHandler(registry)
   // /health is the readiness check of a front door: 503 while draining, so that it stops sending clients here.
   const server = createServer((request, response) => {
-    if (request.url === '/health') {
+    if (request.url === '/metrics') {
+      serveMetrics(request, response)
+    } else if (request.url === '/health') {
       const ready = node?.self().status === 'active'
       response.writeHead(ready ? 200 : 503).end(ready ? 'ready\n' : 'draining\n')
     } else {
@@ -70,6 +75,7 @@ export async function startWebsocketService (options: WebsocketServiceOptions): 
     join: [...(options.join ?? [])],
     clientAddress: url,
     tags: options.tags ?? {},
+    metrics: registry,
     ...(options.keyFile === undefined ? {} : { keyFile: options.keyFile }),
     ...(options.logger === undefined ? {} : { logger: options.logger })
   })

@@ -30,6 +30,9 @@ export const PAGE = `<!doctype html>
 <div class="legend" id="legend"></div>
 <svg id="chart" width="900" height="300" viewBox="0 0 900 300" role="img" aria-label="clients per server over time"></svg>
 <pre id="log"></pre>
+<h2>Metrics of <select id="metrics-node"></select></h2>
+<p id="metrics-summary"></p>
+<pre id="metrics">loading…</pre>
 <script>
 const colours = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22']
 async function refresh () {
@@ -73,8 +76,24 @@ function drawChart (state) {
   svg.innerHTML = markup
   document.getElementById('legend').innerHTML = names.map((n, i) => '<span><i style="background:' + colours[i % colours.length] + '"></i>' + n + '</span>').join('')
 }
+async function refreshMetrics () {
+  const select = document.getElementById('metrics-node')
+  const names = [...document.querySelectorAll('#nodes tbody tr')].map(row => row.dataset.node)
+  if (select.options.length !== names.length) select.innerHTML = names.map(n => '<option>' + n + '</option>').join('')
+  if (!select.value) return
+  try {
+    const text = await (await fetch('/metrics/' + select.value)).text()
+    const lines = text.split('\\n').filter(line => line.startsWith('meshbalancer_'))
+    document.getElementById('metrics').textContent = lines.join('\\n')
+    const value = prefix => lines.filter(l => l.startsWith(prefix)).reduce((sum, l) => sum + Number(l.split(' ').pop()), 0)
+    document.getElementById('metrics-summary').textContent =
+      'records accepted ' + value('meshbalancer_records_accepted_total') + ' · rejected ' + value('meshbalancer_records_rejected_total') +
+      ' · shed ' + value('meshbalancer_shed_connections_total') + ' · shedding rounds ' + value('meshbalancer_shed_rounds_total')
+  } catch {}
+}
 refresh()
 setInterval(refresh, 500)
+setInterval(refreshMetrics, 1000)
 </script>
 </body>
 </html>

@@ -1,7 +1,9 @@
+import { createServer } from 'node:http'
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import { powerOfTwo } from '@meshbalancer/algorithms'
 import { MeshbalancerError, silentLogger } from '@meshbalancer/core'
+import { metricsHandler, Registry } from '@meshbalancer/metrics'
 import { createNode } from '../node/create-node.js'
 import { readClusterKey } from '../node/cluster-key.js'
 import { serveDemoMethods } from './demo-methods.js'
@@ -31,6 +33,7 @@ Runs a cluster node and prints membership and load changes as they happen.
   --suspect-after-ms N     silence before a member is suspect (default 2000)
   --dead-after-ms N        silence before a member is removed (default 3000)
   --mdns                   discover members on the local network by multicast DNS
+  --metrics-port P         serve Prometheus metrics at http://127.0.0.1:P/metrics
   --demo-methods           serve echo, sleep and fail (for trying a mesh and for tests)
   --json                   print one JSON object per line
   --verbose                also print warnings of the cluster to stderr
@@ -62,6 +65,7 @@ const OPTIONS = {
   'suspect-after-ms': { type: 'string' },
   'dead-after-ms': { type: 'string' },
   mdns: { type: 'boolean', default: false },
+  'metrics-port': { type: 'string' },
   'demo-methods': { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
   verbose: { type: 'boolean', default: false },
@@ -101,8 +105,16 @@ export async function runNode (args: string[]): Promise<void> {
     ...(values['dead-after-ms'] === undefined ? {} : { deadAfterMs: integer('--dead-after-ms', values['dead-after-ms']) })
   }
   const loads = (values.load ?? []).map(load => pair('--load', load))
+  const registry = values['metrics-port'] === undefined ? undefined : new Registry()
+  if (registry !== undefined) init.metrics = registry
 
   const cluster = await createNode(init)
+  if (registry !== undefined) {
+    const port = integer('--metrics-port', values['metrics-port']!)
+    const server = createServer(metricsHandler(registry))
+    await new Promise<void>((resolve, reject) => { server.once('error', reject).listen(port, '127.0.0.1', resolve) })
+    server.unref()
+  }
   for (const group of values.group ?? []) cluster.loadBalancer({ name: group, algorithm: powerOfTwo() })
   for (const [group, load] of loads) cluster.setLoad(group, integer('--load', load))
   if (values['demo-methods']) serveDemoMethods(cluster)

@@ -1,4 +1,5 @@
 import { consoleLogger, createCluster, defaults } from '@meshbalancer/core'
+import { instrumentCluster } from '@meshbalancer/metrics'
 import { Libp2pTransport } from '../transport/libp2p-transport.js'
 import { eventLoopLagSampler } from './event-loop-lag.js'
 import { loadIdentity } from './identity.js'
@@ -35,7 +36,11 @@ export async function createNode (init: GossipNodeInit): Promise<Cluster> {
       incarnation: identity.incarnation,
       eventLoopLag: cluster.eventLoopLag ?? lag!.sample
     })
-    node.once('cluster:stop', () => { lag?.stop() })
+    const metrics = network.metrics === undefined ? undefined : instrumentCluster(node, { registry: network.metrics })
+    node.once('cluster:stop', () => {
+      lag?.stop()
+      metrics?.stop()
+    })
     return node
   } catch (err) {
     lag?.stop()

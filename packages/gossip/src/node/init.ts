@@ -3,6 +3,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { assertClusterKey } from './cluster-key.js'
 import * as defaults from './constants.js'
 import type { ClusterInit } from '@meshbalancer/core'
+import type { Registry } from 'prom-client'
 
 /**
  * Options of {@link createNode}: the cluster's options (see `ClusterInit` of `@meshbalancer/core`, all but
@@ -53,9 +54,15 @@ export interface GossipNodeInit extends Omit<ClusterInit, 'transport' | 'incarna
    * @default 4
    */
   meshDegree?: number
+  /**
+   * A prom-client registry to fill with this node's metrics (`@meshbalancer/metrics`) and libp2p's own
+   * (`@libp2p/prometheus-metrics`); serve it with `metricsHandler(registry)`.
+   * @default no metrics
+   */
+  metrics?: Registry
 }
 
-const NETWORK_OPTIONS = ['listen', 'announce', 'join', 'joinRetryIntervalMs', 'keyFile', 'clusterKey', 'mdns', 'targetPeers', 'maxConnections', 'meshDegree'] as const
+const NETWORK_OPTIONS = ['listen', 'announce', 'join', 'joinRetryIntervalMs', 'keyFile', 'clusterKey', 'mdns', 'targetPeers', 'maxConnections', 'meshDegree', 'metrics'] as const
 const CLUSTER_OPTIONS = [
   'name', 'cluster', 'heartbeatIntervalMs', 'suspectAfterMs', 'deadAfterMs', 'minPublishIntervalMs', 'weight', 'tags',
   'clientAddress', 'ready', 'latencyProbeIntervalMs', 'latencySmoothing', 'codec', 'eventLoopLag', 'clock', 'random', 'logger',
@@ -74,6 +81,7 @@ export interface NetworkOptions {
   targetPeers: number
   maxConnections: number
   meshDegree: number
+  metrics: Registry | undefined
 }
 
 /** Splits `init` into the network's options (with defaults, validated) and the cluster's (validated by core). */
@@ -89,7 +97,11 @@ export function resolveNodeInit (init: GossipNodeInit): { network: NetworkOption
     mdns: init.mdns ?? false,
     targetPeers: assertInteger('targetPeers', init.targetPeers ?? defaults.DEFAULT_TARGET_PEERS, 1),
     maxConnections: assertInteger('maxConnections', init.maxConnections ?? defaults.DEFAULT_MAX_CONNECTIONS, 1),
-    meshDegree: assertInteger('meshDegree', init.meshDegree ?? defaults.DEFAULT_MESH_DEGREE, 1, 12)
+    meshDegree: assertInteger('meshDegree', init.meshDegree ?? defaults.DEFAULT_MESH_DEGREE, 1, 12),
+    metrics: init.metrics
+  }
+  if (network.metrics !== undefined && typeof network.metrics.metrics !== 'function') {
+    throw new InvalidOptionError('metrics', 'expected a prom-client Registry')
   }
   if (network.keyFile !== undefined && (typeof network.keyFile !== 'string' || network.keyFile.length === 0)) {
     throw new InvalidOptionError('keyFile', 'expected a file path')

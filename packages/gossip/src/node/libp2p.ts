@@ -4,6 +4,7 @@ import { mdns } from '@libp2p/mdns'
 import { noise } from '@libp2p/noise'
 import { ping } from '@libp2p/ping'
 import { preSharedKey } from '@libp2p/pnet'
+import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
@@ -13,13 +14,15 @@ import { CLUSTER_SCORE_THRESHOLDS, clusterScoreParams } from './scoring.js'
 import type { NodeServices } from '../transport/libp2p-transport.js'
 import type { NetworkOptions } from './init.js'
 import type { ConnectionGater, Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
+import type { Registry } from 'prom-client'
 
 /**
  * The libp2p node under a meshbalancer node, not started: TCP, noise, yamux, identify, ping and gossipsub with
  * signed messages only, plus the private-network protector and mDNS when asked for.
  */
-export async function createMeshLibp2p (network: Omit<NetworkOptions, 'keyFile' | 'join' | 'joinRetryIntervalMs' | 'targetPeers'>, privateKey: PrivateKey, clusterName: string, allowPeers?: readonly string[]): Promise<Libp2p<NodeServices>> {
+export async function createMeshLibp2p (network: Omit<NetworkOptions, 'keyFile' | 'join' | 'joinRetryIntervalMs' | 'targetPeers' | 'metrics'> & { metrics?: Registry | undefined }, privateKey: PrivateKey, clusterName: string, allowPeers?: readonly string[]): Promise<Libp2p<NodeServices>> {
   return await createLibp2p<NodeServices>({
+    ...(network.metrics === undefined ? {} : { metrics: prometheusMetrics({ registry: network.metrics }) }),
     ...(allowPeers === undefined ? {} : { connectionGater: allowListGater(allowPeers) }),
     privateKey,
     start: false,

@@ -1,0 +1,83 @@
+import { createServer } from 'node:http'
+import { afterEach, describe, expect, it } from '@jest/globals'
+import parsePrometheusTextFormat from 'parse-prometheus-text-format'
+import { createCluster, encodeRecord, ManualClock, MemoryNetwork, silentLogger, stateTopic } from '@meshbalancer/core'
+import { instrumentCluster, metricsHandler } from '../src/index.js'
+import type { AddressInfo } from 'node:net'
+import type { Cluster, Member, SelectionAlgorithm } from '@meshbalancer/core'
+import type { MetricFamily } from 'parse-prometheus-text-format'
+
+const first: SelectionAlgorithm = { name: 'first', chooseFromNodes: nodes => nodes.find(node => !node.local) ?? nodes[0] as Member }
+const FAST = { heartbeatIntervalMs: 100, suspectAfterMs: 300, deadAfterMs: 500, minPublishIntervalMs: 10, latencyProbeIntervalMs: 0, logger: silentLogger }
+
+describe('cluster metrics', () => {
+  const nodes: Cluster[] = []
+  afterEach(async () => { for (const node of nodes.splice(0)) await node.stop() })
+
+  it('exposes members, records, picks, calls and shedding as Prometheus text that parses', async () => {
+    const clock = new ManualClock(1000)
+    const network = new MemoryNetwork({ clock, delayMs: 1 })
+    for (const name of ['a', 'b']) nodes.push(await createCluster({ name, transport: network.createTransport(`id-${name}`), clock, incarnation: 1, ...FAST }))
+    const [a, b] = nodes as [Cluster, Cluster]
+    const { registry } = instrumentCluster(a)
+    b.handle('echo', (x: unknown) => x)
+    b.handle('fail', () => { throw new Error('no') })
+    b.loadBalancer({ name: 'api', algorithm: first })
+    const api = a.loadBalancer({ name: 'api', algorithm: first, nodeMatch: [] })
+    await clock.advanceUntil(() => api.getMembers().length === 1, 1000)
+    const settle = async (call: Promise<unknown>): Promise<void> => {
+      let done = false
+      void call.then(() => { done = true }, () => { done = true })
+      await clock.advanceUntil(() => done, 1000, 1)
+    }
+    for (let i = 0; i < 3; i++) await settle(api.call('echo', i))
+    await settle(api.call('fail'))
+    await settle(api.call('missing'))
+    // A forged record: its sender claims b's identity.
+    const liar = network.createTransport('liar')
+    await liar.start()
+    await liar.publish(stateTopic('default'), encodeRecord({ origin: b.id, name: 'b', incarnation: 9, sequence: 1, status: 'left', groups: new Map(), weight: 1, tags: {}, eventLoopLagMs: 0, clientAddress: '', addresses: [] }))
+    a.setLoad('ws', 500)
+    b.setLoad('ws', 100)
+    a.shedder({ namespace: 'ws', roundDurationSeconds: 1, implementation: { count: () => 500, killProcesses: async n => n } })
+    await clock.advance(FAST.suspectAfterMs + 1100)
+
+    const families = parsePrometheusTextFormat(await registry.metrics())
+    const family = (name: string): MetricFamily => {
+      const found = families.find(f => f.name === name)
+      if (found === undefined) throw new Error(`no metric ${name}`)
+      return found
+    }
+    const value = (name: string, labels: Record<string, string> = {}): number =>
+      Number(family(name).metrics.find(m => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v))?.value ?? Number.NaN)
+
+    expect(value('meshbalancer_members', { status: 'active', liveness: 'alive' })).toBe(2)
+    expect(value('meshbalancer_records_published_total')).toBeGreaterThan(0)
+    expect(value('meshbalancer_records_accepted_total')).toBeGreaterThan(0)
+    expect(value('meshbalancer_records_rejected_total', { reason: 'origin-mismatch' })).toBe(1)
+    expect(value('meshbalancer_picks_total', { balancer: 'api', algorithm: 'first' })).toBe(5)
+    expect(value('meshbalancer_rpc_calls_total', { method: 'echo', outcome: 'ok' })).toBe(3)
+    expect(value('meshbalancer_rpc_calls_total', { method: 'fail', outcome: 'REMOTE_ERROR' })).toBe(1)
+    expect(value('meshbalancer_rpc_calls_total', { method: 'missing', outcome: 'BAD_REQUEST' })).toBe(1)
+    expect(family('meshbalancer_rpc_call_duration_seconds').type).toBe('HISTOGRAM')
+    expect(value('meshbalancer_shed_rounds_total', { namespace: 'ws', result: 'shed' })).toBeGreaterThanOrEqual(1)
+    expect(value('meshbalancer_shed_connections_total', { namespace: 'ws' })).toBeGreaterThan(0)
+    expect(value('meshbalancer_shed_count', { namespace: 'ws' })).toBe(500)
+  })
+
+  it('serves them at /metrics with the Prometheus content type', async () => {
+    const network = new MemoryNetwork()
+    nodes.push(await createCluster({ name: 'a', transport: network.createTransport(), ...FAST }))
+    const { registry } = instrumentCluster(nodes[0]!)
+    const server = createServer(metricsHandler(registry))
+    await new Promise<void>(resolve => { server.listen(0, '127.0.0.1', resolve) })
+    try {
+      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`)
+      expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/)
+      const families = parsePrometheusTextFormat(await response.text())
+      expect(families.map(f => f.name)).toContain('meshbalancer_members')
+    } finally {
+      server.close()
+    }
+  })
+})
