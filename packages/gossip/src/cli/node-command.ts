@@ -34,6 +34,7 @@ Runs a cluster node and prints membership and load changes as they happen.
   --dead-after-ms N        silence before a member is removed (default 3000)
   --mdns                   discover members on the local network by multicast DNS
   --metrics-port P         serve Prometheus metrics at http://127.0.0.1:P/metrics
+  --explain-picks          print every pick of the node's callers (balancer:pick), not a sample
   --demo-methods           serve echo, sleep and fail (for trying a mesh and for tests)
   --json                   print one JSON object per line
   --verbose                also print warnings of the cluster to stderr
@@ -41,6 +42,7 @@ Runs a cluster node and prints membership and load changes as they happen.
 Commands read from standard input, one per line:
   load GROUP N             set this node's load in GROUP
   call GROUP METHOD [JSON] call METHOD on a member of GROUP (power of two choices)
+  calls GROUP METHOD N C [JSON]  make N calls, C at a time, and print how they settled
   members                  print every member
   stats                    print records published, accepted and rejected
   drain                    announce draining: no balancer selects this node
@@ -66,6 +68,7 @@ const OPTIONS = {
   'dead-after-ms': { type: 'string' },
   mdns: { type: 'boolean', default: false },
   'metrics-port': { type: 'string' },
+  'explain-picks': { type: 'boolean', default: false },
   'demo-methods': { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
   verbose: { type: 'boolean', default: false },
@@ -96,6 +99,7 @@ export async function runNode (args: string[]): Promise<void> {
     ...(values.cluster === undefined ? {} : { cluster: values.cluster }),
     ...(values['key-file'] === undefined ? {} : { keyFile: values['key-file'] }),
     ...(values['allow-peer'] === undefined ? {} : { allowPeers: values['allow-peer'] }),
+    ...(values['explain-picks'] ? { explainOnePickIn: 1 } : {}),
     ...(values['cluster-key'] === undefined ? {} : { clusterKey: await readClusterKey(values['cluster-key']) }),
     ...(values.weight === undefined ? {} : { weight: integer('--weight', values.weight) }),
     ...(values.tag === undefined ? {} : { tags: Object.fromEntries(values.tag.map(tag => pair('--tag', tag))) }),
@@ -144,6 +148,7 @@ function watch (cluster: Cluster, output: Output): void {
     if (visible(member) !== visible(previous)) output.member('member:update', member)
   })
   cluster.on('record:reject', (reason, from) => { output.event('record:reject', { reason, from }) })
+  cluster.on('balancer:pick', pick => { output.event('balancer:pick', { balancer: pick.balancer, chosen: pick.chosen.name, id: pick.chosen.id, snapshotVersion: pick.snapshotVersion }) })
 }
 
 function visible (member: ClusterMember): string {
@@ -152,6 +157,15 @@ function visible (member: ClusterMember): string {
 
 function readCommands (cluster: Cluster, output: Output, stop: () => Promise<void>): void {
   const callers = new Map<string, LoadBalancer>()
+  /** A balancer that only calls: its empty node match keeps this node out of the group. */
+  const caller = (group: string): LoadBalancer => {
+    let balancer = callers.get(group)
+    if (balancer === undefined) {
+      balancer = cluster.loadBalancer({ name: group, algorithm: powerOfTwo(), nodeMatch: [] })
+      callers.set(group, balancer)
+    }
+    return balancer
+  }
   const lines = createInterface({ input: process.stdin })
   lines.on('line', line => {
     const [command = '', ...rest] = line.trim().split(/\s+/)
@@ -169,15 +183,9 @@ function readCommands (cluster: Cluster, output: Output, stop: () => Promise<voi
       }
       case 'call': {
         const [group = '', method = '', ...json] = rest
-        let caller = callers.get(group)
-        if (caller === undefined) {
-          // A caller only: its empty node match keeps this node out of the group.
-          caller = cluster.loadBalancer({ name: group, algorithm: powerOfTwo(), nodeMatch: [] })
-          callers.set(group, caller)
-        }
         const started = performance.now()
         try {
-          const result = await caller.call(method, json.length > 0 ? JSON.parse(json.join(' ')) : undefined)
+          const result = await caller(group).call(method, json.length > 0 ? JSON.parse(json.join(' ')) : undefined)
           output.event('call:result', { group, method, result, ms: performance.now() - started })
         } catch (err) {
           const error = err as Error
@@ -185,12 +193,20 @@ function readCommands (cluster: Cluster, output: Output, stop: () => Promise<voi
         }
         return
       }
+      case 'calls': {
+        const [group = '', method = '', count = '0', concurrency = '1', ...json] = rest
+        const settled = await manyCalls(caller(group), method, json.length > 0 ? JSON.parse(json.join(' ')) : undefined, integer('count', count), integer('concurrency', concurrency))
+        output.event('calls:settled', { group, method, ...settled })
+        return
+      }
       case 'members':
         output.event('members', { members: cluster.members().map(memberFields) })
         return
-      case 'stats':
-        output.event('stats', { ...cluster.stats() })
+      case 'stats': {
+        const { heapUsed, rss } = process.memoryUsage()
+        output.event('stats', { ...cluster.stats(), heapUsed, rss, members: cluster.members().length })
         return
+      }
       case 'drain':
         cluster.drain()
         return
@@ -198,9 +214,29 @@ function readCommands (cluster: Cluster, output: Output, stop: () => Promise<voi
         await stop()
         return
       default:
-        throw new Error(`unknown command "${command}"; known: load, call, members, stats, drain, stop`)
+        throw new Error(`unknown command "${command}"; known: load, call, calls, members, stats, drain, stop`)
     }
   }
+}
+
+/** Makes `count` calls, `concurrency` at a time; counts results and errors by code (`untyped` for anything else). */
+async function manyCalls (balancer: LoadBalancer, method: string, args: unknown, count: number, concurrency: number): Promise<{ settled: number, ok: number, errors: Record<string, number>, untyped: number }> {
+  const tally = { settled: 0, ok: 0, errors: {} as Record<string, number>, untyped: 0 }
+  let next = 0
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, async () => {
+    while (next < count) {
+      next++
+      try {
+        await balancer.call(method, args, { timeoutMs: 5000 })
+        tally.ok++
+      } catch (err) {
+        if (err instanceof MeshbalancerError) tally.errors[err.code] = (tally.errors[err.code] ?? 0) + 1
+        else tally.untyped++
+      }
+      tally.settled++
+    }
+  }))
+  return tally
 }
 
 function integer (flag: string, text: string): number {

@@ -21,6 +21,8 @@ export const RECOMMENDED_NODE_FLAGS: readonly string[] = ['--max-semi-space-size
 export interface NodeProcessOptions {
   /** Flags for the Node.js runtime itself. @default RECOMMENDED_NODE_FLAGS */
   nodeFlags?: readonly string[]
+  /** A command that runs the node, for example in a network namespace: `['ip', 'netns', 'exec', 'host-1']`. */
+  wrap?: readonly string[]
 }
 
 export interface PrintedMember {
@@ -56,10 +58,12 @@ export class NodeProcess {
   readonly exited: Promise<number | null>
   private readonly child: ChildProcessWithoutNullStreams
   private readonly waiters = new Set<() => void>()
-  private stderr = ''
+  /** What the process wrote on stderr. */
+  stderr = ''
 
   constructor (readonly name: string, args: string[], options: NodeProcessOptions = {}) {
-    this.child = spawn(process.execPath, [...(options.nodeFlags ?? RECOMMENDED_NODE_FLAGS), CLI, 'node', '--name', name, '--json', ...args], {
+    const command = [...(options.wrap ?? []), process.execPath, ...(options.nodeFlags ?? RECOMMENDED_NODE_FLAGS), CLI, 'node', '--name', name, '--json', ...args]
+    this.child = spawn(command[0]!, command.slice(1), {
       env: { ...process.env, NODE_OPTIONS: '' },
       stdio: ['pipe', 'pipe', 'pipe']
     })
