@@ -64,6 +64,26 @@ describe('member table', () => {
     expect(events).toEqual(['join a', 'leave a dead', 'join a'])
   })
 
+  it('removes a member whose connection closed after the grace, unless a record sent after the close arrives', () => {
+    table.apply(record({ sequence: 1 }), 1000)
+    table.markUnreachable('peer-a', 1100, 150, 20)
+    // Its last heartbeat, relayed a few milliseconds after the close: news, not a sign of life.
+    expect(table.apply(record({ sequence: 2, weight: 3 }), 1110)).toBe('updated')
+    expect(table.get('peer-a')).toMatchObject({ liveness: 'suspect', weight: 3 })
+    table.expire(1249)
+    expect(table.get('peer-a')).toBeDefined()
+    table.expire(1250)
+    expect(table.get('peer-a')).toBeUndefined()
+    expect(events).toEqual(['join a', 'suspect a', 'update a', 'leave a dead'])
+
+    // A member still heard from through gossip after the close stays.
+    table.apply(record({ name: 'b', origin: 'peer-b', sequence: 1 }), 2000)
+    table.markUnreachable('peer-b', 2000, 150, 20)
+    expect(table.apply(record({ name: 'b', origin: 'peer-b', sequence: 2 }), 2100)).toBe('refreshed')
+    table.expire(2200)
+    expect(table.get('peer-b')?.liveness).toBe('alive')
+  })
+
   it('removes a member that leaves at once, and never re-adds that incarnation', () => {
     table.apply(record({ sequence: 1 }), 0)
     expect(table.apply(record({ sequence: 2, status: 'left' }), 10)).toBe('left')

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { defaults } from '@meshbalancer/core'
 import { converged, NodeProcess, startProcesses } from '../src/testing/node-process.js'
 
-// Real processes over TCP on 127.0.0.1, with the default timings (heartbeat 500 ms, suspect 1.5 s, dead 2.5 s).
+// Real processes over TCP on 127.0.0.1, with the default timings (heartbeat 1 s, suspect 2 s, dead 3 s).
 describe('membership across five processes', () => {
   let nodes: NodeProcess[] = []
   let dir: string

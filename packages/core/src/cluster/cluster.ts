@@ -5,7 +5,7 @@ import { MemberTable } from '../member/table.js'
 import { RpcClient } from '../rpc/client.js'
 import { RpcServer } from '../rpc/server.js'
 import { MAX_GROUP_NAME_LENGTH, MAX_LOAD } from '../codec/limits.js'
-import { rpcProtocol, stateTopic, UNREACHABLE_GRACE_HEARTBEATS } from './constants.js'
+import { rpcProtocol, stateTopic, UNREACHABLE_GRACE_HEARTBEATS, UNREACHABLE_IN_FLIGHT_HEARTBEATS } from './constants.js'
 import { Balancers } from './balancers.js'
 import { LatencyProber } from './latency-prober.js'
 import { LocalRecord } from './local-record.js'
@@ -178,8 +178,10 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     transport.watchPeers?.({
       disconnected: peer => {
         if (!this.running) return
-        const grace = this.init.heartbeatIntervalMs * UNREACHABLE_GRACE_HEARTBEATS
-        this.guard(() => { this.table.markUnreachable(peer, clock.now(), grace) })
+        const { heartbeatIntervalMs } = this.init
+        const grace = heartbeatIntervalMs * UNREACHABLE_GRACE_HEARTBEATS
+        const inFlight = heartbeatIntervalMs * UNREACHABLE_IN_FLIGHT_HEARTBEATS
+        this.guard(() => { this.table.markUnreachable(peer, clock.now(), grace, inFlight) })
       }
     })
     this.running = true
@@ -312,7 +314,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       if (!sameList(member.addresses, previous.addresses)) this.learnAddresses(member)
     })
     this.table.on('member:leave', (member, reason) => {
-      if (reason !== 'restarted') this.init.transport.forgetPeer?.(member.id)
+      if (reason !== 'restarted') this.init.transport.forgetPeer?.(member.id, reason)
     })
   }
 

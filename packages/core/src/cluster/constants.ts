@@ -17,6 +17,12 @@ export const LATENCY_PROBES_PER_INTERVAL = 4
  * heartbeat intervals: a crashed process closes its sockets, so crashes are noticed long before `deadAfterMs`.
  */
 export const UNREACHABLE_GRACE_HEARTBEATS = 1.5
+/**
+ * Records of such a member that arrive within this many heartbeat intervals of the close were sent before it (a
+ * crashed member's last heartbeat, relayed by a peer a few milliseconds later) and do not count as hearing from
+ * it. A live member's next heartbeat comes at most one interval later, inside the grace.
+ */
+export const UNREACHABLE_IN_FLIGHT_HEARTBEATS = 0.1
 
 /** The gossip topic on which members of `cluster` publish their records. */
 export function stateTopic (cluster: string): string {

@@ -46,6 +46,14 @@ interface Entry {
   snapshot: ClusterMember
 }
 
+/** A member whose last connection to this node closed. */
+interface Unreachable {
+  /** When it is removed unless heard from. */
+  deadline: number
+  /** Records that arrive before this were most likely sent before the connection closed: they prove nothing. */
+  inFlightUntil: number
+}
+
 interface Tombstone {
   incarnation: number
   sequence: number
@@ -72,8 +80,8 @@ export class MemberTable extends EventEmitter<MemberTableEvents> {
   /** Remote entries in order of last refresh, oldest first, so that expiry stops at the first fresh entry. */
   private readonly remotes = new Map<string, Entry>()
   private readonly tombstones = new Map<string, Tombstone>()
-  /** Members whose last connection closed, with the time at which they are removed unless heard from. */
-  private readonly unreachable = new Map<string, number>()
+  /** Members whose last connection closed. */
+  private readonly unreachable = new Map<string, Unreachable>()
   private cachedMembers: { version: number, members: readonly ClusterMember[] } | undefined
 
   constructor (init: MemberTableInit) {
@@ -140,10 +148,10 @@ export class MemberTable extends EventEmitter<MemberTableEvents> {
    * Cost is proportional to the number of suspect or expiring members, not to the table size.
    */
   expire (now: number): void {
-    for (const [id, deadline] of this.unreachable) {
+    for (const [id, mark] of this.unreachable) {
       const entry = this.remotes.get(id)
       if (entry === undefined) this.unreachable.delete(id)
-      else if (now >= deadline) this.remove(id, entry, 'dead', now)
+      else if (now >= mark.deadline) this.remove(id, entry, 'dead', now)
     }
     for (const [id, entry] of this.remotes) {
       const silence = now - entry.lastSeen
@@ -166,11 +174,18 @@ export class MemberTable extends EventEmitter<MemberTableEvents> {
    * Marks a member this node just lost its last connection to: suspect at once, and removed at `now + graceMs`
    * unless a newer record arrives first. A crashed process closes its connections, so this notices crashes long
    * before `deadAfterMs`; a member that is alive and still reachable through gossip clears it with its next record.
+   * Records arriving within `inFlightMs` were most likely sent before the close (the crashed member's last
+   * heartbeat, relayed by a peer): they update the record but clear nothing. Keep `inFlightMs` well below the
+   * heartbeat interval, so that a live member's next heartbeat arrives after it and before `graceMs`.
    */
-  markUnreachable (id: string, now: number, graceMs: number): void {
+  markUnreachable (id: string, now: number, graceMs: number, inFlightMs = 0): void {
     const entry = this.remotes.get(id)
     if (entry === undefined) return
-    this.unreachable.set(id, Math.min(this.unreachable.get(id) ?? Number.POSITIVE_INFINITY, now + graceMs))
+    const previous = this.unreachable.get(id)
+    this.unreachable.set(id, {
+      deadline: Math.min(previous?.deadline ?? Number.POSITIVE_INFINITY, now + graceMs),
+      inFlightUntil: Math.max(previous?.inFlightUntil ?? 0, now + inFlightMs)
+    })
     if (entry.liveness === 'alive') {
       entry.liveness = 'suspect'
       entry.snapshot = snapshotOf(entry, false)
@@ -225,9 +240,18 @@ export class MemberTable extends EventEmitter<MemberTableEvents> {
       return this.apply(record, now)
     }
     const previous = existing.snapshot
+    const contentChanged = !sameContent(existing.record, record)
+    if (now < (this.unreachable.get(id)?.inFlightUntil ?? 0)) {
+      // News of its content, not proof that it outlived its connection: it stays suspect and marked.
+      existing.record = record
+      if (!contentChanged) return 'refreshed'
+      existing.snapshot = snapshotOf(existing, false)
+      this.changed()
+      this.emit('member:update', existing.snapshot, previous)
+      return 'updated'
+    }
     const wasSuspect = existing.liveness === 'suspect'
     this.unreachable.delete(id)
-    const contentChanged = !sameContent(existing.record, record)
     existing.record = record
     existing.lastSeen = now
     existing.liveness = 'alive'

@@ -83,8 +83,11 @@ export interface Transport {
   ping?(peer: string, options: { signal: AbortSignal }): Promise<number>
   /** Tells the transport where a member can be reached, so that it can dial members it met through gossip. */
   addPeerAddresses?(peer: string, addresses: readonly string[]): void
-  /** Tells the transport that a member left or died, so that it stops trying to reach it. */
-  forgetPeer?(peer: string): void
+  /**
+   * Tells the transport that a member is gone: it `left` (stop trying to reach it), or it was declared `dead`
+   * (its connections are stale; try it again now and then, as it may be on the far side of a partition).
+   */
+  forgetPeer?(peer: string, reason: 'left' | 'dead'): void
   /** Registers a listener of connectivity changes. Optional: without it, silence alone reveals crashes. */
   watchPeers?(listener: PeerListener): void
 }

@@ -132,8 +132,9 @@ export class Libp2pTransport implements Transport {
     this.libp2p.addEventListener('peer:disconnect', event => { listener.disconnected(event.detail.toString()) })
   }
 
-  forgetPeer (peer: string): void {
-    this.dialer.forget(peer)
+  forgetPeer (peer: string, reason: 'left' | 'dead'): void {
+    if (reason === 'left') this.dialer.forget(peer)
+    else this.dialer.lose(peer)
   }
 
   addPeerAddresses (peer: string, addresses: readonly string[]): void {
