@@ -12,7 +12,7 @@ const packages = {
   '@meshbalancer/algorithms': 'packages/algorithms/src/index.ts',
   '@meshbalancer/simulator': 'packages/simulator/src/index.ts',
   '@meshbalancer/metrics': 'packages/metrics/src/index.ts',
-  '@meshbalancer/gossip/testing': 'packages/gossip/src/testing/node-process.ts',
+  '@meshbalancer/gossip/testing': 'packages/gossip/src/testing/index.ts',
   '@meshbalancer/gossip': 'packages/gossip/src/index.ts',
   '@meshbalancer/example-websocket-service': 'examples/websocket-service/src/index.ts',
   '@meshbalancer/example-custom-algorithm': 'examples/custom-algorithm/src/index.ts'
@@ -46,6 +46,15 @@ export default {
     project('examples/custom-algorithm'),
     project('examples/websocket-service', { setupFiles: ['<rootDir>/../../packages/gossip/src/polyfill.ts'], setupFilesAfterEnv: ['<rootDir>/../../packages/gossip/test/setup.ts'] }),
     // Runs the built example in its own processes, as a user would.
-    project('examples/mesh', { setupFilesAfterEnv: ['<rootDir>/../../packages/gossip/test/setup.ts'] })
+    project('examples/mesh', { setupFilesAfterEnv: ['<rootDir>/../../packages/gossip/test/setup.ts'] }),
+    // The slow part of the fault suite, in network namespaces (root): pnpm test:faults.
+    ...(process.env.MESHBALANCER_FAULTS === '1'
+      ? [project('packages/gossip', {
+          displayName: 'faults',
+          testMatch: ['<rootDir>/test-faults/**/*.spec.ts'],
+          setupFiles: ['<rootDir>/src/polyfill.ts'],
+          setupFilesAfterEnv: ['<rootDir>/test/setup.ts']
+        })]
+      : [])
   ]
 }

@@ -1,6 +1,6 @@
 /**
  * Runs `meshbalancer node --json` processes and follows what they print: the harness of this package's tests, of
- * the benchmarks and of the examples, exported as `@meshbalancer/gossip/testing` for applications' own tests.
+ * the benchmarks and of the examples.
  *
  * @packageDocumentation
  */
@@ -138,6 +138,12 @@ export class NodeProcess {
       return found !== undefined
     }, timeoutMs, 'the expected event')
     return found as PrintedEvent
+  }
+
+  /** Asks the node to leave gracefully (SIGTERM) and returns its exit code: 0 when it stopped cleanly. */
+  async terminate (): Promise<number | null> {
+    if (this.running) this.child.kill('SIGTERM')
+    return await this.exited
   }
 
   /** Stops the process for good; safe to call twice. */

@@ -1,0 +1,88 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { converged, NetnsLab } from '../src/testing/index.js'
+import { auditPicks, DEAD_AFTER_MS, describeTally, expectAllSettled, expectCleanExits, keepCalling, now, picked, removedAt, report } from '../test/support/faults.js'
+import type { NodeProcess } from '../src/testing/index.js'
+
+// Five hosts in network namespaces and a spare: a caller (n1) that prints every pick calls four callees while they
+// crash, pause, lose their link and restart, one after the other; a crashed callee comes back on another host.
+describe('RPC while callees crash, pause, lose their link and restart', () => {
+  let dir: string
+  let lab: NetnsLab
+  let nodes: NodeProcess[] = []
+  const byName = (name: string): NodeProcess => nodes.find(node => node.name === name)!
+  /** The nodes running, but for `name`. */
+  const others = (name: string): NodeProcess[] => nodes.filter(node => node.name !== name && node.running)
+  const calleeArgs = (name: string): string[] => ['--join', nodes[0]!.address, '--group', 'api', '--demo-methods', '--key-file', join(dir, `${name}.key`)]
+  const gone = async (name: string): Promise<void> => {
+    await Promise.all(others(name).map(async node => await node.until(() => node.sees(name) === undefined, 20_000, `${name} removed`)))
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'meshbalancer-faults-'))
+    lab = NetnsLab.create(6)
+    nodes = [await lab.start(1, 'n1', ['--explain-picks']).ready()]
+    nodes.push(...[2, 3, 4, 5].map(i => lab.start(i, `n${i}`, calleeArgs(`n${i}`))))
+    await Promise.all(nodes.map(async node => await node.ready()))
+    await converged(nodes)
+  })
+
+  afterAll(async () => {
+    await lab.destroy()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('settles every call with a result or a typed error and never picks a member it removed', async () => {
+    const caller = nodes[0]!
+    const calling = keepCalling(caller, 'api', 50, 16)
+    await picked(caller, ['n2', 'n3', 'n4', 'n5'], 20_000, 0)
+
+    // SIGKILL: its connections close, so it is gone sooner than silence alone would tell.
+    const n2 = byName('n2')
+    const from = nodes.map(node => node.events.length)
+    const killedAt = now()
+    n2.signal('SIGKILL')
+    await gone('n2')
+    for (const [i, node] of nodes.entries()) if (node !== n2) expect(removedAt(node, 'n2', from[i]!)! - killedAt).toBeLessThanOrEqual(DEAD_AFTER_MS)
+    await n2.exited
+
+    // SIGSTOP: suspect, then removed; SIGCONT: back, and it sees everyone again.
+    const n3 = byName('n3')
+    const stoppedFrom = others('n3').map(node => node.events.length)
+    n3.signal('SIGSTOP')
+    await Promise.all(others('n3').map(async (node, i) => await node.next(e => e.event === 'member:suspect' && e.member?.name === 'n3', 20_000, stoppedFrom[i])))
+    await gone('n3')
+    n3.signal('SIGCONT')
+    await converged(others('n2'), 30_000)
+
+    // A cut link: removed, and back once the link heals.
+    lab.isolate(4)
+    await gone('n4')
+    lab.heal()
+    await converged(others('n2'), 30_000)
+
+    // The crashed node comes back on another host with its key file: same peer id, new incarnation, new address.
+    const restarted = lab.start(6, 'n2', calleeArgs('n2'))
+    nodes[nodes.indexOf(n2)] = restarted
+    await restarted.ready()
+    expect(restarted.id).toBe(n2.id)
+    expect(restarted.incarnation).toBeGreaterThan(n2.incarnation)
+    expect(restarted.address).toContain(lab.host(6).address)
+    await converged(nodes, 30_000)
+    for (const node of others('n2')) expect(node.sees('n2')?.incarnation).toBe(restarted.incarnation)
+    await picked(caller, ['n2', 'n3', 'n4'], 20_000)
+
+    const tally = await calling.stop()
+    report(`churn: ${describeTally(tally)}`)
+    expectAllSettled(tally)
+    const audit = auditPicks(caller)
+    expect(audit.violations).toEqual([])
+    for (const name of ['n2', 'n3', 'n4']) expect(audit.picks.get(name)).toBeGreaterThan(0)
+  })
+
+  it('leaves every process running until it is asked to stop, then exits cleanly', async () => {
+    await expectCleanExits(nodes)
+  })
+})

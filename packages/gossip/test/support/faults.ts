@@ -1,0 +1,130 @@
+import { expect } from '@jest/globals'
+import { defaults } from '@meshbalancer/core'
+import type { NodeProcess, PrintedEvent } from '../../src/testing/index.js'
+
+export const HEARTBEAT_MS = defaults.DEFAULT_HEARTBEAT_INTERVAL_MS
+export const DEAD_AFTER_MS = defaults.DEFAULT_DEAD_AFTER_MS
+
+/** Error codes a call may settle with when its callee crashes, pauses or is cut off. */
+export const CHURN_ERRORS = ['SERVICE_UNAVAILABLE', 'REQUEST_TIMEOUT']
+
+export interface CallTally {
+  /** Calls asked for. */
+  made: number
+  settled: number
+  ok: number
+  errors: Record<string, number>
+  /** Calls that failed with something other than a meshbalancer error. */
+  untyped: number
+}
+
+/**
+ * Makes `caller` call `echo` on `group` in batches (its `calls` command) until `stop()`, which waits for the last
+ * batch and returns how every call settled.
+ */
+export function keepCalling (caller: NodeProcess, group: string, batch = 50, concurrency = 8): { stop: () => Promise<CallTally> } {
+  const tally: CallTally = { made: 0, settled: 0, ok: 0, errors: {}, untyped: 0 }
+  let stopping = false
+  let failure: unknown
+  const loop = (async () => {
+    while (!stopping && failure === undefined) {
+      const from = caller.events.length
+      caller.send(`calls ${group} echo ${batch} ${concurrency} "ping"`)
+      tally.made += batch
+      // Each call has a 5 s timeout: a batch settles within (batch / concurrency) × 5 s at worst.
+      const settled = await caller.next(event => event.event === 'calls:settled', (batch / concurrency + 2) * 5000, from)
+      tally.settled += settled.settled as number
+      tally.ok += settled.ok as number
+      tally.untyped += settled.untyped as number
+      for (const [code, count] of Object.entries(settled.errors as Record<string, number>)) tally.errors[code] = (tally.errors[code] ?? 0) + count
+    }
+  })().catch(err => { failure = err })
+  return {
+    stop: async () => {
+      stopping = true
+      await loop
+      if (failure !== undefined) throw failure
+      return tally
+    }
+  }
+}
+
+/** Every call settled, none with an untyped error, and every error one that churn explains. */
+export function expectAllSettled (tally: CallTally): void {
+  expect(tally.settled).toBe(tally.made)
+  expect(tally.untyped).toBe(0)
+  expect(tally.ok).toBeGreaterThan(0)
+  for (const code of Object.keys(tally.errors)) expect(CHURN_ERRORS).toContain(code)
+}
+
+export interface PickAudit {
+  /** Picks of each member, by name. */
+  picks: Map<string, number>
+  /** Picks of a member printed while it was suspect or removed in the caller's own view. */
+  violations: PrintedEvent[]
+}
+
+/**
+ * Replays what `caller` printed (run with `--explain-picks`, so every pick is printed) in order: a pick of a
+ * member between its `member:leave` (or `member:suspect`) and its next `member:join` (or `member:alive`) is a
+ * violation. The caller prints events as they happen, so the order is the order in which its view changed.
+ */
+export function auditPicks (caller: NodeProcess): PickAudit {
+  const unselectable = new Set<string>()
+  const picks = new Map<string, number>()
+  const violations: PrintedEvent[] = []
+  for (const event of caller.events) {
+    const id = event.member?.id
+    switch (event.event) {
+      case 'member:leave':
+      case 'member:suspect':
+        unselectable.add(id!)
+        break
+      case 'member:join':
+      case 'member:alive':
+        unselectable.delete(id!)
+        break
+      case 'balancer:pick':
+        picks.set(event.chosen as string, (picks.get(event.chosen as string) ?? 0) + 1)
+        if (unselectable.has(event.id as string)) violations.push(event)
+        break
+    }
+  }
+  return { picks, violations }
+}
+
+/** Waits until `caller` printed a pick of each of `names` after its `from`-th event. */
+export async function picked (caller: NodeProcess, names: readonly string[], timeoutMs: number, from = caller.events.length): Promise<void> {
+  await caller.until(() => names.every(name => caller.events.slice(from).some(e => e.event === 'balancer:pick' && e.chosen === name)), timeoutMs, `picks of ${names.join(', ')}`)
+}
+
+/**
+ * Stops every node still running with SIGTERM: each must still be running (nothing crashed it, an unhandled
+ * rejection included), leave cleanly with exit code 0 and have written nothing on stderr.
+ */
+export async function expectCleanExits (nodes: readonly NodeProcess[]): Promise<void> {
+  for (const node of nodes) expect({ name: node.name, running: node.running }).toEqual({ name: node.name, running: true })
+  const codes = await Promise.all(nodes.map(async node => await node.terminate()))
+  expect(codes).toEqual(nodes.map(() => 0))
+  for (const node of nodes) expect({ name: node.name, stderr: node.stderr }).toEqual({ name: node.name, stderr: '' })
+}
+
+/** Wall-clock milliseconds with a fraction, as in the `t` of printed events. */
+export function now (): number {
+  return performance.timeOrigin + performance.now()
+}
+
+/** When `observer` printed that it removed `name` after its `from`-th event. */
+export function removedAt (observer: NodeProcess, name: string, from: number): number | undefined {
+  return observer.events.slice(from).find(e => e.event === 'member:leave' && e.member?.name === name)?.t
+}
+
+/** Prints a measured figure of the fault suite on its own line, for the run's log. */
+export function report (line: string): void {
+  process.stdout.write(`  [faults] ${line}\n`)
+}
+
+export function describeTally (tally: CallTally): string {
+  const errors = Object.entries(tally.errors).map(([code, count]) => `${code} ${count}`).join(', ')
+  return `${tally.settled}/${tally.made} calls settled: ${tally.ok} ok${errors === '' ? '' : `, ${errors}`}, ${tally.untyped} untyped`
+}
