@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import { DEFAULT_RING_WEIGHT, hashRing } from '../src/index.js'
 import { testMember, testMembers } from '../src/compliance/members.js'
 import { hash32 } from '../src/common/hash.js'
-import { buildRing, memberPoints, ringShares, successor } from '../src/hash-ring/ring.js'
+import { buildRing, MAX_POINTS_PER_MEMBER, memberPoints, pointCount, ringShares, successor } from '../src/hash-ring/ring.js'
 import { seededRandom } from '@meshbalancer/core'
 import type { Member } from '@meshbalancer/core'
 
@@ -101,6 +101,22 @@ describe('hashRing', () => {
     // 4 of 23 weight units.
     expect(heavy / keys).toBeGreaterThan(0.6 * 4 / 23)
     expect(heavy / keys).toBeLessThan(1.4 * 4 / 23)
+  })
+
+  it('caps the points of a member that announces a huge weight', () => {
+    // The protocol allows weights up to 10^6: uncapped, one such member would cost every node 128 million points.
+    const liar = testMember(0, { name: 'liar', weight: 1_000_000 })
+    expect(pointCount(liar, DEFAULT_RING_WEIGHT)).toBe(MAX_POINTS_PER_MEMBER)
+    const nodes = [liar, ...testMembers(10, i => ({ name: `honest-${i}` })).slice(1)]
+    const algorithm = hashRing()
+    let liarKeys = 0
+    for (let i = 0; i < 10_000; i++) if (algorithm.chooseFromNodes(nodes, { key: `k${i}` }).name === 'liar') liarKeys++
+    // 65,536 of 65,536 + 9 × 128 points: it wins most keys, as its weight asks, but no more than the cap gives.
+    const ring = buildRing(nodes.map(node => memberPoints(node.name, pointCount(node, DEFAULT_RING_WEIGHT))))
+    expect(ring.points.length).toBe(MAX_POINTS_PER_MEMBER + 9 * DEFAULT_RING_WEIGHT)
+    const expected = ringShares(ring, nodes.length)[0]!
+    expect(expected).toBeGreaterThan(0.95)
+    expect(Math.abs(liarKeys / 10_000 - expected)).toBeLessThan(0.01)
   })
 
   it('keeps its ring when only loads change', () => {

@@ -11,7 +11,8 @@ export const DEFAULT_RING_WEIGHT = 128
 /** Options of {@link hashRing}. */
 export interface HashRingOptions extends RandomOptions {
   /**
-   * Points per member of weight 1; a member of weight w gets round(weight·w) points (at least one). More points
+   * Points per member of weight 1; a member of weight w gets round(weight·w) points (at least one, at most
+   * 65,536, so that a member announcing a huge weight cannot make every node build a huge ring). More points
    * spread keys more evenly (each member's share deviates by about 1/√weight of the mean) and cost memory and
    * rebuild time.
    * @default 128

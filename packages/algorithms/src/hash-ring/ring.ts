@@ -116,7 +116,14 @@ export function ringShares (ring: Ring, nodeCount: number): number[] {
   return shares
 }
 
-/** Points per member: `weight` scaled by the member's own weight, at least one. */
+/**
+ * The most points one member gets, whatever weight it announces: a member may claim any weight up to the
+ * protocol's bound (10^6), and every node would otherwise build a ring of billions of points for it. At the
+ * default of 128 points per unit, weights above 512 count as 512.
+ */
+export const MAX_POINTS_PER_MEMBER = 65_536
+
+/** Points per member: `weight` scaled by the member's own weight, at least one, at most {@link MAX_POINTS_PER_MEMBER}. */
 export function pointCount (member: Member, weight: number): number {
-  return Math.max(1, Math.round(weight * member.weight))
+  return Math.min(MAX_POINTS_PER_MEMBER, Math.max(1, Math.round(weight * member.weight)))
 }
