@@ -12,3 +12,11 @@ export function named (name: string): SelectionAlgorithm {
     chooseFromNodes: (nodes) => nodes.find(node => node.name === name) ?? nodes[0] as Member
   }
 }
+
+/** Picks the least loaded member, the first of equals. */
+export function leastLoaded (): SelectionAlgorithm {
+  return {
+    name: 'least-loaded',
+    chooseFromNodes: (nodes) => nodes.reduce((best, node) => (node.load < best.load ? node : best))
+  }
+}
