@@ -44,7 +44,8 @@ Commands read from standard input, one per line:
   call GROUP METHOD [JSON] call METHOD on a member of GROUP (power of two choices)
   calls GROUP METHOD N C [JSON]  make N calls, C at a time, and print how they settled
   members                  print every member
-  stats                    print records published, accepted and rejected
+  stats [gc]               print records published, accepted and rejected, members and memory
+                           (gc: collect garbage first, when node runs with --expose-gc)
   drain                    announce draining: no balancer selects this node
   stop                     leave the cluster and exit
 SIGINT and SIGTERM leave the cluster gracefully too.`
@@ -203,8 +204,11 @@ function readCommands (cluster: Cluster, output: Output, stop: () => Promise<voi
         output.event('members', { members: cluster.members().map(memberFields) })
         return
       case 'stats': {
+        // `stats gc` collects garbage first (when node runs with --expose-gc): heapUsed is then the live heap.
+        const collected = rest[0] === 'gc' && globalThis.gc !== undefined
+        if (collected) globalThis.gc!()
         const { heapUsed, rss } = process.memoryUsage()
-        output.event('stats', { ...cluster.stats(), heapUsed, rss, members: cluster.members().length })
+        output.event('stats', { ...cluster.stats(), heapUsed, rss, collected, members: cluster.members().length })
         return
       }
       case 'drain':
