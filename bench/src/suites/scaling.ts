@@ -35,31 +35,23 @@ export const scaling: Suite = {
   summary: 'what grows with cluster size: records, bytes, CPU and memory per node at 5, 10 and 20 processes',
   async run () {
     const rows: string[][] = []
+    let atTen: Idle | undefined
     for (const size of SIZES) {
       console.log(`scaling: ${size} processes`)
-      const nodes = await startProcesses(size)
-      try {
-        await converged(nodes, 60_000)
-        await sleep(3000)
-        const before = await Promise.all(nodes.map(async node => await sample(node)))
-        await sleep(WINDOW_MS)
-        const after = await Promise.all(nodes.map(async node => await sample(node)))
-        const seconds = WINDOW_MS / 1000
-        const per = (f: (a: Sample, b: Sample) => number): number => median(nodes.map((_, i) => f(before[i]!, after[i]!)))
-        rows.push([
-          String(size),
-          per((a, b) => (b.accepted - a.accepted) / seconds).toFixed(1),
-          (per((a, b) => (b.bytes - a.bytes) / seconds) / 1024).toFixed(1),
-          per((a, b) => (b.cpu - a.cpu) / seconds * 100).toFixed(2),
-          median(after.map(s => s.rss)).toFixed(1)
-        ])
-      } finally {
-        await Promise.all(nodes.map(async node => { await node.kill() }))
-      }
+      const idle = await measureIdle(size)
+      if (size === 10) atTen = idle
+      rows.push([String(size), idle.published.toFixed(2), idle.records.toFixed(1), idle.kib.toFixed(1), idle.cpu.toFixed(2), idle.rss.toFixed(1)])
     }
-    const processes = table(['processes', 'records accepted per node per s', 'KiB read + written per node per s', 'CPU per node, %', 'RSS per node, MiB'], rows)
+    // The same 10 processes with heartbeats 4× as often: the difference is what one more record costs a node,
+    // everything included (noise, yamux, gossipsub and its duplicates, signature checks, the core).
+    console.log('scaling: 10 processes, heartbeat 250 ms')
+    const fast = await measureIdle(10, ['--heartbeat-ms', '250', '--suspect-after-ms', '500', '--dead-after-ms', '750'])
+    const extraRecords = fast.records - atTen!.records
+    const cpuPerRecordUs = (fast.cpu - atTen!.cpu) / 100 / extraRecords * 1e6
+    const bytesPerRecord = (fast.kib - atTen!.kib) * 1024 / extraRecords
+    const processes = table(['processes', 'records published per node per s', 'records accepted per node per s', 'KiB read + written per node per s', 'CPU per node, %', 'RSS per node, MiB'], rows)
 
-    const bytesPerRecord = encodeRecord(record(1)).byteLength
+    const recordBytes = encodeRecord(record(1)).byteLength
     const memberBytes = bytesPerMember()
     let sequence = 2
     const encoded = Array.from({ length: 1000 }, (_, i) => encodeRecord(record(i)))
@@ -75,7 +67,10 @@ export const scaling: Suite = {
     sequence++
     const encodeOnly = await nanosecondsPerCall(() => { do_not_optimize(encodeRecord(record(n++ % 1000))) })
     const inProcess = table(['measure', 'value'], [
-      ['bytes of a typical record (1 group, 1 tag, 1 address)', String(bytesPerRecord)],
+      ['bytes of a typical record (1 group, 1 tag, 1 address)', String(recordBytes)],
+      ['10 processes, heartbeat 250 ms: records accepted per node per s / CPU per node', `${fast.records.toFixed(1)} / ${fast.cpu.toFixed(2)} %`],
+      ['CPU of one more record received, per node, everything included (from the two runs at 10)', `${cpuPerRecordUs.toFixed(0)} µs`],
+      ['bytes read + written per node for one more record, all copies and framing included', `${bytesPerRecord.toFixed(0)} B`],
       ['heap per member in the member table (10,000 members)', `${memberBytes.toFixed(0)} B`],
       ['CPU of one received record in core: decode, validate, apply (excluding encode)', `${((perRecord - encodeOnly) / 1000).toFixed(2)} µs`]
     ])
@@ -96,7 +91,32 @@ export const scaling: Suite = {
   }
 }
 
-interface Sample { accepted: number, bytes: number, cpu: number, rss: number }
+interface Sample { published: number, accepted: number, bytes: number, cpu: number, rss: number }
+
+/** Medians over the nodes of `size` idle processes, over WINDOW_MS. */
+interface Idle { published: number, records: number, kib: number, cpu: number, rss: number }
+
+async function measureIdle (size: number, args: string[] = []): Promise<Idle> {
+  const nodes = await startProcesses(size, args)
+  try {
+    await converged(nodes, 60_000)
+    await sleep(3000)
+    const before = await Promise.all(nodes.map(async node => await sample(node)))
+    await sleep(WINDOW_MS)
+    const after = await Promise.all(nodes.map(async node => await sample(node)))
+    const seconds = WINDOW_MS / 1000
+    const per = (f: (a: Sample, b: Sample) => number): number => median(nodes.map((_, i) => f(before[i]!, after[i]!)))
+    return {
+      published: per((a, b) => (b.published - a.published) / seconds),
+      records: per((a, b) => (b.accepted - a.accepted) / seconds),
+      kib: per((a, b) => (b.bytes - a.bytes) / seconds) / 1024,
+      cpu: per((a, b) => (b.cpu - a.cpu) / seconds * 100),
+      rss: median(after.map(s => s.rss))
+    }
+  } finally {
+    await Promise.all(nodes.map(async node => { await node.kill() }))
+  }
+}
 
 async function sample (node: NodeProcess): Promise<Sample> {
   const from = node.events.length
@@ -104,7 +124,7 @@ async function sample (node: NodeProcess): Promise<Sample> {
   const stats = await node.next(event => event.event === 'stats', 10_000, from)
   const io = readFileSync(`/proc/${node.pid}/io`, 'utf8')
   const field = (name: string): number => Number(new RegExp(`${name}: (\\d+)`).exec(io)?.[1] ?? 0)
-  return { accepted: stats.recordsAccepted as number, bytes: field('rchar') + field('wchar'), cpu: cpuSeconds(node.pid), rss: rssMiB(node.pid) }
+  return { published: stats.recordsPublished as number, accepted: stats.recordsAccepted as number, bytes: field('rchar') + field('wchar'), cpu: cpuSeconds(node.pid), rss: rssMiB(node.pid) }
 }
 
 /** Heap growth of a member table per member, with a garbage collection before each reading. */

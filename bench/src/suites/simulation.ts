@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { isDeepStrictEqual } from 'node:util'
-import { MODEL, runSimulations } from '@meshbalancer/simulator'
+import { GOSSIPSUB_DEFAULT_DEGREE, MODEL, runSimulations } from '@meshbalancer/simulator'
 import { table } from '../suite.js'
 import type { Suite } from '../suite.js'
 
@@ -26,8 +26,10 @@ export const simulation: Suite = {
     const { seconds: _b, ...second } = again.sizes[0]!
     const deterministic = isDeepStrictEqual(first, second)
 
+    const ratio = (c: { ratio: number }): string => `${c.ratio.toFixed(2)}× (≤ 1.5×: ${c.ratio <= 1.5 ? 'yes' : '**no**'})`
     const rows = report.sizes.flatMap(r => [
-      [String(r.size), 'rounds until 99.99 % hear of a join: ours (gossipsub, D = 4) / classic fanout 4', `${r.convergence.oursRounds} / ${r.convergence.classicRounds}`, `${r.convergence.ratio.toFixed(2)}× (≤ 1.5×: ${r.convergence.ratio <= 1.5 ? 'yes' : '**no**'})`],
+      [String(r.size), `rounds until 99.99 % hear of a join: ours (gossipsub, D = ${MODEL.meshDegree}, the cluster's default) / classic fanout ${MODEL.meshDegree}`, `${r.convergence.oursRounds} / ${r.convergence.classicRounds}`, ratio(r.convergence)],
+      [String(r.size), `the same at gossipsub's default D = ${GOSSIPSUB_DEFAULT_DEGREE} / classic fanout ${GOSSIPSUB_DEFAULT_DEGREE}`, `${r.convergenceAtDefaultDegree.oursRounds} / ${r.convergenceAtDefaultDegree.classicRounds}`, ratio(r.convergenceAtDefaultDegree)],
       [String(r.size), 'rounds until 99.99 %: classic model, fanout 3 (Serf\'s reference: about 13 at 10,000)', String(r.classicFanout3), '—'],
       [String(r.size), `false suspicions / removals over ${r.failureDetection.pairs} observer–subject pairs, 60 heartbeats, ${MODEL.loss * 100} % loss`, `${r.failureDetection.falseSuspicions} / ${r.failureDetection.falseRemovals}`, '—'],
       [String(r.size), 'heartbeats from a crash until 99.99 % removed it (silence alone; dead after 3)', String(r.failureDetection.detectionHeartbeats), '—'],

@@ -18,9 +18,14 @@ export const MODEL = {
   clientsPerNode: 100
 } as const
 
+/** gossipsub's own default mesh degree, simulated beside the cluster's default. */
+export const GOSSIPSUB_DEFAULT_DEGREE = 6
+
 export interface SizeResults {
   size: number
   convergence: ConvergenceResult
+  /** The same at gossipsub's default mesh degree (D = 6), against the classic model at fanout 6. */
+  convergenceAtDefaultDegree: ConvergenceResult
   /** Serf's reference point: the classic model at fanout 3, without loss. */
   classicFanout3: number
   failureDetection: FailureDetectionResult
@@ -41,6 +46,7 @@ export function runSimulations (sizes: readonly number[], seed: number, log: (li
     const started = performance.now()
     log(`simulating ${size} nodes: convergence`)
     const convergence = simulateConvergence({ size, targetPeers: MODEL.targetPeers, meshDegree: MODEL.meshDegree, loss: MODEL.loss, hopsPerHeartbeat: MODEL.hopsPerHeartbeat, seed })
+    const convergenceAtDefaultDegree = simulateConvergence({ size, targetPeers: MODEL.targetPeers, meshDegree: GOSSIPSUB_DEFAULT_DEGREE, loss: MODEL.loss, hopsPerHeartbeat: MODEL.hopsPerHeartbeat, seed })
     const classicFanout3 = classicRounds(size, 3, 0, seed)
     log(`simulating ${size} nodes: failure detection`)
     const failureDetection = simulateFailureDetection({
@@ -52,7 +58,7 @@ export function runSimulations (sizes: readonly number[], seed: number, log: (li
       exact: simulateDeploy({ size, clientsPerNode: MODEL.clientsPerNode, mode: 'exact', maxRounds: 1000 }),
       parallel: simulateDeploy({ size, clientsPerNode: MODEL.clientsPerNode, mode: 'parallel', maxRounds: 1000 })
     }
-    results.push({ size, convergence, classicFanout3, failureDetection, deploy, seconds: (performance.now() - started) / 1000 })
+    results.push({ size, convergence, convergenceAtDefaultDegree, classicFanout3, failureDetection, deploy, seconds: (performance.now() - started) / 1000 })
   }
   return { seed, sizes: results, charts: charts(results) }
 }
