@@ -24,7 +24,7 @@ export const mesh: Suite = {
     const rows: Row[] = []
     try {
       await converged(nodes)
-      await sleep(2000) // let connections and the gossip mesh settle
+      await sleep(10_000) // let connections and the gossip mesh settle: views converge before the last dials
       console.log('mesh: load propagation')
       rows.push(...await propagation(nodes))
       console.log('mesh: idle CPU and memory')
