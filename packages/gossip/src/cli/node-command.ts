@@ -37,6 +37,7 @@ Runs a cluster node and prints membership and load changes as they happen.
   --explain-picks          print every pick of the node's callers (balancer:pick), not a sample
   --demo-methods           serve echo, sleep and fail (for trying a mesh and for tests)
   --json                   print one JSON object per line
+  --stop-on-stdin-end      leave the cluster when standard input ends (for a parent that may die first)
   --verbose                also print warnings of the cluster to stderr
 
 Commands read from standard input, one per line:
@@ -72,6 +73,7 @@ const OPTIONS = {
   'explain-picks': { type: 'boolean', default: false },
   'demo-methods': { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
+  'stop-on-stdin-end': { type: 'boolean', default: false },
   verbose: { type: 'boolean', default: false },
   help: { type: 'boolean', default: false }
 } as const
@@ -136,7 +138,7 @@ export async function runNode (args: string[]): Promise<void> {
   }
   process.once('SIGINT', () => { void stop() })
   process.once('SIGTERM', () => { void stop() })
-  readCommands(cluster, output, stop)
+  readCommands(cluster, output, stop, values['stop-on-stdin-end'])
 }
 
 /** Prints membership events; updates only when something an operator cares about changed. */
@@ -156,7 +158,7 @@ function visible (member: ClusterMember): string {
   return JSON.stringify([member.status, [...member.groups], member.weight, member.tags, member.clientAddress])
 }
 
-function readCommands (cluster: Cluster, output: Output, stop: () => Promise<void>): void {
+function readCommands (cluster: Cluster, output: Output, stop: () => Promise<void>, stopOnEnd: boolean): void {
   const callers = new Map<string, LoadBalancer>()
   /** A balancer that only calls: its empty node match keeps this node out of the group. */
   const caller = (group: string): LoadBalancer => {
@@ -172,6 +174,8 @@ function readCommands (cluster: Cluster, output: Output, stop: () => Promise<voi
     const [command = '', ...rest] = line.trim().split(/\s+/)
     void execute(command, rest).catch((err: Error) => { output.event('command:error', { command, message: err.message }) })
   })
+  // Standard input ends when it is /dev/null (a service manager), or when a parent that pipes commands dies.
+  if (stopOnEnd) lines.once('close', () => { void stop() })
 
   async function execute (command: string, rest: string[]): Promise<void> {
     switch (command) {

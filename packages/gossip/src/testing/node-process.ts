@@ -62,7 +62,7 @@ export class NodeProcess {
   stderr = ''
 
   constructor (readonly name: string, args: string[], options: NodeProcessOptions = {}) {
-    const command = [...(options.wrap ?? []), process.execPath, ...(options.nodeFlags ?? RECOMMENDED_NODE_FLAGS), CLI, 'node', '--name', name, '--json', ...args]
+    const command = [...(options.wrap ?? []), process.execPath, ...(options.nodeFlags ?? RECOMMENDED_NODE_FLAGS), CLI, 'node', '--name', name, '--json', '--stop-on-stdin-end', ...args]
     this.child = spawn(command[0]!, command.slice(1), {
       env: { ...process.env, NODE_OPTIONS: '' },
       stdio: ['pipe', 'pipe', 'pipe']
