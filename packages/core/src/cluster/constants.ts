@@ -18,11 +18,12 @@ export const LATENCY_PROBES_PER_INTERVAL = 4
  */
 export const UNREACHABLE_GRACE_HEARTBEATS = 1.5
 /**
- * Records of such a member that arrive within this many heartbeat intervals of the close were sent before it (a
- * crashed member's last heartbeat, relayed by a peer a few milliseconds later) and do not count as hearing from
- * it. A live member's next heartbeat comes at most one interval later, inside the grace.
+ * Records of such a member that arrive within this many heartbeat intervals of the close were most likely sent
+ * before it (a crashed member's last heartbeat, relayed by a peer milliseconds later, or later still on a busy
+ * machine) and do not count as hearing from it. A live member's next heartbeat comes at most one interval after
+ * its last, so before the grace ends (1.25 < 1.5 intervals).
  */
-export const UNREACHABLE_IN_FLIGHT_HEARTBEATS = 0.1
+export const UNREACHABLE_IN_FLIGHT_HEARTBEATS = 0.25
 
 /** The gossip topic on which members of `cluster` publish their records. */
 export function stateTopic (cluster: string): string {

@@ -9,10 +9,13 @@ export const MAX_GOSSIP_MESSAGE_BYTES = 32 * 1024
 /** Concurrent RPC streams accepted per connection, and opened per connection. */
 export const MAX_RPC_STREAMS = 1024
 /**
- * A member declared dead is dialled again after 1 s, then after twice as long each time up to 10 s, for 24 hours
- * (as Serf's reconnect_timeout): the halves of a healed partition find each other within seconds, and a member
- * that crashed for good costs one failed dial every 10 s. A node dials at most one such member per tick.
+ * A member declared dead is pinged once over the connection it may still have (answer within 1 s or be hung up
+ * on), then dialled again after about 1 s, then after twice as long each time up to about 5 s (each delay times a
+ * random factor in [0.5, 1.5)), for 24 hours as Serf's reconnect_timeout. At most two such dials per tick.
+ * A member that crashed for good costs each node one failed dial every 5 s or so.
  */
+export const LOST_PROBE_TIMEOUT_MS = 1000
 export const LOST_REDIAL_MIN_MS = 1000
-export const LOST_REDIAL_MAX_MS = 10_000
+export const LOST_REDIAL_MAX_MS = 5000
 export const LOST_RETENTION_MS = 24 * 60 * 60 * 1000
+export const LOST_DIALS_PER_TICK = 2

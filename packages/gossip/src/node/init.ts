@@ -23,7 +23,11 @@ export interface GossipNodeInit extends Omit<ClusterInit, 'transport' | 'incarna
    * @default []
    */
   join?: string[]
-  /** How often unanswered join addresses are dialled again while the node has no peer. @default 1000 */
+  /**
+   * The dialler's tick: how often join addresses are dialled again while the node has no peer, and how often it
+   * looks for members to connect to and for members declared dead that are due to be dialled again.
+   * @default 1000
+   */
   joinRetryIntervalMs?: number
   /**
    * File holding this node's private key (libp2p protobuf encoding). Created with a new Ed25519 key when missing,

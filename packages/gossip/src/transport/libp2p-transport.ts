@@ -43,7 +43,10 @@ export class Libp2pTransport implements Transport {
 
   constructor (readonly libp2p: Libp2p<NodeServices>, init: Libp2pTransportInit) {
     this.id = libp2p.peerId.toString()
-    this.dialer = new PeerDialer(libp2p, init)
+    this.dialer = new PeerDialer(libp2p, {
+      ...init,
+      ping: async (id, signal) => await libp2p.services.ping.ping(id, { signal })
+    })
   }
 
   /** Listen addresses as announced, without the `/p2p/<id>` suffix (the id travels with the record). */
@@ -129,7 +132,11 @@ export class Libp2pTransport implements Transport {
   }
 
   watchPeers (listener: PeerListener): void {
-    this.libp2p.addEventListener('peer:disconnect', event => { listener.disconnected(event.detail.toString()) })
+    this.libp2p.addEventListener('peer:disconnect', event => {
+      const peer = event.detail.toString()
+      // Hanging up on a member declared dead is not news about it.
+      if (!this.dialer.isHangingUp(peer)) listener.disconnected(peer)
+    })
   }
 
   forgetPeer (peer: string, reason: 'left' | 'dead'): void {

@@ -1,14 +1,25 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { LOST_REDIAL_MAX_MS, LOST_REDIAL_MIN_MS, LOST_RETENTION_MS } from '../node/constants.js'
+import {
+  LOST_DIALS_PER_TICK, LOST_PROBE_TIMEOUT_MS, LOST_REDIAL_MAX_MS, LOST_REDIAL_MIN_MS, LOST_RETENTION_MS
+} from '../node/constants.js'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import type { Logger } from '@meshbalancer/core'
+
+/** What the dialer needs of a libp2p node. */
+export type DialerHost = Pick<Libp2p, 'peerId' | 'dial' | 'getConnections' | 'getPeers' | 'hangUp'>
 
 export interface PeerDialerInit {
   join: string[]
   joinRetryIntervalMs: number
   targetPeers: number
   logger: Logger
+  /** One round trip to a connected peer; rejects when it does not answer in time. */
+  ping(id: PeerId, signal: AbortSignal): Promise<unknown>
+  /** @default Date.now */
+  now?: () => number
+  /** Uniform in [0, 1), for jitter. @default Math.random */
+  random?: () => number
 }
 
 /** A member is not dialled again sooner than this after a failed dial. */
@@ -27,9 +38,12 @@ interface LostMember {
 /**
  * Keeps the node connected: dials the join addresses until it has a peer (and again whenever it has none), and
  * dials members learned from gossip until it has `targetPeers` connections, so that neither gossip nor RPC
- * depends on the seed it joined through. Members declared dead are hung up on and dialled again with a backoff:
- * after a partition heals, TCP connections that outlived it could stay silent for as long as their retransmission
- * backoff (tens of seconds after a minute's partition), while a fresh dial merges the views within a heartbeat.
+ * depends on the seed it joined through.
+ *
+ * A member declared dead is pinged over the connection it may still have; if it does not answer, the node hangs
+ * up and dials it again with a jittered backoff. After a partition heals, TCP connections that outlived it could
+ * stay silent for as long as their retransmission backoff (tens of seconds after a minute's partition); fresh
+ * dials, spread out by the jitter over every pair of nodes across the cut, find the other side within seconds.
  */
 export class PeerDialer {
   private timer: ReturnType<typeof setInterval> | undefined
@@ -38,12 +52,19 @@ export class PeerDialer {
   private readonly dialing = new Set<string>()
   /** Members declared dead, in the order they are to be tried. */
   private readonly lost = new Map<string, LostMember>()
+  /** Members this node is hanging up on: their disconnection is this node's doing, not news. */
+  private readonly hangingUp = new Set<string>()
+  private readonly now: () => number
+  private readonly random: () => number
 
-  constructor (private readonly libp2p: Libp2p, private readonly init: PeerDialerInit) {}
+  constructor (private readonly host: DialerHost, private readonly init: PeerDialerInit) {
+    this.now = init.now ?? Date.now
+    this.random = init.random ?? Math.random
+  }
 
   start (): void {
     this.dialJoinAddresses()
-    this.timer = setInterval(() => { this.maintain() }, this.init.joinRetryIntervalMs)
+    this.timer = setInterval(() => { this.tick() }, this.init.joinRetryIntervalMs)
     this.timer.unref()
   }
 
@@ -55,19 +76,19 @@ export class PeerDialer {
 
   /** A member (with addresses now in the peer store) the node may connect to. */
   consider (id: PeerId): void {
-    if (id.equals(this.libp2p.peerId)) return
+    if (id.equals(this.host.peerId)) return
     this.lost.delete(id.toString())
     if (!this.candidates.has(id.toString())) this.candidates.set(id.toString(), { id, failedAt: 0 })
     if (this.connectionCount() < this.init.targetPeers) this.dial(id)
   }
 
-  /** A member that left or died: stop trying it. */
+  /** A member that left: stop trying it. */
   forget (id: string): void {
     this.candidates.delete(id)
     this.lost.delete(id)
   }
 
-  /** A member declared dead: hang up on it, and dial it again now and then. */
+  /** A member declared dead: hang up on it unless it still answers, and dial it again now and then. */
   lose (id: string): void {
     this.candidates.delete(id)
     let peerId: PeerId
@@ -76,15 +97,26 @@ export class PeerDialer {
     } catch {
       return
     }
-    const now = Date.now()
-    this.lost.set(id, { id: peerId, lostAt: now, attempts: 0, nextDialAt: now + LOST_REDIAL_MIN_MS })
-    this.libp2p.hangUp(peerId).catch((err: Error) => { this.init.logger.debug(`hanging up on ${id}: ${err.message}`) })
+    const now = this.now()
+    this.lost.set(id, { id: peerId, lostAt: now, attempts: 0, nextDialAt: now + this.backoff(0) })
+    if (this.isConnected(peerId)) void this.probe(peerId)
   }
 
-  private maintain (): void {
+  /** True while this node is hanging up on `id`. */
+  isHangingUp (id: string): boolean {
+    return this.hangingUp.has(id)
+  }
+
+  /** Members declared dead that are still being dialled now and then. */
+  get lostCount (): number {
+    return this.lost.size
+  }
+
+  /** One round of upkeep, every `joinRetryIntervalMs`. */
+  tick (): void {
     const connected = this.connectionCount()
     if (connected === 0) this.dialJoinAddresses()
-    const now = Date.now()
+    const now = this.now()
     this.redialLost(now)
     let missing = this.init.targetPeers - connected
     for (const candidate of this.candidates.values()) {
@@ -95,22 +127,58 @@ export class PeerDialer {
     }
   }
 
-  /** Dials the first lost member that is due, and drops those lost for longer than the retention. */
+  /**
+   * A member declared dead may only have been slow, or unheard through gossip while its connection to this node
+   * works: one ping tells. Without an answer, hang up: the connection is stale.
+   */
+  private async probe (id: PeerId): Promise<void> {
+    const key = id.toString()
+    try {
+      await this.init.ping(id, AbortSignal.timeout(LOST_PROBE_TIMEOUT_MS))
+      this.init.logger.debug(`${key} was declared dead but answers a ping: keeping its connection`)
+      return
+    } catch {}
+    // A newer record may have brought it back meanwhile.
+    if (!this.lost.has(key)) return
+    this.hangingUp.add(key)
+    try {
+      await this.host.hangUp(id)
+    } catch (err) {
+      this.init.logger.debug(`hanging up on ${key}: ${(err as Error).message}`)
+    } finally {
+      this.hangingUp.delete(key)
+    }
+  }
+
+  /**
+   * Dials the lost members that are due (a few per tick), and drops those lost for longer than the retention.
+   * The map is a queue: a member dialled goes to its end, so that every lost member gets its turn.
+   */
   private redialLost (now: number): void {
+    let dials = 0
     for (const [key, member] of this.lost) {
+      if (dials === LOST_DIALS_PER_TICK) return
       if (now - member.lostAt > LOST_RETENTION_MS) {
         this.lost.delete(key)
         continue
       }
       if (member.nextDialAt > now || this.dialing.has(key)) continue
-      // Re-inserted at the end: the map is a queue, so that every lost member gets its turn.
       this.lost.delete(key)
       member.attempts++
-      member.nextDialAt = now + Math.min(LOST_REDIAL_MAX_MS, LOST_REDIAL_MIN_MS * 2 ** member.attempts)
+      member.nextDialAt = now + this.backoff(member.attempts)
       this.lost.set(key, member)
       this.dial(member.id)
-      return
+      dials++
     }
+  }
+
+  /**
+   * Delay before the next dial of a lost member: doubling from the minimum to the maximum, times a factor in
+   * [0.5, 1.5). Without the jitter, every node declares the far side dead within a second of the others and their
+   * dials go out in waves, leaving gaps of seconds in which a heal would wait for the next wave.
+   */
+  private backoff (attempts: number): number {
+    return Math.min(LOST_REDIAL_MAX_MS, LOST_REDIAL_MIN_MS * 2 ** attempts) * (0.5 + this.random())
   }
 
   private dialJoinAddresses (): void {
@@ -118,7 +186,7 @@ export class PeerDialer {
       if (this.dialing.has(address)) continue
       this.dialing.add(address)
       // A join address may lack /p2p/<id>: the noise handshake tells who answered.
-      this.libp2p.dial(multiaddr(address), { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
+      this.host.dial(multiaddr(address), { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
         .catch((err: Error) => { this.init.logger.debug(`join address ${address} did not answer: ${err.message}`) })
         .finally(() => { this.dialing.delete(address) })
     }
@@ -128,19 +196,19 @@ export class PeerDialer {
     const key = id.toString()
     if (this.dialing.has(key) || this.isConnected(id)) return
     this.dialing.add(key)
-    this.libp2p.dial(id, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
+    this.host.dial(id, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
       .catch(() => {
         const candidate = this.candidates.get(key)
-        if (candidate !== undefined) candidate.failedAt = Date.now()
+        if (candidate !== undefined) candidate.failedAt = this.now()
       })
       .finally(() => { this.dialing.delete(key) })
   }
 
   private isConnected (id: PeerId): boolean {
-    return this.libp2p.getConnections(id).length > 0
+    return this.host.getConnections(id).length > 0
   }
 
   private connectionCount (): number {
-    return this.libp2p.getPeers().length
+    return this.host.getPeers().length
   }
 }
