@@ -9,37 +9,39 @@ const describeWithNetns = canUseNetns() ? describe : describe.skip
 if (!canUseNetns()) console.warn('partition.spec.ts skipped: network namespaces need root and iproute2')
 
 describeWithNetns('three hosts, one cut off and let back in', () => {
-  let lab: NetnsLab
+  let lab: NetnsLab | undefined
   let nodes: NodeProcess[] = []
 
   beforeAll(async () => {
-    lab = NetnsLab.create(3)
-    const seed = await lab.start(1, 'n1').ready()
-    nodes = [seed, lab.start(2, 'n2', ['--join', seed.address]), lab.start(3, 'n3', ['--join', seed.address])]
+    const created = NetnsLab.create(3)
+    lab = created
+    const seed = await created.start(1, 'n1').ready()
+    nodes = [seed, created.start(2, 'n2', ['--join', seed.address]), created.start(3, 'n3', ['--join', seed.address])]
     await Promise.all(nodes.map(async node => await node.ready()))
     await converged(nodes)
   })
 
-  afterAll(async () => { await lab.destroy() })
+  afterAll(async () => { await lab?.destroy() })
 
   it('splits the views within deadAfterMs of the cut and merges them within five heartbeats of healing', async () => {
+    // The seed is cut off: it has no join address to fall back on, so only redialling members it declared dead
+    // brings it back, while n2 and n3 keep each other.
     const [n1, n2, n3] = nodes as [NodeProcess, NodeProcess, NodeProcess]
     const from = nodes.map(node => node.events.length)
     const cutAt = now()
-    lab.isolate(3)
+    lab!.isolate(1)
     await Promise.all([
-      n3.until(() => n3.view.size === 0, 20_000, 'n3 alone'),
-      ...[n1, n2].map(async node => await node.until(() => node.sees('n3') === undefined, 20_000, 'n3 removed'))
+      n1.until(() => n1.view.size === 0, 20_000, 'n1 alone'),
+      ...[n2, n3].map(async node => await node.until(() => node.sees('n1') === undefined, 20_000, 'n1 removed'))
     ])
     // Silence is the only sign of a cut link: a member is removed deadAfterMs after it was last heard, and it was
     // last heard at most one heartbeat before the cut.
-    const removals = [removedAt(n1, 'n3', from[0]!), removedAt(n2, 'n3', from[1]!), removedAt(n3, 'n1', from[2]!), removedAt(n3, 'n2', from[2]!)]
+    const removals = [removedAt(n2, 'n1', from[1]!), removedAt(n3, 'n1', from[2]!), removedAt(n1, 'n2', from[0]!), removedAt(n1, 'n3', from[0]!)]
     for (const removal of removals) expect(removal! - cutAt).toBeLessThanOrEqual(DEAD_AFTER_MS + HEARTBEAT_MS)
-    // The two that still see each other keep doing so.
-    expect(n1.sees('n2')?.liveness).toBe('alive')
+    expect(n2.sees('n3')?.liveness).toBe('alive')
 
     const healedAt = Date.now()
-    lab.heal()
+    lab!.heal()
     await converged(nodes, 30_000)
     expect(Date.now() - healedAt).toBeLessThanOrEqual(5 * HEARTBEAT_MS)
   })

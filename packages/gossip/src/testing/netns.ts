@@ -15,21 +15,24 @@ import type { NodeProcessOptions } from './node-process.js'
 
 /** The subnet of the hosts: host N has 10.213.0.N. */
 const SUBNET = '10.213.0'
-/** Names of namespaces of this module: `mbl<pid>-<host>`, so that leftovers of a dead run can be told and removed. */
+/** Names of namespaces of this module: `mbl<pid>-<lab>-<host>`, so that leftovers of a dead run can be told apart. */
 const PREFIX = 'mbl'
 
 function ip (...args: string[]): string {
   return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
 }
 
-/** Whether this process may create network namespaces (root with iproute2). */
+/** Whether this process may create network namespaces and links in them: tried, not guessed from the user id. */
 export function canUseNetns (): boolean {
-  if (process.getuid?.() !== 0) return false
+  const probe = `${PREFIX}${process.pid}-probe`
   try {
-    ip('netns', 'list')
+    ip('netns', 'add', probe)
+    ip('-n', probe, 'link', 'add', 'br0', 'type', 'bridge')
     return true
   } catch {
     return false
+  } finally {
+    try { ip('netns', 'delete', probe) } catch {}
   }
 }
 
@@ -43,15 +46,21 @@ export interface LabHost {
   address: string
 }
 
-/** Network namespaces left by a run that died before it could remove them. */
+/** Network namespaces left by a run that died before it could remove them, and the processes still in them. */
 function removeLeftovers (): void {
   for (const line of ip('netns', 'list').split('\n')) {
     const name = line.split(' ')[0] ?? ''
     const owner = new RegExp(`^${PREFIX}(\\d+)-`).exec(name)?.[1]
     if (owner === undefined || isAlive(Number(owner))) continue
+    try {
+      for (const pid of ip('netns', 'pids', name).split('\n').filter(Boolean)) process.kill(Number(pid), 'SIGKILL')
+    } catch {}
     try { ip('netns', 'delete', name) } catch {}
   }
 }
+
+/** Labs made by this process so far, so that each has names of its own. */
+let labs = 0
 
 function isAlive (pid: number): boolean {
   try {
@@ -83,7 +92,7 @@ export class NetnsLab {
   static create (count: number): NetnsLab {
     if (count < 1 || count > 250) throw new RangeError(`count must be between 1 and 250, got ${count}`)
     removeLeftovers()
-    const lab = new NetnsLab(`${PREFIX}${process.pid}`, count)
+    const lab = new NetnsLab(`${PREFIX}${process.pid}-${++labs}`, count)
     try {
       lab.build()
     } catch (err) {
@@ -150,6 +159,8 @@ export class NetnsLab {
   /** Joins every part of the network again. */
   heal (): void {
     for (const index of [...this.moved.keys()]) this.attach(index, 'br0')
+    for (let bridge = 1; bridge < this.bridges; bridge++) ip('-n', this.switchNamespace, 'link', 'delete', `br${bridge}`)
+    this.bridges = 1
   }
 
   /** Kills the nodes still running and removes every namespace of the lab. Safe to call twice. */

@@ -4,6 +4,11 @@ import type { NodeProcess, PrintedEvent } from '../../src/testing/index.js'
 
 export const HEARTBEAT_MS = defaults.DEFAULT_HEARTBEAT_INTERVAL_MS
 export const DEAD_AFTER_MS = defaults.DEFAULT_DEAD_AFTER_MS
+/**
+ * A crashed process closes its connections: its peers remove it 1.5 heartbeats later, at their next expiry check
+ * (every fifth of a heartbeat), and print it. Silence alone would take 2 to 3 s, which this bound tells apart.
+ */
+export const CRASH_REMOVED_MS = defaults.UNREACHABLE_GRACE_HEARTBEATS * HEARTBEAT_MS + HEARTBEAT_MS / 5 + 300
 
 /** Error codes a call may settle with when its callee crashes, pauses or is cut off. */
 export const CHURN_ERRORS = ['SERVICE_UNAVAILABLE', 'REQUEST_TIMEOUT']
@@ -19,8 +24,9 @@ export interface CallTally {
 }
 
 /**
- * Makes `caller` call `echo` on `group` in batches (its `calls` command) until `stop()`, which waits for the last
- * batch and returns how every call settled.
+ * Makes `caller` call `echo` on `group` in batches (its `calls` command), a batch a second at most, until `stop()`,
+ * which waits for the last batch and returns how every call settled. The pace leaves the machine time for the
+ * timings under test.
  */
 export function keepCalling (caller: NodeProcess, group: string, batch = 50, concurrency = 8): { stop: () => Promise<CallTally> } {
   const tally: CallTally = { made: 0, settled: 0, ok: 0, errors: {}, untyped: 0 }
@@ -28,6 +34,7 @@ export function keepCalling (caller: NodeProcess, group: string, batch = 50, con
   let failure: unknown
   const loop = (async () => {
     while (!stopping && failure === undefined) {
+      const next = Date.now() + 1000
       const from = caller.events.length
       caller.send(`calls ${group} echo ${batch} ${concurrency} "ping"`)
       tally.made += batch
@@ -37,6 +44,7 @@ export function keepCalling (caller: NodeProcess, group: string, batch = 50, con
       tally.ok += settled.ok as number
       tally.untyped += settled.untyped as number
       for (const [code, count] of Object.entries(settled.errors as Record<string, number>)) tally.errors[code] = (tally.errors[code] ?? 0) + count
+      if (!stopping) await sleep(next - Date.now())
     }
   })().catch(err => { failure = err })
   return {
@@ -107,6 +115,10 @@ export async function expectCleanExits (nodes: readonly NodeProcess[]): Promise<
   const codes = await Promise.all(nodes.map(async node => await node.terminate()))
   expect(codes).toEqual(nodes.map(() => 0))
   for (const node of nodes) expect({ name: node.name, stderr: node.stderr }).toEqual({ name: node.name, stderr: '' })
+}
+
+export async function sleep (ms: number): Promise<void> {
+  if (ms > 0) await new Promise(resolve => setTimeout(resolve, ms))
 }
 
 /** Wall-clock milliseconds with a fraction, as in the `t` of printed events. */
