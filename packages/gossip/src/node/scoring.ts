@@ -8,8 +8,9 @@ import type { PeerScoreParams, PeerScoreThresholds, TopicScoreParams } from '@li
  *   admission is the cluster key's job, so the IP-colocation penalty is off. With it on, an eleventh member on one
  *   address made every member from that address score negative and be pruned from the mesh.
  * - Every honest member publishes valid records only, so a single invalid record (forged origin, malformed,
- *   out of range) is proof enough: it costs 100 points, below the graylist threshold (−80), and the peer's
- *   messages are ignored until the penalty decays (×0.9 per second: about 20 s for one offence, longer for more).
+ *   out of range) is proof enough. gossipsub squares the count of invalid messages (P4): n of them cost 100·n²
+ *   points, and the count decays ×0.9 a second. One puts the peer below the graylist threshold (−80), where its
+ *   messages are ignored, for about 2 s; ten for about 23 s; a peer that keeps sending them stays there.
  *
  * Mesh delivery-rate penalties stay off: how many records a mesh peer forwards depends on the cluster's size and
  * churn, not on honesty. First deliveries and time in the mesh earn a small positive score.
