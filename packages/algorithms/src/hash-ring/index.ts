@@ -12,7 +12,8 @@ export const DEFAULT_RING_WEIGHT = 128
 export interface HashRingOptions extends RandomOptions {
   /**
    * Points per member of weight 1; a member of weight w gets round(weight·w) points (at least one, at most
-   * 65,536, so that a member announcing a huge weight cannot make every node build a huge ring). More points
+   * 65,536, so that a member announcing a huge weight cannot make every node build a huge ring; a `weight` near
+   * that cap leaves members' own weights little room). More points
    * spread keys more evenly (each member's share deviates by about 1/√weight of the mean) and cost memory and
    * rebuild time.
    * @default 128
