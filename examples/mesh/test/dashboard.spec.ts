@@ -42,8 +42,12 @@ describe('the mesh dashboard', () => {
     expect([...seen]).toContain('0')
     expect([...seen].some(count => Number(count) >= 80)).toBe(true)
     expect(await page.locator('#chart polyline').count()).toBe(3)
-    // Each server's Prometheus metrics, shown on the page.
-    await page.waitForFunction("document.getElementById('metrics').textContent.includes('meshbalancer_members')", undefined, { timeout: 30_000 })
-    expect(await page.locator('#metrics').innerText()).toMatch(/meshbalancer_shed_rounds_total\{namespace="ws",result="[a-z-]+"\} \d+/)
+    // Each server's Prometheus metrics, shown on the page. The page shows ws1, which the deploy has just restarted:
+    // its labelled counters have no samples until its first shedding round, so wait for one (rounds run every second).
+    const shedRounds = /meshbalancer_shed_rounds_total\{namespace="ws",result="[a-z-]+"\} \d+/
+    await page.waitForFunction(
+      `${shedRounds}.test(document.getElementById('metrics').textContent)`, undefined, { timeout: 30_000 }
+    ).catch(() => undefined)
+    expect(await page.locator('#metrics').innerText()).toMatch(shedRounds)
   }, 180_000)
 })
