@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { defaults } from '@meshbalancer/core'
-import { converged, NodeProcess, startProcesses } from '../src/testing/node-process.js'
+import { converged, fullyConnected, NodeProcess, startProcesses } from '../src/testing/node-process.js'
 
 // Real processes over TCP on 127.0.0.1, with the default timings (heartbeat 1 s, suspect 2 s, dead 3 s).
 describe('membership across five processes', () => {
@@ -30,6 +30,11 @@ describe('membership across five processes', () => {
     for (const node of nodes) {
       expect([...node.view.values()].map(member => member.name).sort()).toEqual(others(node.name).map(other => other.name).sort())
     }
+  })
+
+  it('connects every node to every other, the ones it met through gossip included', async () => {
+    // Each joined through n1 only; the others' addresses came in their records.
+    await fullyConnected(nodes)
   })
 
   it('shows a load change on one node to all the others', async () => {

@@ -107,8 +107,7 @@ describe('records that lie about their origin', () => {
     await Promise.all(honest.filter(node => node !== victim).map(async node => {
       await node.until(() => node.events.some(e => e.event === 'record:reject' && e.reason === 'origin-mismatch' && e.from === liarId), 10_000, 'an origin-mismatch rejection')
       await node.until(() => node.events.some(e => e.event === 'record:reject' && e.reason === 'malformed' && e.from === liarId), 10_000, 'a malformed rejection')
-      node.send('stats')
-      const stats = await node.next(e => e.event === 'stats', 5000)
+      const stats = await node.ask('stats', 'stats', 5000)
       expect(stats.recordsRejected).toMatchObject({ 'origin-mismatch': 1, malformed: 1 })
       expect(node.sees(victim.name)?.liveness).toBe('alive')
     }))

@@ -299,6 +299,15 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     return await this.shedding.drain(options)
   }
 
+  /**
+   * Ids of the members and other peers this node has an open connection to (empty when the transport does not
+   * tell). A crash of one of them is noticed when its connections close, within 1.5 heartbeats; the others are
+   * removed after `deadAfterMs` of silence.
+   */
+  connectedPeers (): string[] {
+    return this.init.transport.connectedPeers?.() ?? []
+  }
+
   /** Counters of records published, accepted and rejected (by reason). */
   stats (): ClusterStats {
     return this.topic.stats()

@@ -90,4 +90,6 @@ export interface Transport {
   forgetPeer?(peer: string, reason: 'left' | 'dead'): void
   /** Registers a listener of connectivity changes. Optional: without it, silence alone reveals crashes. */
   watchPeers?(listener: PeerListener): void
+  /** The peers this one has an open connection to. Optional. */
+  connectedPeers?(): string[]
 }

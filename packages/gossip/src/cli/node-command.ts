@@ -45,7 +45,7 @@ Commands read from standard input, one per line:
   call GROUP METHOD [JSON] call METHOD on a member of GROUP (power of two choices)
   calls GROUP METHOD N C [JSON]  make N calls, C at a time, and print how they settled
   members                  print every member
-  stats [gc]               print records published, accepted and rejected, members and memory
+  stats [gc]               print records published, accepted and rejected, members, connected peers and memory
                            (gc: collect garbage first, when node runs with --expose-gc)
   drain                    announce draining: no balancer selects this node
   stop                     leave the cluster and exit
@@ -212,7 +212,7 @@ function readCommands (cluster: Cluster, output: Output, stop: () => Promise<voi
         const collected = rest[0] === 'gc' && globalThis.gc !== undefined
         if (collected) globalThis.gc!()
         const { heapUsed, rss } = process.memoryUsage()
-        output.event('stats', { ...cluster.stats(), heapUsed, rss, collected, members: cluster.members().length })
+        output.event('stats', { ...cluster.stats(), heapUsed, rss, collected, members: cluster.members().length, connectedPeers: cluster.connectedPeers().length })
         return
       }
       case 'drain':

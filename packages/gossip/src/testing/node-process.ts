@@ -140,6 +140,13 @@ export class NodeProcess {
     return found as PrintedEvent
   }
 
+  /** Sends a command (`stats`, `members`…) and resolves with the event the node prints in answer, named `event`. */
+  async ask (command: string, event: string, timeoutMs = 10_000): Promise<PrintedEvent> {
+    const from = this.events.length
+    this.send(command)
+    return await this.next(e => e.event === event, timeoutMs, from)
+  }
+
   /** Asks the node to leave gracefully (SIGTERM) and returns its exit code: 0 when it stopped cleanly. */
   async terminate (): Promise<number | null> {
     if (this.running) this.child.kill('SIGTERM')
@@ -191,6 +198,20 @@ export async function startProcesses (count: number, args: string[] = []): Promi
   const others = Array.from({ length: count - 1 }, (_, i) => new NodeProcess(`n${i + 2}`, ['--join', seed.address, ...args]))
   await Promise.all(others.map(async node => await node.ready()))
   return [seed, ...others]
+}
+
+/**
+ * Waits until every process has an open connection to each of the others (by its `stats`): members met through
+ * gossip are dialled on the dialler's tick, so a full mesh of connections lags the views by a second or two.
+ */
+export async function fullyConnected (nodes: readonly NodeProcess[], timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const connected = await Promise.all(nodes.map(async node => (await node.ask('stats', 'stats')).connectedPeers as number))
+    if (connected.every(count => count === nodes.length - 1)) return
+    if (Date.now() > deadline) throw new Error(`not every node is connected to the ${nodes.length - 1} others: ${connected.join(', ')}`)
+    await new Promise(resolve => setTimeout(resolve, 250))
+  }
 }
 
 /** Waits until every process sees every other one (by name). */

@@ -139,6 +139,10 @@ export class Libp2pTransport implements Transport {
     })
   }
 
+  connectedPeers (): string[] {
+    return this.libp2p.getPeers().map(peer => peer.toString())
+  }
+
   forgetPeer (peer: string, reason: 'left' | 'dead'): void {
     if (reason === 'left') this.dialer.forget(peer)
     else this.dialer.lose(peer)
