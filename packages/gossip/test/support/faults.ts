@@ -131,6 +131,19 @@ export function removedAt (observer: NodeProcess, name: string, from: number): n
   return observer.events.slice(from).find(e => e.event === 'member:leave' && e.member?.name === name)?.t
 }
 
+/**
+ * The observers that removed `name` more than `boundMs` after `since` (or not at all), each with what it printed
+ * about `name` meanwhile, so that a failure shows which path (closed connection or silence) each one took.
+ */
+export function lateRemovals (observers: readonly NodeProcess[], name: string, from: readonly number[], since: number, boundMs: number): object[] {
+  return observers.flatMap((observer, i) => {
+    const removedAfterMs = (removedAt(observer, name, from[i]!) ?? Infinity) - since
+    if (removedAfterMs <= boundMs) return []
+    const printed = observer.events.slice(from[i]).filter(e => e.member?.name === name).map(e => ({ event: e.event, ms: Math.round(e.t - since), liveness: e.member?.liveness }))
+    return [{ observer: observer.name, removedAfterMs: Math.round(removedAfterMs), printed }]
+  })
+}
+
 /** Prints a measured figure of the fault suite on its own line, for the run's log. */
 export function report (line: string): void {
   process.stdout.write(`  [faults] ${line}\n`)
