@@ -1,7 +1,7 @@
 import { seededRandom } from '@meshbalancer/core'
 import { disseminate, epidemic } from './dissemination.js'
 import { meshOf, randomGraph } from './topology.js'
-import type { GossipModel } from './dissemination.js'
+import type { CopyCounter, GossipModel } from './dissemination.js'
 
 export interface ConvergenceInit {
   size: number
@@ -23,6 +23,12 @@ export interface ConvergenceResult {
   oursRounds: number
   classicRounds: number
   ratio: number
+  /**
+   * Copies of one record sent across the cluster (flood, mesh forwarding with duplicates, repair), the mean over the
+   * newcomer's publications. With every member publishing once a heartbeat, it is also how many copies each node
+   * receives (and sends) per heartbeat.
+   */
+  copiesPerRecord: number
 }
 
 const FRACTION = 0.9999
@@ -45,9 +51,12 @@ export function simulateConvergence (init: ConvergenceInit): ConvergenceResult {
   }
   const horizon = 20 * init.hopsPerHeartbeat
   const first = new Int32Array(init.size).fill(-1)
+  const counter: CopyCounter = { copies: 0 }
+  let published = 0
   // The newcomer republishes every heartbeat; a node knows of it from the first copy of any record that reaches it.
   for (let beat = 0; beat * init.hopsPerHeartbeat < horizon; beat++) {
-    const arrival = disseminate(model, 0, beat * init.hopsPerHeartbeat, horizon - beat * init.hopsPerHeartbeat, random)
+    const arrival = disseminate(model, 0, beat * init.hopsPerHeartbeat, horizon - beat * init.hopsPerHeartbeat, random, counter)
+    published++
     for (let node = 0; node < init.size; node++) {
       const hop = arrival[node]!
       if (hop >= 0 && (first[node] === -1 || hop < first[node]!)) first[node] = hop
@@ -58,7 +67,7 @@ export function simulateConvergence (init: ConvergenceInit): ConvergenceResult {
   const classic = epidemic(init.size, init.meshDegree, init.loss, horizon, random)
   const oursRounds = firstAtLeast(ours, FRACTION * init.size)
   const classicRounds = firstAtLeast(classic, FRACTION * init.size)
-  return { ours, classic, oursRounds, classicRounds, ratio: oursRounds / classicRounds }
+  return { ours, classic, oursRounds, classicRounds, ratio: oursRounds / classicRounds, copiesPerRecord: counter.copies / published }
 }
 
 /** Classic model alone, for the reference point of Serf's simulator (fanout 3). */

@@ -19,44 +19,61 @@ export interface GossipModel {
   readonly historyHeartbeats: number
 }
 
+/** Copies of messages sent, counted across calls of {@link disseminate}. */
+export interface CopyCounter {
+  copies: number
+}
+
 /**
  * Spreads one message published by `origin` at hop `start`, and returns the hop at which each node first holds it
  * (-1: not within `horizon` hops). The publisher sends to every connection (floodPublish); a node that receives it
- * for the first time forwards it to its mesh peers at once; at every heartbeat, nodes holding it in their gossip
- * window tell `lazyDegree` connections outside their mesh, and those lacking it fetch it (IHAVE, IWANT and the
- * message: three transmissions, each of which may be lost).
+ * for the first time forwards it to its mesh peers at once (but the one it came from); at every heartbeat, nodes
+ * holding it in their gossip window tell `lazyDegree` connections outside their mesh, and those lacking it fetch it
+ * (IHAVE, IWANT and the message: three transmissions, each of which may be lost).
+ *
+ * `counter.copies` grows by every copy of the message sent, lost or not, duplicates included (a mesh peer that
+ * already holds it is sent it again, as gossipsub does); IHAVE and IWANT, batched per heartbeat, are not counted.
  */
-export function disseminate (model: GossipModel, origin: number, start: number, horizon: number, random: RandomSource): Int32Array {
+export function disseminate (model: GossipModel, origin: number, start: number, horizon: number, random: RandomSource, counter?: CopyCounter): Int32Array {
   const { connections, mesh, loss, hopsPerHeartbeat } = model
   const arrival = new Int32Array(connections.size).fill(-1)
   arrival[origin] = start
+  let copies = 0
   const schedule = new Map<number, number[]>()
   const at = (hop: number): number[] => {
     let list = schedule.get(hop)
     if (list === undefined) schedule.set(hop, list = [])
     return list
   }
-  const send = (to: number, hop: number): void => {
-    if (arrival[to] === -1 && random() >= loss) at(hop).push(to)
+  // Each scheduled delivery is a pair: the receiver, then the sender.
+  const send = (to: number, from: number, hop: number): void => {
+    copies++
+    if (arrival[to] === -1 && random() >= loss) at(hop).push(to, from)
   }
-  for (const peer of neighbours(connections, origin)) send(peer, start + 1)
+  for (const peer of neighbours(connections, origin)) send(peer, origin, start + 1)
   const holders: number[] = [origin]
   const window = model.historyHeartbeats * hopsPerHeartbeat
   for (let hop = start + 1; hop <= start + horizon; hop++) {
-    for (const node of schedule.get(hop) ?? []) {
+    const deliveries = schedule.get(hop) ?? []
+    for (let i = 0; i < deliveries.length; i += 2) {
+      const node = deliveries[i]!
       if (arrival[node] !== -1) continue
       arrival[node] = hop
       holders.push(node)
-      for (const peer of neighbours(mesh, node)) send(peer, hop + 1)
+      const from = deliveries[i + 1]!
+      for (const peer of neighbours(mesh, node)) if (peer !== from) send(peer, node, hop + 1)
     }
     schedule.delete(hop)
-    if (hop % hopsPerHeartbeat === 0) repair(model, arrival, holders, hop, window, random, at)
+    if (hop % hopsPerHeartbeat === 0) copies += repair(model, arrival, holders, hop, window, random, at)
     if (schedule.size === 0 && holders.every(node => hop - arrival[node]! >= window)) break
   }
+  if (counter !== undefined) counter.copies += copies
   return arrival
 }
 
-function repair (model: GossipModel, arrival: Int32Array, holders: readonly number[], hop: number, window: number, random: RandomSource, at: (hop: number) => number[]): void {
+/** Lazy repair at a heartbeat; returns the copies of the message it sent. */
+function repair (model: GossipModel, arrival: Int32Array, holders: readonly number[], hop: number, window: number, random: RandomSource, at: (hop: number) => number[]): number {
+  let copies = 0
   for (const node of holders) {
     if (hop - arrival[node]! >= window) continue
     const peers = neighbours(model.connections, node)
@@ -65,9 +82,13 @@ function repair (model: GossipModel, arrival: Int32Array, holders: readonly numb
       const peer = peers[Math.floor(random() * peers.length)]!
       if (meshPeers.includes(peer) || arrival[peer] !== -1) continue
       // IHAVE, IWANT, then the message: each may be lost.
-      if (random() >= model.loss && random() >= model.loss && random() >= model.loss) at(hop + 3).push(peer)
+      if (random() >= model.loss && random() >= model.loss) {
+        copies++
+        if (random() >= model.loss) at(hop + 3).push(peer, node)
+      }
     }
   }
+  return copies
 }
 
 /** The first round at which at least `fraction` of `arrival` is reached, or -1. */

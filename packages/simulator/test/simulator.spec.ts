@@ -19,6 +19,18 @@ describe('the simulator', () => {
     }
   })
 
+  it('counts the copies a record costs: at least one per node, about the mesh degree per node, more with a larger mesh', () => {
+    const atFour = simulateConvergence({ ...convergence, seed: 1 }).copiesPerRecord
+    const atSix = simulateConvergence({ ...convergence, meshDegree: 6, seed: 1 }).copiesPerRecord
+    // Each node but the publisher receives a copy; each forwards to its mesh peers but the sender (D - 1 copies),
+    // and a few more come from the publisher's flood to its connections and from repair.
+    expect(atFour).toBeGreaterThanOrEqual(999)
+    expect(atFour / 1000).toBeGreaterThan(3 - 0.5)
+    expect(atFour / 1000).toBeLessThan(4 + 0.5)
+    expect(atSix / 1000).toBeGreaterThan(5 - 0.5)
+    expect(atSix / 1000).toBeLessThan(6 + 0.5)
+  })
+
   it('reproduces the classic model\'s known figure: fanout 3 reaches 99.99 % of 10,000 nodes in about 13 rounds or fewer', () => {
     const rounds = classicRounds(10_000, 3, 0, 1)
     expect(rounds).toBeGreaterThanOrEqual(8)
