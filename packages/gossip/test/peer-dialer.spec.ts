@@ -7,31 +7,40 @@ import { PeerDialer } from '../src/transport/peer-dialer.js'
 import type { DialerHost } from '../src/transport/peer-dialer.js'
 import type { PeerId } from '@libp2p/interface'
 
+/** A connection reduced to what the dialer uses. */
+class FakeConnection {
+  aborted = false
+  abort (): void { this.aborted = true }
+}
+
 /** A libp2p node reduced to what the dialer uses: dials fail unless the target is reachable. */
 class FakeHost {
-  readonly connected = new Set<string>()
+  readonly connections = new Map<string, FakeConnection[]>()
   readonly reachable = new Set<string>()
   readonly dials: Array<{ id: string, at: number }> = []
-  readonly hangUps: string[] = []
-  hangingUpSeen = false
-  constructor (readonly peerId: PeerId, private readonly clock: { now: number }, private readonly dialer: () => PeerDialer) {}
+  constructor (readonly peerId: PeerId, private readonly clock: { now: number }) {}
+
+  /** A new connection to `id` (dialled by either side). */
+  connect (id: PeerId | string): FakeConnection {
+    const connection = new FakeConnection()
+    this.connections.set(id.toString(), [...this.open(id), connection])
+    return connection
+  }
+
+  open (id: PeerId | string): FakeConnection[] {
+    return (this.connections.get(id.toString()) ?? []).filter(connection => !connection.aborted)
+  }
 
   asHost (): DialerHost {
     return {
       peerId: this.peerId,
       dial: (async (target: PeerId) => {
-        const id = target.toString()
-        this.dials.push({ id, at: this.clock.now })
-        if (!this.reachable.has(id)) throw new Error('unreachable')
-        this.connected.add(id)
+        this.dials.push({ id: target.toString(), at: this.clock.now })
+        if (!this.reachable.has(target.toString())) throw new Error('unreachable')
+        this.connect(target)
       }) as unknown as DialerHost['dial'],
-      getConnections: ((id: PeerId) => (this.connected.has(id.toString()) ? [{}] : [])) as unknown as DialerHost['getConnections'],
-      getPeers: (() => [...this.connected]) as unknown as DialerHost['getPeers'],
-      hangUp: async (id) => {
-        this.hangingUpSeen ||= this.dialer().isHangingUp(id.toString())
-        this.hangUps.push(id.toString())
-        this.connected.delete(id.toString())
-      }
+      getConnections: ((id: PeerId) => this.open(id)) as unknown as DialerHost['getConnections'],
+      getPeers: (() => [...this.connections.keys()].filter(id => this.open(id).length > 0)) as unknown as DialerHost['getPeers']
     }
   }
 }
@@ -45,20 +54,27 @@ describe('the peer dialer', () => {
   let host: FakeHost
   let dialer: PeerDialer
   let answers: Set<string>
+  /** Pings to members not in `answers` wait for this to settle them (rejecting: no answer) when set. */
+  let pending: { promise: Promise<void>, fail: () => void } | undefined
   let jitter: number
 
   beforeEach(async () => {
     clock = { now: 0 }
     answers = new Set()
+    pending = undefined
     jitter = 0.5
     const [self] = await peers(1)
-    host = new FakeHost(self!, clock, () => dialer)
+    host = new FakeHost(self!, clock)
     dialer = new PeerDialer(host.asHost(), {
       join: [],
       joinRetryIntervalMs: 100,
       targetPeers: 16,
       logger: silentLogger,
-      ping: async (id) => { if (!answers.has(id.toString())) throw new Error('no answer') },
+      ping: async (id) => {
+        if (answers.has(id.toString())) return
+        await pending?.promise
+        throw new Error('no answer')
+      },
       now: () => clock.now,
       random: () => jitter
     })
@@ -73,18 +89,57 @@ describe('the peer dialer', () => {
     }
   }
 
-  it('hangs up on a member declared dead that does not answer a ping, and keeps one that does', async () => {
+  /** Makes pings to silent members wait until `pending.fail()`. */
+  function holdPings (): void {
+    let fail = (): void => {}
+    const promise = new Promise<void>(resolve => { fail = resolve })
+    pending = { promise, fail }
+  }
+
+  it('aborts the connections of a member declared dead that does not answer a ping, and keeps one that does', async () => {
     const [silent, slow] = await peers(2)
-    host.connected.add(silent!.toString())
-    host.connected.add(slow!.toString())
+    const stale = host.connect(silent!)
+    const working = host.connect(slow!)
     answers.add(slow!.toString())
     dialer.lose(silent!.toString())
     dialer.lose(slow!.toString())
     await settle()
-    expect(host.hangUps).toEqual([silent!.toString()])
-    // Its own hang-up is flagged while it happens, so that the transport does not report it as news.
-    expect(host.hangingUpSeen).toBe(true)
-    expect(dialer.isHangingUp(silent!.toString())).toBe(false)
+    expect(stale.aborted).toBe(true)
+    expect(working.aborted).toBe(false)
+    // The one that answered is no longer lost: only the silent one is still to be dialled.
+    expect(dialer.lostCount).toBe(1)
+  })
+
+  it('does not dial a member while it probes it, and spares a connection the member made meanwhile', async () => {
+    const [partitioned] = await peers(1)
+    const stale = host.connect(partitioned!)
+    holdPings()
+    dialer.lose(partitioned!.toString())
+    await runUntil(3000)
+    expect(host.dials).toEqual([])
+    // The far side dialled this node while the ping was out; then the ping fails over the stale connection.
+    const fresh = host.connect(partitioned!)
+    pending!.fail()
+    await settle()
+    expect(stale.aborted).toBe(true)
+    expect(fresh.aborted).toBe(false)
+    // Connected again: no longer lost, never dialled.
+    await runUntil(3100)
+    expect(dialer.lostCount).toBe(0)
+    expect(host.dials).toEqual([])
+  })
+
+  it('starts the redial backoff when the probe ends, not when the member was declared dead', async () => {
+    const [gone] = await peers(1)
+    host.connect(gone!)
+    holdPings()
+    dialer.lose(gone!.toString())
+    await runUntil(2000)
+    pending!.fail()
+    await settle()
+    await runUntil(4000)
+    // Jitter 0.5 gives a factor of 1: the first dial comes 1 s after the probe ended at 2 s.
+    expect(host.dials.map(dial => dial.at)).toEqual([3000])
   })
 
   it('dials a lost member again with a doubling backoff up to the maximum', async () => {
@@ -124,28 +179,44 @@ describe('the peer dialer', () => {
     expect(host.dials.map(dial => dial.id)).toEqual(lost.map(String))
   })
 
-  it('stops dialling a member that is heard from again, that left, or that has been lost for a day', async () => {
+  it('stops dialling a member once it is connected again, that left, or that has been lost for a day', async () => {
     const [back, left, old] = await peers(3)
     for (const id of [back, left, old]) dialer.lose(id!.toString())
-    host.reachable.add(back!.toString())
+    // An address learned for a lost member does not make it a mere candidate again: it stays lost until connected.
     dialer.consider(back!)
+    expect(dialer.lostCount).toBe(3)
     dialer.forget(left!.toString())
+    host.reachable.add(back!.toString())
+    await runUntil(10_000)
     expect(dialer.lostCount).toBe(1)
-    clock.now = LOST_RETENTION_MS + 1
+    const dialsOf = (id: PeerId): number => host.dials.filter(dial => dial.id === id.toString()).length
+    expect(dialsOf(back!)).toBe(1)
+    expect(dialsOf(left!)).toBe(0)
+    expect(dialsOf(old!)).toBeGreaterThan(1)
+    // A day on, in steps of a minute: `old` is dialled every step until the retention ends, then never again.
+    while (clock.now <= LOST_RETENTION_MS) {
+      clock.now += 60_000
+      dialer.tick()
+      await settle()
+    }
+    const dialsAtRetention = dialsOf(old!)
+    expect(dialsAtRetention).toBeGreaterThan(24 * 60 - 10)
+    clock.now += 60_000
     dialer.tick()
-    expect(dialer.lostCount).toBe(0)
     await settle()
-    expect(host.dials.map(dial => dial.id)).toEqual([back!.toString()])
+    expect(dialer.lostCount).toBe(0)
+    expect(dialsOf(old!)).toBe(dialsAtRetention)
+    expect(dialsOf(back!)).toBe(1)
   })
 
   it('reconnects a lost member as soon as it is reachable again', async () => {
     const [partitioned] = await peers(1)
-    host.connected.add(partitioned!.toString())
+    host.connect(partitioned!)
     dialer.lose(partitioned!.toString())
     await runUntil(10_000)
-    expect(host.connected.has(partitioned!.toString())).toBe(false)
+    expect(host.open(partitioned!)).toEqual([])
     host.reachable.add(partitioned!.toString())
     await runUntil(10_000 + LOST_REDIAL_MAX_MS * 1.5)
-    expect(host.connected.has(partitioned!.toString())).toBe(true)
+    expect(host.open(partitioned!)).toHaveLength(1)
   })
 })

@@ -85,7 +85,8 @@ export interface Transport {
   addPeerAddresses?(peer: string, addresses: readonly string[]): void
   /**
    * Tells the transport that a member is gone: it `left` (stop trying to reach it), or it was declared `dead`
-   * (its connections are stale; try it again now and then, as it may be on the far side of a partition).
+   * (its connections may be stale: check them, and try it again now and then, as it may be on the far side of a
+   * partition).
    */
   forgetPeer?(peer: string, reason: 'left' | 'dead'): void
   /** Registers a listener of connectivity changes. Optional: without it, silence alone reveals crashes. */

@@ -9,10 +9,11 @@ export const MAX_GOSSIP_MESSAGE_BYTES = 32 * 1024
 /** Concurrent RPC streams accepted per connection, and opened per connection. */
 export const MAX_RPC_STREAMS = 1024
 /**
- * A member declared dead is pinged once over the connection it may still have (answer within 1 s or be hung up
- * on), then dialled again after about 1 s, then after twice as long each time up to about 5 s (each delay times a
- * random factor in [0.5, 1.5)), for 24 hours as Serf's reconnect_timeout. At most two such dials per tick.
- * A member that crashed for good costs each node one failed dial every 5 s or so.
+ * A member declared dead is pinged once over the connections it may still have (answer within 1 s or see them
+ * closed), then dialled again about 1 s after that, then after twice as long each time up to about 5 s (each delay
+ * times a random factor in [0.5, 1.5)), until connected again, for 24 hours at most, as Serf's reconnect_timeout.
+ * At most two such dials per tick: a member that crashed for good costs each node one failed dial every 5 s or so
+ * while fewer than a dozen are lost, and proportionally less often beyond.
  */
 export const LOST_PROBE_TIMEOUT_MS = 1000
 export const LOST_REDIAL_MIN_MS = 1000

@@ -132,11 +132,7 @@ export class Libp2pTransport implements Transport {
   }
 
   watchPeers (listener: PeerListener): void {
-    this.libp2p.addEventListener('peer:disconnect', event => {
-      const peer = event.detail.toString()
-      // Hanging up on a member declared dead is not news about it.
-      if (!this.dialer.isHangingUp(peer)) listener.disconnected(peer)
-    })
+    this.libp2p.addEventListener('peer:disconnect', event => { listener.disconnected(event.detail.toString()) })
   }
 
   connectedPeers (): string[] {

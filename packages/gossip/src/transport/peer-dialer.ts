@@ -3,11 +3,11 @@ import { multiaddr } from '@multiformats/multiaddr'
 import {
   LOST_DIALS_PER_TICK, LOST_PROBE_TIMEOUT_MS, LOST_REDIAL_MAX_MS, LOST_REDIAL_MIN_MS, LOST_RETENTION_MS
 } from '../node/constants.js'
-import type { Libp2p, PeerId } from '@libp2p/interface'
+import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
 import type { Logger } from '@meshbalancer/core'
 
 /** What the dialer needs of a libp2p node. */
-export type DialerHost = Pick<Libp2p, 'peerId' | 'dial' | 'getConnections' | 'getPeers' | 'hangUp'>
+export type DialerHost = Pick<Libp2p, 'peerId' | 'dial' | 'getConnections' | 'getPeers'>
 
 export interface PeerDialerInit {
   join: string[]
@@ -40,8 +40,8 @@ interface LostMember {
  * dials members learned from gossip until it has `targetPeers` connections, so that neither gossip nor RPC
  * depends on the seed it joined through.
  *
- * A member declared dead is pinged over the connection it may still have; if it does not answer, the node hangs
- * up and dials it again with a jittered backoff. After a partition heals, TCP connections that outlived it could
+ * A member declared dead is pinged over the connections it may still have; if it does not answer, the node
+ * closes them and dials the member again with a jittered backoff until it is connected again. After a partition heals, TCP connections that outlived it could
  * stay silent for as long as their retransmission backoff (tens of seconds after a minute's partition); fresh
  * dials, spread out by the jitter over every pair of nodes across the cut, find the other side within seconds.
  */
@@ -52,8 +52,8 @@ export class PeerDialer {
   private readonly dialing = new Set<string>()
   /** Members declared dead, in the order they are to be tried. */
   private readonly lost = new Map<string, LostMember>()
-  /** Members this node is hanging up on: their disconnection is this node's doing, not news. */
-  private readonly hangingUp = new Set<string>()
+  /** Lost members being pinged: not dialled meanwhile, as a dial would only find the connection under test. */
+  private readonly probing = new Set<string>()
   private readonly now: () => number
   private readonly random: () => number
 
@@ -74,11 +74,13 @@ export class PeerDialer {
     this.lost.clear()
   }
 
-  /** A member (with addresses now in the peer store) the node may connect to. */
+  /**
+   * A member (with addresses now in the peer store) the node may connect to. A lost member stays lost until it is
+   * connected again: an address learned or discovered is no proof that its stale connection works.
+   */
   consider (id: PeerId): void {
-    if (id.equals(this.host.peerId)) return
-    this.lost.delete(id.toString())
-    if (!this.candidates.has(id.toString())) this.candidates.set(id.toString(), { id, failedAt: 0 })
+    if (id.equals(this.host.peerId) || this.lost.has(id.toString())) return
+    if (!this.candidates.has(id.toString())) this.candidates.set(id.toString(), { id, failedAt: -Infinity })
     if (this.connectionCount() < this.init.targetPeers) this.dial(id)
   }
 
@@ -88,7 +90,10 @@ export class PeerDialer {
     this.lost.delete(id)
   }
 
-  /** A member declared dead: hang up on it unless it still answers, and dial it again now and then. */
+  /**
+   * A member declared dead: close the connections it had unless it still answers, and dial it again now and then
+   * until it is connected again, it leaves, or a day has passed.
+   */
   lose (id: string): void {
     this.candidates.delete(id)
     let peerId: PeerId
@@ -98,13 +103,10 @@ export class PeerDialer {
       return
     }
     const now = this.now()
-    this.lost.set(id, { id: peerId, lostAt: now, attempts: 0, nextDialAt: now + this.backoff(0) })
-    if (this.isConnected(peerId)) void this.probe(peerId)
-  }
-
-  /** True while this node is hanging up on `id`. */
-  isHangingUp (id: string): boolean {
-    return this.hangingUp.has(id)
+    const member: LostMember = { id: peerId, lostAt: now, attempts: 0, nextDialAt: now + this.backoff(0) }
+    this.lost.set(id, member)
+    const connections = this.host.getConnections(peerId)
+    if (connections.length > 0) void this.probe(member, connections)
   }
 
   /** Members declared dead that are still being dialled now and then. */
@@ -129,35 +131,42 @@ export class PeerDialer {
 
   /**
    * A member declared dead may only have been slow, or unheard through gossip while its connection to this node
-   * works: one ping tells. Without an answer, hang up: the connection is stale.
+   * works: one ping tells. Without an answer, the connections it had are stale: abort them (only them: the member
+   * may have dialled this node afresh meanwhile), and start the redial backoff from then.
    */
-  private async probe (id: PeerId): Promise<void> {
-    const key = id.toString()
+  private async probe (member: LostMember, connections: readonly Connection[]): Promise<void> {
+    const key = member.id.toString()
+    this.probing.add(key)
+    let answered = false
     try {
-      await this.init.ping(id, AbortSignal.timeout(LOST_PROBE_TIMEOUT_MS))
-      this.init.logger.debug(`${key} was declared dead but answers a ping: keeping its connection`)
-      return
+      await this.init.ping(member.id, AbortSignal.timeout(LOST_PROBE_TIMEOUT_MS))
+      answered = true
     } catch {}
-    // A newer record may have brought it back meanwhile.
-    if (!this.lost.has(key)) return
-    this.hangingUp.add(key)
-    try {
-      await this.host.hangUp(id)
-    } catch (err) {
-      this.init.logger.debug(`hanging up on ${key}: ${(err as Error).message}`)
-    } finally {
-      this.hangingUp.delete(key)
+    this.probing.delete(key)
+    // Forgotten meanwhile (it left, or the node stopped): nothing to do.
+    if (this.lost.get(key) !== member) return
+    if (answered) {
+      this.init.logger.debug(`${key} was declared dead but answers a ping: keeping its connection`)
+      this.found(member)
+      return
     }
+    for (const connection of connections) connection.abort(new Error('declared dead and did not answer a ping'))
+    member.nextDialAt = this.now() + this.backoff(0)
   }
 
   /**
-   * Dials the lost members that are due (a few per tick), and drops those lost for longer than the retention.
-   * The map is a queue: a member dialled goes to its end, so that every lost member gets its turn.
+   * Dials the lost members that are due (a few per tick), and drops those connected again or lost for longer than
+   * the retention. The map is a queue: a member dialled goes to its end, so that every lost member gets its turn.
    */
   private redialLost (now: number): void {
     let dials = 0
     for (const [key, member] of this.lost) {
       if (dials === LOST_DIALS_PER_TICK) return
+      if (this.probing.has(key)) continue
+      if (this.isConnected(member.id)) {
+        this.found(member)
+        continue
+      }
       if (now - member.lostAt > LOST_RETENTION_MS) {
         this.lost.delete(key)
         continue
@@ -170,6 +179,13 @@ export class PeerDialer {
       this.dial(member.id)
       dials++
     }
+  }
+
+  /** A lost member connected again: a candidate like any member learned from gossip. */
+  private found (member: LostMember): void {
+    const key = member.id.toString()
+    this.lost.delete(key)
+    this.candidates.set(key, { id: member.id, failedAt: -Infinity })
   }
 
   /**
