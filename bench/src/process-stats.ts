@@ -16,3 +16,10 @@ export function rssMiB (pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
   return match === null ? Number.NaN : Number(match[1]) / 1024
 }
+
+/** Bytes a process has read and written through system calls (sockets included), from /proc/<pid>/io. */
+export function ioBytes (pid: number): number {
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8')
+  const field = (name: string): number => Number(new RegExp(`${name}: (\\d+)`).exec(io)?.[1] ?? 0)
+  return field('rchar') + field('wchar')
+}

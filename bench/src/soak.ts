@@ -5,13 +5,13 @@
  * false one. Exits with 1 when a member was suspected, a record rejected or a node's live heap grew more than
  * 10 %; `--write` puts the report in docs/SOAK.md.
  */
-import { readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { converged, NodeProcess, RECOMMENDED_NODE_FLAGS } from '@meshbalancer/gossip/testing'
 import { describeMachine } from './machine.js'
 import { median } from './measure.js'
-import { cpuSeconds } from './process-stats.js'
+import { cpuSeconds, ioBytes } from './process-stats.js'
 import { table } from './suite.js'
 import type { PrintedEvent } from '@meshbalancer/gossip/testing'
 
@@ -58,12 +58,8 @@ interface Sample {
 }
 
 async function sample (node: NodeProcess, startedAt: number): Promise<Sample> {
-  const from = node.events.length
-  node.send('stats gc')
-  const stats = await node.next(event => event.event === 'stats', 20_000, from)
+  const stats = await node.ask('stats gc', 'stats', 20_000)
   if (stats.collected !== true) throw new Error(`${node.name} did not collect garbage: is --expose-gc set?`)
-  const io = readFileSync(`/proc/${node.pid}/io`, 'utf8')
-  const field = (name: string): number => Number(new RegExp(`${name}: (\\d+)`).exec(io)?.[1] ?? 0)
   return {
     at: Date.now() - startedAt,
     heap: stats.heapUsed as number,
@@ -72,7 +68,7 @@ async function sample (node: NodeProcess, startedAt: number): Promise<Sample> {
     accepted: stats.recordsAccepted as number,
     rejected: Object.values(stats.recordsRejected as Record<string, number>).reduce((a, b) => a + b, 0),
     cpu: cpuSeconds(node.pid),
-    bytes: field('rchar') + field('wchar')
+    bytes: ioBytes(node.pid)
   }
 }
 

@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { do_not_optimize } from 'mitata'
 import { decodeRecord, encodeRecord, MemberTable } from '@meshbalancer/core'
 import { converged, startProcesses } from '@meshbalancer/gossip/testing'
 import { median, nanosecondsPerCall } from '../measure.js'
-import { cpuSeconds, rssMiB } from '../process-stats.js'
+import { cpuSeconds, ioBytes, rssMiB } from '../process-stats.js'
 import { table } from '../suite.js'
 import type { Suite } from '../suite.js'
 import type { MemberRecord } from '@meshbalancer/core'
@@ -124,12 +123,8 @@ async function measureIdle (size: number, args: string[] = []): Promise<Idle> {
 }
 
 async function sample (node: NodeProcess): Promise<Sample> {
-  const from = node.events.length
-  node.send('stats')
-  const stats = await node.next(event => event.event === 'stats', 10_000, from)
-  const io = readFileSync(`/proc/${node.pid}/io`, 'utf8')
-  const field = (name: string): number => Number(new RegExp(`${name}: (\\d+)`).exec(io)?.[1] ?? 0)
-  return { published: stats.recordsPublished as number, accepted: stats.recordsAccepted as number, bytes: field('rchar') + field('wchar'), cpu: cpuSeconds(node.pid), rss: rssMiB(node.pid) }
+  const stats = await node.ask('stats', 'stats')
+  return { published: stats.recordsPublished as number, accepted: stats.recordsAccepted as number, bytes: ioBytes(node.pid), cpu: cpuSeconds(node.pid), rss: rssMiB(node.pid) }
 }
 
 /** Heap growth of a member table per member, with a garbage collection before each reading. */

@@ -1,16 +1,9 @@
 import { seededRandom } from '@meshbalancer/core'
-import { disseminate, epidemic } from './dissemination.js'
-import { meshOf, randomGraph } from './topology.js'
-import type { CopyCounter, GossipModel } from './dissemination.js'
+import { disseminate, epidemic, gossipModel } from './dissemination.js'
+import type { ClusterShape, CopyCounter } from './dissemination.js'
 
-export interface ConvergenceInit {
-  size: number
-  /** Connections each node dials (targetPeers). */
-  targetPeers: number
-  /** gossipsub's mesh degree; the classic model gets the same fanout. */
-  meshDegree: number
-  loss: number
-  hopsPerHeartbeat: number
+/** The cluster to simulate; the classic model gets a fanout of `meshDegree`. */
+export interface ConvergenceInit extends ClusterShape {
   seed: number
 }
 
@@ -40,15 +33,7 @@ const FRACTION = 0.9999
  */
 export function simulateConvergence (init: ConvergenceInit): ConvergenceResult {
   const random = seededRandom(init.seed)
-  const connections = randomGraph(init.size, Math.ceil(init.targetPeers / 2), random)
-  const model: GossipModel = {
-    connections,
-    mesh: meshOf(connections, init.meshDegree, random),
-    loss: init.loss,
-    hopsPerHeartbeat: init.hopsPerHeartbeat,
-    lazyDegree: init.meshDegree,
-    historyHeartbeats: 3
-  }
+  const model = gossipModel(init, random)
   const horizon = 20 * init.hopsPerHeartbeat
   const first = new Int32Array(init.size).fill(-1)
   const counter: CopyCounter = { copies: 0 }

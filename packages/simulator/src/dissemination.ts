@@ -1,4 +1,4 @@
-import { neighbours } from './topology.js'
+import { meshOf, neighbours, randomGraph } from './topology.js'
 import type { Graph } from './topology.js'
 import type { RandomSource } from '@meshbalancer/core'
 
@@ -17,6 +17,33 @@ export interface GossipModel {
   readonly lazyDegree: number
   /** Heartbeats a message stays in the gossip window (gossipsub's mcache_gossip, 3). */
   readonly historyHeartbeats: number
+}
+
+/** The cluster a {@link GossipModel} is built for. */
+export interface ClusterShape {
+  size: number
+  /** Connections each node dials (targetPeers). */
+  targetPeers: number
+  /** gossipsub's mesh degree. */
+  meshDegree: number
+  loss: number
+  hopsPerHeartbeat: number
+}
+
+/**
+ * A random cluster of `shape`: each node dials half its target of peers (so that it ends up with about
+ * `targetPeers` connections), and keeps a mesh of `meshDegree` among them; gossip goes to as many peers outside it.
+ */
+export function gossipModel (shape: ClusterShape, random: RandomSource): GossipModel {
+  const connections = randomGraph(shape.size, Math.ceil(shape.targetPeers / 2), random)
+  return {
+    connections,
+    mesh: meshOf(connections, shape.meshDegree, random),
+    loss: shape.loss,
+    hopsPerHeartbeat: shape.hopsPerHeartbeat,
+    lazyDegree: shape.meshDegree,
+    historyHeartbeats: 3
+  }
 }
 
 /** Copies of messages sent, counted across calls of {@link disseminate}. */

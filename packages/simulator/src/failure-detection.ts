@@ -1,14 +1,8 @@
 import { seededRandom } from '@meshbalancer/core'
-import { disseminate } from './dissemination.js'
-import { meshOf, randomGraph } from './topology.js'
-import type { GossipModel } from './dissemination.js'
+import { disseminate, gossipModel } from './dissemination.js'
+import type { ClusterShape } from './dissemination.js'
 
-export interface FailureDetectionInit {
-  size: number
-  targetPeers: number
-  meshDegree: number
-  loss: number
-  hopsPerHeartbeat: number
+export interface FailureDetectionInit extends ClusterShape {
   /** Members whose heartbeats are followed by every node (all would cost size² of state). */
   subjects: number
   /** Heartbeats simulated. */
@@ -40,15 +34,7 @@ export interface FailureDetectionResult {
  */
 export function simulateFailureDetection (init: FailureDetectionInit): FailureDetectionResult {
   const random = seededRandom(init.seed)
-  const connections = randomGraph(init.size, Math.ceil(init.targetPeers / 2), random)
-  const model: GossipModel = {
-    connections,
-    mesh: meshOf(connections, init.meshDegree, random),
-    loss: init.loss,
-    hopsPerHeartbeat: init.hopsPerHeartbeat,
-    lazyDegree: init.meshDegree,
-    historyHeartbeats: 3
-  }
+  const model = gossipModel(init, random)
   const H = init.hopsPerHeartbeat
   const horizon = 4 * H
   const crashed = 0

@@ -8,7 +8,7 @@
 export { classicRounds, simulateConvergence } from './convergence.js'
 export type { ConvergenceInit, ConvergenceResult } from './convergence.js'
 export { disseminate, epidemic, roundsToReach } from './dissemination.js'
-export type { GossipModel } from './dissemination.js'
+export type { ClusterShape, GossipModel } from './dissemination.js'
 export { simulateFailureDetection } from './failure-detection.js'
 export type { FailureDetectionInit, FailureDetectionResult } from './failure-detection.js'
 export { simulateDeploy } from './deploy.js'
