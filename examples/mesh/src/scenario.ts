@@ -132,8 +132,11 @@ export class MeshScenario extends EventEmitter<{ state: [MeshState], log: [line:
     } catch {
       this.note(`not balanced ${timeoutMs / 1000} s after the deploy`)
     }
-    // Two more rounds: balance must hold, not just be passed through.
+    // Two more rounds: balance must hold, not just be passed through. Shedding may still be fine-tuning (below the
+    // ±10 % of the report, down to the servers' own threshold): clients it closed in the last round reconnect with
+    // jitter, so the final reading waits for them, and takes counts and connections in one instant.
     await sleep(2 * options.roundSeconds * 1000)
+    await this.until(() => this.fleet!.connected() === options.clients, 10_000, 'every client reconnected at the end').catch(() => {})
     const seconds = (at: number): number => Math.round((at - this.startedAt) / 10) / 100
     const totalShed = this.services.flatMap(s => s.rounds).filter(r => r.t >= performance.timeOrigin + deployEnd).reduce((sum, r) => sum + r.killed, 0)
     this.sample()
