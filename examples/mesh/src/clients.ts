@@ -50,9 +50,13 @@ export class ClientFleet {
   }
 
   stats (): ClientStats {
-    const total: ClientStats = { connects: 0, plannedCloses: 0, unexpectedCloses: 0, errors: 0 }
-    for (const client of this.clients) {
-      for (const key of Object.keys(total) as Array<keyof ClientStats>) total[key] += client.stats[key]
+    const total: ClientStats = { connects: 0, plannedCloses: 0, unexpectedCloses: 0, errors: 0, problems: {} }
+    for (const { stats } of this.clients) {
+      total.connects += stats.connects
+      total.plannedCloses += stats.plannedCloses
+      total.unexpectedCloses += stats.unexpectedCloses
+      total.errors += stats.errors
+      for (const [what, count] of Object.entries(stats.problems)) total.problems[what] = (total.problems[what] ?? 0) + count
     }
     return total
   }

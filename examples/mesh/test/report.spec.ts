@@ -31,6 +31,8 @@ describe('pnpm example:mesh -- --json', () => {
     const { code, stdout } = await runExample(['--json', '--front', 'haproxy', '--mode', 'parallel', '--clients', '600']).done
     const report = JSON.parse(stdout) as MeshReport
     expect(report.front).toBe('haproxy')
+    // Every error and unexpected close by what it was: a failure here names its cause.
+    expect(report.runs.map(run => run.clientStats.problems)).toEqual([{}])
     expect(report.checks).toEqual({ everyRunBalanced: true, allClientsConnectedAtEnd: true, noClientErrorsButPlannedCloses: true })
     expect(code).toBe(0)
   }, 180_000)

@@ -22,6 +22,11 @@ export interface ClientStats {
   unexpectedCloses: number
   /** Connections that failed to open, or errored. */
   errors: number
+  /**
+   * Every unexpected close and error by what it was (`error: <message>` or `close <code>`), so that a run that went
+   * wrong says how.
+   */
+  problems: Record<string, number>
 }
 
 /**
@@ -30,7 +35,7 @@ export interface ClientStats {
  * as well, and counts what went wrong.
  */
 export class ReconnectingClient {
-  readonly stats: ClientStats = { connects: 0, plannedCloses: 0, unexpectedCloses: 0, errors: 0 }
+  readonly stats: ClientStats = { connects: 0, plannedCloses: 0, unexpectedCloses: 0, errors: 0, problems: {} }
   /** The server it is connected to, as the server's greeting named it. */
   server: string | undefined
   private open = false
@@ -80,8 +85,10 @@ export class ReconnectingClient {
         this.server = target
       }
     })
-    socket.on('error', () => {
-      if (!opened) this.stats.errors++
+    socket.on('error', err => {
+      if (opened) return
+      this.stats.errors++
+      this.problem(`error: ${err.message}`)
     })
     socket.on('close', (code, reason) => {
       this.open = false
@@ -93,10 +100,17 @@ export class ReconnectingClient {
         const follow = (this.options.followHints ?? true) && hinted !== ''
         this.later(follow ? (this.options.resolveHint?.(hinted) ?? hinted) : undefined)
       } else {
-        if (opened) this.stats.unexpectedCloses++
+        if (opened) {
+          this.stats.unexpectedCloses++
+          this.problem(`close ${code}`)
+        }
         this.later(undefined)
       }
     })
+  }
+
+  private problem (what: string): void {
+    this.stats.problems[what] = (this.stats.problems[what] ?? 0) + 1
   }
 
   private later (target: string | undefined): void {
