@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process'
+import { connect } from 'node:net'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ChildProcess } from 'node:child_process'
@@ -37,13 +38,23 @@ export class HaproxyFront {
     writeFileSync(config, this.config())
     const check = spawnSync('haproxy', ['-c', '-q', '-f', config], { encoding: 'utf8' })
     if (check.status !== 0) throw new Error(`HAProxy refused the generated configuration: ${check.stderr}`)
-    this.child = spawn('haproxy', ['-db', '-q', '-f', config], { stdio: ['ignore', 'ignore', 'inherit'] })
-    await new Promise(resolve => setTimeout(resolve, 500))
-    if (this.child.exitCode !== null) throw new Error(`HAProxy exited with ${this.child.exitCode}`)
+    const child = spawn('haproxy', ['-db', '-q', '-f', config], { stdio: ['ignore', 'ignore', 'inherit'] })
+    this.child = child
+    // Ready once it accepts connections: on a busy machine that can take well over a second.
+    const deadline = performance.now() + 15_000
+    while (!await accepts(this.port)) {
+      if (child.exitCode !== null) throw new Error(`HAProxy exited with ${child.exitCode}`)
+      if (performance.now() > deadline) throw new Error(`HAProxy did not listen on ${this.port} within 15 s`)
+      await new Promise(resolve => setTimeout(resolve, 50))
+    }
   }
 
-  stop (): void {
-    if (this.child !== undefined && this.child.exitCode === null) this.child.kill('SIGTERM')
+  async stop (): Promise<void> {
+    const child = this.child
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return
+    const exited = new Promise(resolve => { child.once('exit', resolve) })
+    child.kill('SIGTERM')
+    await exited
   }
 
   private config (): string {
@@ -52,6 +63,11 @@ export class HaproxyFront {
       `  maxconn ${this.clients + 1000}`,
       'defaults',
       '  mode http',
+      // A server that is stopping refuses connections before the next health check marks it down: retry
+      // elsewhere (redispatch on every retry), also when it closed an accepted connection without answering.
+      '  retries 3',
+      '  option redispatch 1',
+      '  retry-on conn-failure empty-response',
       '  timeout connect 2s',
       '  timeout client 1h',
       '  timeout server 1h',
@@ -67,4 +83,13 @@ export class HaproxyFront {
       ''
     ].join('\n')
   }
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:`port`. */
+async function accepts (port: number): Promise<boolean> {
+  return await new Promise(resolve => {
+    const socket = connect(port, '127.0.0.1')
+    socket.once('connect', () => { socket.destroy(); resolve(true) })
+    socket.once('error', () => { resolve(false) })
+  })
 }

@@ -160,7 +160,7 @@ export class MeshScenario extends EventEmitter<{ state: [MeshState], log: [line:
   async shutdown (): Promise<void> {
     if (this.sampler !== undefined) clearInterval(this.sampler)
     this.fleet?.stop()
-    this.front?.stop()
+    await this.front?.stop()
     await this.placement?.stop()
     await Promise.all(this.services.map(async service => {
       await Promise.race([service.stop(), sleep(10_000)])

@@ -3,7 +3,6 @@ import { WebSocketServer } from 'ws'
 import { createNode } from '@meshbalancer/gossip'
 import { metricsHandler, Registry } from '@meshbalancer/metrics'
 import { NAMESPACE, RECONNECT_CLOSE_CODE } from './protocol.js'
-import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Cluster, Logger, ShedHint, ShedKnobs, Shedder } from '@meshbalancer/core'
 import type { WebSocket } from 'ws'
@@ -82,6 +81,12 @@ export async function startWebsocketService (options: WebsocketServiceOptions): 
   const cluster = node
   const announce = (): void => { cluster.setLoad(NAMESPACE, wss.clients.size) }
   wss.on('connection', socket => {
+    // A front door notices a drain only at its next health check: a client it sends here meanwhile is sent on at
+    // once, as a planned close, rather than taken in and dropped when the server stops.
+    if (cluster.self().status === 'draining' || cluster.self().status === 'left') {
+      socket.close(RECONNECT_CLOSE_CODE, '')
+      return
+    }
     // The greeting names this server, so that a client behind a front door knows where it landed.
     socket.send(JSON.stringify({ server: url, name: options.name }))
     socket.on('message', data => { socket.send(data) })
@@ -108,9 +113,12 @@ export async function startWebsocketService (options: WebsocketServiceOptions): 
     stop: async () => {
       stopping ??= (async () => {
         await cluster.drain({ withinMs: options.drainWithinMs ?? 2000 })
+        // Stop listening before the last closes, so that no client can arrive after them and be cut off. A front
+        // door that still routes here meets a refused connection, which it retries on another server.
+        const closed = new Promise<void>(resolve => { server.close(() => { resolve() }) })
         closeWithHints([...wss.clients], { targets: [] })
         await cluster.stop()
-        await close(server, wss)
+        await close(wss, closed)
       })()
       await stopping
     }
@@ -133,8 +141,9 @@ function closeWithHints (sockets: WebSocket[], hint: ShedHint): number {
   return sockets.length
 }
 
-async function close (server: Server, wss: WebSocketServer): Promise<void> {
+/** Ends what is left (clients that did not answer their close frame in time) once the listener is closed. */
+async function close (wss: WebSocketServer, listenerClosed: Promise<void>): Promise<void> {
   for (const socket of wss.clients) socket.terminate()
   await new Promise<void>(resolve => { wss.close(() => { resolve() }) })
-  await new Promise<void>(resolve => { server.close(() => { resolve() }) })
+  await listenerClosed
 }

@@ -73,4 +73,27 @@ describe('the WebSocket service', () => {
     // The drain handed everyone over with a hint: no client was left to find its own way.
     expect(clients.every(client => client.stats.plannedCloses === 1)).toBe(true)
   })
+
+  it('sends a client that arrives while it drains on at once, and refuses connections once it stops', async () => {
+    const a = await start('a')
+    const b = await start('b', a.node.self().addresses)
+    // Like a front door whose health check has not yet seen the drain: every client still goes to a.
+    let target = a.url
+    connect(40, () => target)
+    await until(() => a.count() === 40, 10_000, '40 clients on a')
+    const stopping = a.stop()
+    await until(() => a.node.self().status === 'draining', 2000, 'draining')
+    const late = new ReconnectingClient({ pick: () => target, jitterMs: 50 })
+    clients.push(late)
+    late.start()
+    await until(() => late.stats.plannedCloses >= 1, 5000, 'the late client sent on')
+    target = b.url
+    await stopping
+    services.splice(services.indexOf(a), 1)
+    await until(() => b.count() === 41, 10_000, 'every client on b')
+    // No client was taken in and then cut off; the only errors are refused connections to the stopped server.
+    expect(clients.reduce((sum, client) => sum + client.stats.unexpectedCloses, 0)).toBe(0)
+    const problems = clients.flatMap(client => Object.keys(client.stats.problems))
+    expect(problems.every(problem => problem.includes('ECONNREFUSED'))).toBe(true)
+  })
 })
