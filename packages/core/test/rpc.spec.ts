@@ -94,6 +94,18 @@ describe('rpc through a balancer on the in-memory transport', () => {
     expect(handlerAborted).toBe(true)
   })
 
+  it('times out at its timeout also when the transport does not watch the signal', async () => {
+    await setup()
+    callee.handle('slow', async () => { await new Promise<void>(resolve => { mesh.clock.setTimeout(resolve, 5000) }); return 'late' })
+    // A transport step that ignores the abort (a dial, a stream negotiation) must not hold the call.
+    const transport = mesh.network.transport(caller.id)!
+    const request = transport.request.bind(transport)
+    transport.request = async (peer, protocol, data, options) => await request(peer, protocol, data, { ...options, signal: new AbortController().signal })
+    const { error, after } = await settle(toCallee.call('slow', null, { timeoutMs: 300 }))
+    expect(error).toBeInstanceOf(RequestTimeoutError)
+    expect(after).toBeLessThan(320)
+  })
+
   it('fails a call with SERVICE_UNAVAILABLE when the callee goes away mid-call', async () => {
     await setup()
     callee.handle('hang', async () => await new Promise(() => {}))

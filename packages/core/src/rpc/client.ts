@@ -80,17 +80,17 @@ export class RpcClient {
 
   private async exchange (peer: string, frame: Uint8Array, cast: boolean, signal: AbortSignal): Promise<Uint8Array | undefined> {
     if (peer !== this.init.localId) {
-      return await this.init.transport.request(peer, this.init.protocol, frame, { signal, expectResponse: !cast })
+      // The transport is asked to give up when the signal aborts, but a call must not wait for it to do so: a step
+      // that does not watch the signal (a dial, a stream negotiation on a busy node) would hold the call past its
+      // timeout.
+      return await untilAborted(this.init.transport.request(peer, this.init.protocol, frame, { signal, expectResponse: !cast }), signal)
     }
     const served = this.init.server.serve(frame, { from: peer, signal })
     if (cast) {
       void served
       return undefined
     }
-    return await new Promise((resolve, reject) => {
-      signal.addEventListener('abort', () => { reject(signal.reason) }, { once: true })
-      served.then(resolve, reject)
-    })
+    return await untilAborted(served, signal)
   }
 
   private resultOf (peer: string, method: string, reply: Uint8Array): unknown {
@@ -107,6 +107,19 @@ export class RpcClient {
       throw new RemoteError(`result of ${method} is not valid ${this.init.codec.name}: ${(err as Error).message}`, 'DecodeError', peer)
     }
   }
+}
+
+/** Settles with `work`, or rejects with the signal's reason as soon as it aborts, whichever comes first. */
+async function untilAborted<T> (work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    work.catch(() => {})
+    throw signal.reason
+  }
+  return await new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => { reject(signal.reason) }
+    signal.addEventListener('abort', onAbort, { once: true })
+    work.then(resolve, reject).finally(() => { signal.removeEventListener('abort', onAbort) })
+  })
 }
 
 function errorFrom (peer: string, response: Extract<Response, { ok: false }>): MeshbalancerError {
