@@ -80,16 +80,6 @@ export async function startWebsocketService (options: WebsocketServiceOptions): 
     ...(options.logger === undefined ? {} : { logger: options.logger })
   })
   const cluster = node
-  const announce = (): void => { cluster.setLoad(NAMESPACE, wss.clients.size) }
-  wss.on('connection', socket => {
-    // The greeting names this server, so that a client behind a front door knows where it landed.
-    socket.send(JSON.stringify({ server: url, name: options.name }))
-    socket.on('message', data => { socket.send(data) })
-    socket.on('close', announce)
-    announce()
-  })
-  announce()
-
   const shedder = cluster.shedder({
     namespace: NAMESPACE,
     ...options.shed,
@@ -98,6 +88,20 @@ export async function startWebsocketService (options: WebsocketServiceOptions): 
       killProcesses: async (count, hint) => closeWithHints(pickSockets([...wss.clients], count), hint)
     }
   })
+  // The socket count goes out on every change, twice: to the shedders of the namespace, so that they decide from
+  // fresh counts, and as the load of the balancer group of the same name, through which brokers place new clients.
+  const announce = (): void => {
+    shedder.announce(wss.clients.size)
+    cluster.setLoad(NAMESPACE, wss.clients.size)
+  }
+  wss.on('connection', socket => {
+    // The greeting names this server, so that a client behind a front door knows where it landed.
+    socket.send(JSON.stringify({ server: url, name: options.name }))
+    socket.on('message', data => { socket.send(data) })
+    socket.on('close', announce)
+    announce()
+  })
+  announce()
 
   let stopping: Promise<void> | undefined
   return {

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http'
 import { afterEach, describe, expect, it } from '@jest/globals'
 import parsePrometheusTextFormat from 'parse-prometheus-text-format'
-import { createCluster, encodeRecord, ManualClock, MemoryNetwork, silentLogger, stateTopic } from '@meshbalancer/core'
+import { createCluster, encodeRecord, ManualClock, memberRecord, MemoryNetwork, silentLogger, stateTopic } from '@meshbalancer/core'
 import { instrumentCluster, metricsHandler } from '../src/index.js'
 import type { AddressInfo } from 'node:net'
 import type { Cluster, Member, SelectionAlgorithm } from '@meshbalancer/core'
@@ -36,10 +36,10 @@ describe('cluster metrics', () => {
     // A forged record: its sender claims b's identity.
     const liar = network.createTransport('liar')
     await liar.start()
-    await liar.publish(stateTopic('default'), encodeRecord({ origin: b.id, name: 'b', incarnation: 9, sequence: 1, status: 'left', groups: new Map(), weight: 1, tags: {}, eventLoopLagMs: 0, clientAddress: '', addresses: [] }))
-    a.setLoad('ws', 500)
-    b.setLoad('ws', 100)
-    a.shedder({ namespace: 'ws', roundDurationSeconds: 1, implementation: { count: () => 500, killProcesses: async n => n } })
+    await liar.publish(stateTopic('default'), encodeRecord(memberRecord({ origin: b.id, name: 'b', incarnation: 9, sequence: 1, status: 'left' })))
+    // b sheds in the namespace too, with rounds too far apart to run in this test.
+    b.shedder({ namespace: 'ws', roundDurationSeconds: 3600, implementation: { count: () => 100, killProcesses: async () => 0 } }).announce(100)
+    a.shedder({ namespace: 'ws', roundDurationSeconds: 1, implementation: { count: () => 500, killProcesses: async n => n } }).announce(500)
     await clock.advance(FAST.suspectAfterMs + 1100)
 
     const families = parsePrometheusTextFormat(await registry.metrics())

@@ -95,11 +95,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     this.table = new MemberTable({ localId: this.id, suspectAfterMs: this.init.suspectAfterMs, deadAfterMs: this.init.deadAfterMs })
     this.local = new LocalRecord({
       id: this.id,
-      name: this.name,
-      incarnation: this.init.incarnation,
-      weight: this.init.weight,
-      tags: this.init.tags,
-      clientAddress: this.init.clientAddress,
+      options: this.init,
       status: this.init.ready ? 'active' : 'joining',
       addresses: () => transport.addresses()
     })
@@ -140,7 +136,11 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       settled: () => this.running && clock.now() - this.startedAt >= this.init.suspectAfterMs,
       draining: () => this.local.status === 'draining',
       running: () => this.running,
-      setCount: (namespace, count) => { this.setLoad(namespace, count) },
+      setCount: (namespace, count) => {
+        assertInteger('count', count, 0, MAX_LOAD)
+        this.changed(this.local.setShedCount(namespace, count))
+      },
+      stopped: namespace => { this.changed(this.local.stopShedding(namespace)) },
       emitRound: round => { this.emit('shed:round', round) }
     })
     this.balancerFactory = new Balancers({
