@@ -134,7 +134,7 @@ describe('fuzz: RPC framing', () => {
   })
 
   it('answers any request bytes with a response frame, and never throws', async () => {
-    const server = new RpcServer({ codec: jsonCodec, clock: new ManualClock(), logger: silentLogger, onCallStart: () => {}, onCallEnd: () => {}, onServed: () => {} })
+    const server = new RpcServer({ codec: jsonCodec, clock: new ManualClock(), logger: silentLogger, onCallStart: () => true, onCallEnd: () => {}, onServed: () => {} })
     server.handle('echo', (args: unknown) => args)
     const request = fc.oneof(
       fc.uint8Array({ maxLength: 500 }),

@@ -109,8 +109,9 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       codec: this.init.codec,
       clock,
       logger,
-      onCallStart: group => { this.changed(this.local.adjustServing(group, 1), false) },
-      onCallEnd: group => { this.changed(this.local.adjustServing(group, -1), false) },
+      // Only counted: the count enters the record when it is next published, so a served call costs no rebuild.
+      onCallStart: group => this.local.startServing(group),
+      onCallEnd: group => { this.local.endServing(group) },
       onServed: record => { this.emit('rpc:serve', record) }
     })
     this.client = new RpcClient({ transport, protocol: this.protocol, codec: this.init.codec, clock, localId: this.id, server: this.server })
@@ -329,13 +330,13 @@ export class Cluster extends EventEmitter<ClusterEvents> {
 
   /**
    * After a change of this node's record: its own view changes at once; peers hear of it coalesced within
-   * `minPublishIntervalMs`, or with the next heartbeat when `announce` is false (calls in flight change with every
-   * call: announcing each made a cluster's gossip grow with its call rate times its size).
+   * `minPublishIntervalMs`. (Calls in flight are not such a change: they change with every call, and enter the
+   * record, here and at peers, with the next publish.)
    */
-  private changed (didChange: boolean, announce = true): void {
+  private changed (didChange: boolean): void {
     if (!didChange) return
     this.table.setLocal(this.local.current(), this.init.clock.now())
-    if (announce && this.running) this.publisher.changed()
+    if (this.running) this.publisher.changed()
   }
 
   private publish (): void {

@@ -19,7 +19,7 @@ export interface LocalRecordInit {
 /**
  * What this node says about itself: its status, the groups it serves and its load in each, and its counts in the
  * namespaces it sheds in. A group's load is the application's (`setLoad`) when it set one, else the calls this
- * node is serving for the group.
+ * node is serving for the group; those are only counted here, and enter the record when it is next built.
  */
 export class LocalRecord {
   status: MemberStatus
@@ -29,6 +29,7 @@ export class LocalRecord {
   /** Groups joined by balancers, counted so that two balancers of one group leave it only when both close. */
   private readonly groupRefs = new Map<string, number>()
   private readonly manualLoads = new Map<string, number>()
+  /** Calls in flight per served group; an entry exists only while it is above 0. */
   private readonly serving = new Map<string, number>()
   private readonly shedCounts = new Map<string, number>()
 
@@ -64,10 +65,27 @@ export class LocalRecord {
     return true
   }
 
-  /** Counts a call served for `group`; true when that moves the group's (automatic) load. */
-  adjustServing (group: string, delta: number): boolean {
-    this.serving.set(group, (this.serving.get(group) ?? 0) + delta)
-    return this.groupRefs.has(group) && !this.manualLoads.has(group)
+  /**
+   * Counts a call that starts serving `group`, when the node serves it (a balancer of this node joined it); any
+   * other group name, whatever a caller sends, is not counted and takes no memory. True when counted: then, and
+   * only then, {@link LocalRecord.endServing} must follow.
+   */
+  startServing (group: string): boolean {
+    if (!this.groupRefs.has(group)) return false
+    this.serving.set(group, (this.serving.get(group) ?? 0) + 1)
+    return true
+  }
+
+  /** Ends a call that {@link LocalRecord.startServing} counted. */
+  endServing (group: string): void {
+    const calls = this.serving.get(group) ?? 0
+    if (calls > 1) this.serving.set(group, calls - 1)
+    else this.serving.delete(group)
+  }
+
+  /** @internal The groups with calls in flight, and how many; bounded by the groups this node serves. */
+  get inFlight (): ReadonlyMap<string, number> {
+    return this.serving
   }
 
   /** Sets this node's count in shedding namespace `namespace`; true when it changed. */
@@ -90,7 +108,7 @@ export class LocalRecord {
     this.eventLoopLagMs = Math.min(MAX_EVENT_LOOP_LAG_MS, Math.max(0, Math.round(ms / 10) * 10))
   }
 
-  /** The record as it stands, with the sequence of the last publish. */
+  /** The record as it stands, with the sequence of the last publish and the calls in flight at this moment. */
   current (): MemberRecord {
     const groups = new Map<string, number>()
     for (const group of this.groupRefs.keys()) groups.set(group, this.serving.get(group) ?? 0)
