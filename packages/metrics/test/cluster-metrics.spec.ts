@@ -2,7 +2,7 @@ import { createServer } from 'node:http'
 import { afterEach, describe, expect, it } from '@jest/globals'
 import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 import { createCluster, encodeRecord, ManualClock, memberRecord, MemoryNetwork, silentLogger, stateTopic } from '@meshbalancer/core'
-import { instrumentCluster, metricsHandler } from '../src/index.js'
+import { instrumentCluster, metricsHandler, UNKNOWN_METHOD } from '../src/index.js'
 import type { AddressInfo } from 'node:net'
 import type { Cluster, Member, SelectionAlgorithm } from '@meshbalancer/core'
 import type { MetricFamily } from 'parse-prometheus-text-format'
@@ -63,6 +63,27 @@ describe('cluster metrics', () => {
     expect(value('meshbalancer_shed_rounds_total', { namespace: 'ws', result: 'shed' })).toBeGreaterThanOrEqual(1)
     expect(value('meshbalancer_shed_connections_total', { namespace: 'ws' })).toBeGreaterThan(0)
     expect(value('meshbalancer_shed_count', { namespace: 'ws' })).toBe(500)
+  })
+
+  it('labels served calls of unknown methods alike, however many names callers send', async () => {
+    const clock = new ManualClock(1000)
+    const network = new MemoryNetwork({ clock, delayMs: 1 })
+    for (const name of ['a', 'b']) nodes.push(await createCluster({ name, transport: network.createTransport(`id-${name}`), clock, incarnation: 1, ...FAST }))
+    const [a, b] = nodes as [Cluster, Cluster]
+    const { registry } = instrumentCluster(b)
+    b.handle('echo', (x: unknown) => x)
+    b.loadBalancer({ name: 'api', algorithm: first })
+    const api = a.loadBalancer({ name: 'api', algorithm: first, nodeMatch: [] })
+    await clock.advanceUntil(() => api.getMembers().length === 1, 1000)
+    const calls = [api.call('echo', 1), ...Array.from({ length: 50 }, (_, i) => api.call(`no-such-method-${i}`))]
+    let done = false
+    void Promise.allSettled(calls).then(() => { done = true })
+    await clock.advanceUntil(() => done, 1000, 1)
+
+    const served = parsePrometheusTextFormat(await registry.metrics()).find(f => f.name === 'meshbalancer_rpc_served_total')
+    const labels = served?.metrics.map(m => `${m.labels?.method ?? ''}/${m.labels?.outcome ?? ''}`).sort()
+    expect(labels).toEqual(['echo/ok', `${UNKNOWN_METHOD}/BAD_REQUEST`])
+    expect(Number(served?.metrics.find(m => m.labels?.method === UNKNOWN_METHOD)?.value)).toBe(50)
   })
 
   it('serves them at /metrics with the Prometheus content type', async () => {
