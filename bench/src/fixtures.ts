@@ -1,4 +1,4 @@
-import { createCluster, encodeRecord, ManualClock, MemoryNetwork, silentLogger } from '@meshbalancer/core'
+import { createCluster, encodeRecord, ManualClock, memberRecord, MemoryNetwork, silentLogger } from '@meshbalancer/core'
 import type { Cluster } from '@meshbalancer/core'
 
 /**
@@ -24,19 +24,14 @@ export async function clusterWithMembers (members: number, group: string): Promi
   for (let i = 0; i < members; i++) {
     const transport = network.createTransport(`peer-${String(i).padStart(5, '0')}`)
     await transport.start()
-    await transport.publish(`/meshbalancer/${cluster.clusterName}/state/1`, encodeRecord({
+    await transport.publish(`/meshbalancer/${cluster.clusterName}/state/1`, encodeRecord(memberRecord({
       origin: transport.id,
       name: `member-${i}`,
       incarnation: 1,
       sequence: 1,
-      status: 'active',
       groups: new Map([[group, i % 7]]),
-      weight: 1 + (i % 3),
-      tags: {},
-      eventLoopLagMs: 0,
-      clientAddress: '',
-      addresses: []
-    }))
+      weight: 1 + (i % 3)
+    })))
   }
   // Deliver the records, then let the prober (8 members per interval) measure every member twice.
   await clock.advance(20)

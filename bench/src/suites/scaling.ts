@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { do_not_optimize } from 'mitata'
-import { decodeRecord, encodeRecord, MemberTable } from '@meshbalancer/core'
+import { decodeRecord, encodeRecord, memberRecord, MemberTable } from '@meshbalancer/core'
 import { converged, startProcesses } from '@meshbalancer/gossip/testing'
 import { median, nanosecondsPerCall } from '../measure.js'
 import { cpuSeconds, ioBytes, rssMiB } from '../process-stats.js'
@@ -19,7 +19,7 @@ const WINDOW_MS = 10_000
 const SETTLE_MS = 30_000
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
-const record = (i: number, sequence = 1): MemberRecord => ({
+const record = (i: number, sequence = 1): MemberRecord => memberRecord({
   origin: `12D3KooW${String(i).padStart(44, 'x')}`,
   name: `api-${i}`,
   incarnation: 1_795_000_000_000 + i,

@@ -79,7 +79,20 @@ export async function startWebsocketService (options: WebsocketServiceOptions): 
     ...(options.logger === undefined ? {} : { logger: options.logger })
   })
   const cluster = node
-  const announce = (): void => { cluster.setLoad(NAMESPACE, wss.clients.size) }
+  const shedder = cluster.shedder({
+    namespace: NAMESPACE,
+    ...options.shed,
+    implementation: {
+      count: () => wss.clients.size,
+      killProcesses: async (count, hint) => closeWithHints(pickSockets([...wss.clients], count), hint)
+    }
+  })
+  // The socket count goes out on every change, twice: to the shedders of the namespace, so that they decide from
+  // fresh counts, and as the load of the balancer group of the same name, through which brokers place new clients.
+  const announce = (): void => {
+    shedder.announce(wss.clients.size)
+    cluster.setLoad(NAMESPACE, wss.clients.size)
+  }
   wss.on('connection', socket => {
     // A front door notices a drain only at its next health check: a client it sends here meanwhile is sent on at
     // once, as a planned close, rather than taken in and dropped when the server stops.
@@ -94,15 +107,6 @@ export async function startWebsocketService (options: WebsocketServiceOptions): 
     announce()
   })
   announce()
-
-  const shedder = cluster.shedder({
-    namespace: NAMESPACE,
-    ...options.shed,
-    implementation: {
-      count: () => wss.clients.size,
-      killProcesses: async (count, hint) => closeWithHints(pickSockets([...wss.clients], count), hint)
-    }
-  })
 
   let stopping: Promise<void> | undefined
   return {

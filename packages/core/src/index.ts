@@ -38,6 +38,8 @@ export { sampleNodes } from './balancer/sample.js'
 export type { NodeMatch } from './balancer/node-match.js'
 
 export type { ClusterMember, Liveness, Member, MemberRecord, MemberStatus } from './member/member.js'
+export { memberRecord } from './member/record.js'
+export type { MemberRecordInit } from './member/record.js'
 export { MemberTable } from './member/table.js'
 export type { ApplyResult, LeaveReason, MemberTableEvents, MemberTableInit } from './member/table.js'
 

@@ -15,6 +15,7 @@ export function record (overrides: Partial<MemberRecord> = {}): MemberRecord {
     eventLoopLagMs: 2,
     clientAddress: 'ws://127.0.0.1:8080',
     addresses: ['/ip4/127.0.0.1/tcp/4001'],
+    shedding: new Map([['ws', 7]]),
     ...overrides
   }
 }

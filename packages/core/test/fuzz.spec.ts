@@ -55,7 +55,8 @@ const wildRecord = fc.record({
   tags: fc.array(fc.tuple(fc.string({ maxLength: 70 }), fc.string({ maxLength: 300 })), { maxLength: 40 }).map(entries => new Map(entries)),
   eventLoopLagMs: fc.integer({ min: 0, max: 4_000_000 }),
   clientAddress: fc.string({ maxLength: 300 }),
-  addresses: fc.array(fc.string({ maxLength: 300 }), { maxLength: 20 })
+  addresses: fc.array(fc.string({ maxLength: 300 }), { maxLength: 20 }),
+  shedding: fc.array(fc.record({ name: fc.string({ maxLength: 140 }), load: fc.nat() }), { maxLength: 20 })
 }).map(({ rawStatus, ...fields }) => {
   const bytes = WireRecord.encode({ ...fields, status: fields.status as unknown as Status })
   return rawStatus === null ? bytes : Uint8Array.from([...bytes, 0x30, rawStatus])
@@ -83,6 +84,7 @@ describe('fuzz: the record codec', () => {
       validateRecord(decoded)
       expect(bytes.byteLength).toBeLessThanOrEqual(16 * 1024)
       expect(decoded.groups.size).toBeLessThanOrEqual(64)
+      expect(decoded.shedding.size).toBeLessThanOrEqual(16)
       expect(Object.keys(decoded.tags).length).toBeLessThanOrEqual(32)
       expect(decoded.weight).toBeLessThanOrEqual(1_000_000)
       expect(decoded.name).toMatch(/^[^\s\p{Cc}]{1,64}$/u)
@@ -132,7 +134,7 @@ describe('fuzz: RPC framing', () => {
   })
 
   it('answers any request bytes with a response frame, and never throws', async () => {
-    const server = new RpcServer({ codec: jsonCodec, clock: new ManualClock(), logger: silentLogger, onCallStart: () => {}, onCallEnd: () => {}, onServed: () => {} })
+    const server = new RpcServer({ codec: jsonCodec, clock: new ManualClock(), logger: silentLogger, onCallStart: () => true, onCallEnd: () => {}, onServed: () => {} })
     server.handle('echo', (args: unknown) => args)
     const request = fc.oneof(
       fc.uint8Array({ maxLength: 500 }),

@@ -50,7 +50,10 @@ describe('record codec', () => {
     ['too many groups', rawRecord({ groups: Array.from({ length: recordLimits.MAX_GROUPS + 1 }, (_, i) => ({ name: `g${i}`, load: 0 })) }), 'out-of-range'],
     ['too many addresses', rawRecord({ addresses: Array.from({ length: recordLimits.MAX_ADDRESSES + 1 }, (_, i) => `/ip4/127.0.0.1/tcp/${i + 1}`) }), 'out-of-range'],
     ['an event-loop lag above an hour', rawRecord({ eventLoopLagMs: recordLimits.MAX_EVENT_LOOP_LAG_MS + 1 }), 'out-of-range'],
-    ['a tag value with a newline', rawRecord({ tags: new Map([['zone', 'a\nb']]) }), 'out-of-range']
+    ['a tag value with a newline', rawRecord({ tags: new Map([['zone', 'a\nb']]) }), 'out-of-range'],
+    ['a shedding namespace listed twice', rawRecord({ shedding: [{ name: 'ws', load: 1 }, { name: 'ws', load: 2 }] }), 'out-of-range'],
+    ['a shedding namespace with whitespace', rawRecord({ shedding: [{ name: 'w s', load: 1 }] }), 'out-of-range'],
+    ['too many shedding namespaces', rawRecord({ shedding: Array.from({ length: recordLimits.MAX_SHEDDING + 1 }, (_, i) => ({ name: `ns${i}`, load: 0 })) }), 'out-of-range']
   ])('rejects %s', (_, bytes, reason) => {
     expect(rejection(bytes)).toBe(reason)
   })
@@ -73,6 +76,15 @@ describe('record codec', () => {
     expect(() => encodeRecord(record({ weight: -1 }))).toThrow(/weight/)
     expect(() => encodeRecord(record({ name: '' }))).toThrow(/name/)
     expect(() => encodeRecord(record({ groups: new Map([['api', 1.5]]) }))).toThrow(/load of group "api"/)
+    expect(() => encodeRecord(record({ shedding: new Map([['ws', -1]]) }))).toThrow(/count of namespace "ws"/)
+  })
+
+  it('carries shedding namespaces apart from groups, and reads a record without them as shedding nowhere', () => {
+    const decoded = decodeRecord(encodeRecord(record({ groups: new Map([['api', 1]]), shedding: new Map([['ws', 9]]) })))
+    expect(decoded.groups).toEqual(new Map([['api', 1]]))
+    expect(decoded.shedding).toEqual(new Map([['ws', 9]]))
+    // What a release before shedding namespaces sends: field 13 absent.
+    expect(decodeRecord(rawRecord({ shedding: [] })).shedding.size).toBe(0)
   })
 
   it('ignores fields it does not know, so newer minor versions stay readable', () => {

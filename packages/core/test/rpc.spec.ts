@@ -158,6 +158,32 @@ describe('rpc through a balancer on the in-memory transport', () => {
     await mesh.clock.advanceUntil(() => toCallee.getMembers()[0]?.load === 0, 500)
   })
 
+  it('serves a call without rebuilding its own record or view: the load goes out with the next publish', async () => {
+    // Heartbeats far apart, so that nothing but the call could change a view while it runs.
+    mesh = await startMesh(2, { heartbeatIntervalMs: 10_000, suspectAfterMs: 20_000, deadAfterMs: 30_000 })
+    ;[caller, callee] = mesh.nodes as [Cluster, Cluster]
+    const own = callee.loadBalancer({ name: 'api', algorithm: named('n2') })
+    toCallee = caller.loadBalancer({ name: 'api', algorithm: named('n2'), nodeMatch: ['n2'] })
+    await mesh.clock.advanceUntil(() => toCallee.getMembers().length === 1 && own.getMembers().length === 1, 1000)
+    const members = callee.members()
+    const self = callee.self()
+    const groupView = own.getMembers()
+    let entered = false
+    let release = (): void => {}
+    callee.handle('hold', async () => { entered = true; await new Promise<void>(resolve => { release = resolve }) })
+    const pending = settle(toCallee.call('hold'))
+    await mesh.clock.advanceUntil(() => entered, 500)
+    // The member list is cached per table version and the group view refreshes only when it moved: same objects.
+    expect(callee.members()).toBe(members)
+    expect(callee.self()).toBe(self)
+    expect(own.getMembers()).toBe(groupView)
+    release()
+    expect((await pending).error).toBeUndefined()
+    expect(callee.members()).toBe(members)
+    expect(own.getMembers()).toBe(groupView)
+    expect(callee.self().groups.get('api')).toBe(0)
+  })
+
   it('settles every one of many concurrent calls', async () => {
     await setup()
     callee.handle('echo', (args: unknown) => args)

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { first } from './algorithms.js'
 import { FAST, startMesh } from './fixtures.js'
-import type { Cluster, ShedHint, ShedKnobs, ShedRound } from '../src/index.js'
+import type { Cluster, Shedder, ShedHint, ShedKnobs, ShedRound } from '../src/index.js'
 import type { TestMesh } from './fixtures.js'
 
 /**
@@ -11,13 +11,14 @@ import type { TestMesh } from './fixtures.js'
 class FakeService {
   clients: number
   rounds: ShedRound[] = []
+  shedder: Shedder | undefined
   constructor (readonly node: Cluster, clients: number, readonly services: Map<string, FakeService>) {
     this.clients = clients
     node.on('shed:round', round => { this.rounds.push(round) })
   }
 
   shed (knobs: Partial<ShedKnobs>): void {
-    this.node.shedder({
+    this.shedder = this.node.shedder({
       namespace: 'ws',
       ...knobs,
       implementation: {
@@ -35,12 +36,24 @@ class FakeService {
         }
       }
     })
+    this.shedder.announce(this.clients)
   }
 
   move (away: number): void {
     this.clients -= away
-    this.node.setLoad('ws', this.clients)
+    this.shedder?.announce(this.clients)
   }
+}
+
+/** A member of namespace `ws` with a fixed count that never sheds in the test's time (its rounds are an hour apart). */
+function passive (node: Cluster, count: number): Shedder {
+  const shedder = node.shedder({
+    namespace: 'ws',
+    roundDurationSeconds: 3600,
+    implementation: { count: () => count, killProcesses: async () => 0 }
+  })
+  shedder.announce(count)
+  return shedder
 }
 
 async function meshWithClients (counts: number[]): Promise<{ mesh: TestMesh, services: FakeService[] }> {
@@ -48,7 +61,6 @@ async function meshWithClients (counts: number[]): Promise<{ mesh: TestMesh, ser
   const byId = new Map<string, FakeService>()
   const services = mesh.nodes.map((node, i) => new FakeService(node, counts[i]!, byId))
   for (const service of services) byId.set(service.node.id, service)
-  for (const service of services) service.node.setLoad('ws', service.clients)
   await mesh.clock.advanceUntil(() => mesh.nodes.every(node => node.members().length === counts.length), 1000)
   return { mesh, services }
 }
@@ -117,7 +129,9 @@ describe('shedder rounds on the in-memory cluster', () => {
   it('skips rounds while a member of the namespace is suspect', async () => {
     const built = await meshWithClients([900, 100, 100])
     mesh = built.mesh
-    const [heavy, , silent] = built.services as [FakeService, FakeService, FakeService]
+    const [heavy, middle, silent] = built.services as [FakeService, FakeService, FakeService]
+    passive(middle.node, middle.clients)
+    passive(silent.node, silent.clients)
     await mesh.clock.advance(FAST.suspectAfterMs + 10)
     mesh.network.partition([heavy.node.id, built.services[1]!.node.id], [silent.node.id])
     await mesh.clock.advanceUntil(() => heavy.node.member(silent.node.id)?.liveness === 'suspect', 2000)
@@ -130,7 +144,7 @@ describe('shedder rounds on the in-memory cluster', () => {
   it('logs and skips a round whose count() or killProcesses() fails, and carries on', async () => {
     mesh = await startMesh(2)
     const [node, other] = mesh.nodes as [Cluster, Cluster]
-    other.setLoad('ws', 0)
+    passive(other, 0)
     const rounds: ShedRound[] = []
     node.on('shed:round', round => { rounds.push(round) })
     let calls = 0
@@ -151,7 +165,7 @@ describe('shedder rounds on the in-memory cluster', () => {
   it('never overlaps rounds, even when dropping connections outlasts a round', async () => {
     mesh = await startMesh(2)
     const [node, other] = mesh.nodes as [Cluster, Cluster]
-    other.setLoad('ws', 0)
+    passive(other, 0)
     let inFlight = 0
     let mostInFlight = 0
     let rounds = 0
@@ -179,12 +193,14 @@ describe('shedder rounds on the in-memory cluster', () => {
     mesh = built.mesh
     const [leaving, ...staying] = built.services as [FakeService, FakeService, FakeService]
     for (const service of built.services) service.shed({ roundDurationSeconds: 1, maxShedCount: 50 })
-    const balancer = staying[0]!.node.loadBalancer({ name: 'ws', algorithm: first() })
+    // Every node also serves a balancer group of the same name, which only the drain takes the leaving node out of.
+    const balancer = built.services.map(service => service.node.loadBalancer({ name: 'ws', algorithm: first() }))[1]
     await mesh.clock.advance(FAST.suspectAfterMs + 10)
+    expect(balancer!.getMembers().map(m => m.name)).toContain(leaving.node.name)
     let left: number | undefined
     void leaving.node.drain({ withinMs: 2000 }).then(count => { left = count })
     await mesh.clock.advance(20)
-    expect(balancer.getMembers().map(m => m.name)).not.toContain(leaving.node.name)
+    expect(balancer!.getMembers().map(m => m.name)).not.toContain(leaving.node.name)
     await mesh.clock.advanceUntil(() => left !== undefined, 10_000, 20)
     expect(left).toBe(0)
     expect(leaving.clients).toBe(0)

@@ -1,7 +1,7 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { createCluster, encodeRecord, silentLogger, stateTopic } from '@meshbalancer/core'
+import { createCluster, encodeRecord, memberRecord, silentLogger, stateTopic } from '@meshbalancer/core'
 import { Libp2pTransport } from '../src/index.js'
 import { createMeshLibp2p } from '../src/node/libp2p.js'
 import { MemberRecord as WireRecord, Status } from '../../core/src/pb/record.js'
@@ -80,10 +80,9 @@ describe('hostile peers over libp2p', () => {
     const flooder = await attacker(target.libp2p)
     stops.push(async () => { await flooder.stop() })
     for (let sequence = 1; sequence <= 300; sequence++) {
-      await flooder.services.pubsub.publish(topic, encodeRecord({
-        origin: flooder.peerId.toString(), name: 'flood', incarnation: 1, sequence, status: 'active', groups: new Map(), weight: 1,
-        tags: {}, eventLoopLagMs: 0, clientAddress: '', addresses: []
-      }))
+      await flooder.services.pubsub.publish(topic, encodeRecord(memberRecord({
+        origin: flooder.peerId.toString(), name: 'flood', incarnation: 1, sequence
+      })))
     }
     await until(() => target.rejected.includes('rate-limited'), 10_000, 'the flood rejected')
     await until(() => scoreOf(target.libp2p, flooder) < GRAYLIST, 10_000, 'the flooder graylisted')

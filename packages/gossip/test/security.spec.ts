@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
-import { encodeRecord, stateTopic } from '@meshbalancer/core'
+import { encodeRecord, memberRecord, stateTopic } from '@meshbalancer/core'
 import { generateClusterKey } from '../src/index.js'
 import { createMeshLibp2p } from '../src/node/libp2p.js'
 import { converged, NodeProcess } from '../src/testing/node-process.js'
@@ -87,19 +87,13 @@ describe('records that lie about their origin', () => {
     }
 
     // The victim's identity, a newer incarnation, and status left: believed, it would evict the victim everywhere.
-    const forged = encodeRecord({
+    const forged = encodeRecord(memberRecord({
       origin: victim.id,
       name: victim.name,
       incarnation: victim.incarnation + 1,
       sequence: 1,
-      status: 'left',
-      groups: new Map(),
-      weight: 1,
-      tags: {},
-      eventLoopLagMs: 0,
-      clientAddress: '',
-      addresses: []
-    })
+      status: 'left'
+    }))
     await liar.services.pubsub.publish(topic, forged)
     await liar.services.pubsub.publish(topic, Uint8Array.from([0xff, 0xff, 0xff, 0xff]))
 

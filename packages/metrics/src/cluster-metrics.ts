@@ -15,6 +15,8 @@ export interface ClusterMetrics {
 }
 
 const REJECT_REASONS: readonly RecordRejectReason[] = ['malformed', 'too-large', 'unsupported-version', 'out-of-range', 'origin-mismatch', 'not-allowed', 'rate-limited']
+/** The `method` label of served calls of methods this node has no handler for, whatever name the caller sent. */
+export const UNKNOWN_METHOD = 'unknown'
 /** RPC inside a data centre takes milliseconds: buckets from 0.5 ms to 10 s. */
 const RPC_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
@@ -101,8 +103,11 @@ export function instrumentCluster (cluster: Cluster, init: ClusterMetricsInit = 
       callSeconds.observe({ balancer: record.balancer, method: record.method }, record.durationMs / 1000)
     },
     'rpc:serve': record => {
-      served.inc({ method: record.method, outcome: record.outcome })
-      serveSeconds.observe({ method: record.method }, record.durationMs / 1000)
+      // A caller may name any method: only those this node handles get a label of their own, so that no peer can
+      // grow the registry without limit.
+      const method = record.handled ? record.method : UNKNOWN_METHOD
+      served.inc({ method, outcome: record.outcome })
+      serveSeconds.observe({ method }, record.durationMs / 1000)
     },
     'shed:round': round => {
       rounds.inc({ namespace: round.namespace, result: round.skipped ?? round.decision?.reason ?? 'unknown' })

@@ -12,7 +12,7 @@
  *
  * @packageDocumentation
  */
-export { instrumentCluster } from './cluster-metrics.js'
+export { instrumentCluster, UNKNOWN_METHOD } from './cluster-metrics.js'
 export type { ClusterMetrics, ClusterMetricsInit } from './cluster-metrics.js'
 export { metricsHandler } from './handler.js'
 export { Registry } from 'prom-client'

@@ -1,8 +1,8 @@
 import { createServer } from 'node:http'
 import { afterEach, describe, expect, it } from '@jest/globals'
 import parsePrometheusTextFormat from 'parse-prometheus-text-format'
-import { createCluster, encodeRecord, ManualClock, MemoryNetwork, silentLogger, stateTopic } from '@meshbalancer/core'
-import { instrumentCluster, metricsHandler } from '../src/index.js'
+import { createCluster, encodeRecord, ManualClock, memberRecord, MemoryNetwork, silentLogger, stateTopic } from '@meshbalancer/core'
+import { instrumentCluster, metricsHandler, UNKNOWN_METHOD } from '../src/index.js'
 import type { AddressInfo } from 'node:net'
 import type { Cluster, Member, SelectionAlgorithm } from '@meshbalancer/core'
 import type { MetricFamily } from 'parse-prometheus-text-format'
@@ -36,10 +36,10 @@ describe('cluster metrics', () => {
     // A forged record: its sender claims b's identity.
     const liar = network.createTransport('liar')
     await liar.start()
-    await liar.publish(stateTopic('default'), encodeRecord({ origin: b.id, name: 'b', incarnation: 9, sequence: 1, status: 'left', groups: new Map(), weight: 1, tags: {}, eventLoopLagMs: 0, clientAddress: '', addresses: [] }))
-    a.setLoad('ws', 500)
-    b.setLoad('ws', 100)
-    a.shedder({ namespace: 'ws', roundDurationSeconds: 1, implementation: { count: () => 500, killProcesses: async n => n } })
+    await liar.publish(stateTopic('default'), encodeRecord(memberRecord({ origin: b.id, name: 'b', incarnation: 9, sequence: 1, status: 'left' })))
+    // b sheds in the namespace too, with rounds too far apart to run in this test.
+    b.shedder({ namespace: 'ws', roundDurationSeconds: 3600, implementation: { count: () => 100, killProcesses: async () => 0 } }).announce(100)
+    a.shedder({ namespace: 'ws', roundDurationSeconds: 1, implementation: { count: () => 500, killProcesses: async n => n } }).announce(500)
     await clock.advance(FAST.suspectAfterMs + 1100)
 
     const families = parsePrometheusTextFormat(await registry.metrics())
@@ -63,6 +63,27 @@ describe('cluster metrics', () => {
     expect(value('meshbalancer_shed_rounds_total', { namespace: 'ws', result: 'shed' })).toBeGreaterThanOrEqual(1)
     expect(value('meshbalancer_shed_connections_total', { namespace: 'ws' })).toBeGreaterThan(0)
     expect(value('meshbalancer_shed_count', { namespace: 'ws' })).toBe(500)
+  })
+
+  it('labels served calls of unknown methods alike, however many names callers send', async () => {
+    const clock = new ManualClock(1000)
+    const network = new MemoryNetwork({ clock, delayMs: 1 })
+    for (const name of ['a', 'b']) nodes.push(await createCluster({ name, transport: network.createTransport(`id-${name}`), clock, incarnation: 1, ...FAST }))
+    const [a, b] = nodes as [Cluster, Cluster]
+    const { registry } = instrumentCluster(b)
+    b.handle('echo', (x: unknown) => x)
+    b.loadBalancer({ name: 'api', algorithm: first })
+    const api = a.loadBalancer({ name: 'api', algorithm: first, nodeMatch: [] })
+    await clock.advanceUntil(() => api.getMembers().length === 1, 1000)
+    const calls = [api.call('echo', 1), ...Array.from({ length: 50 }, (_, i) => api.call(`no-such-method-${i}`))]
+    let done = false
+    void Promise.allSettled(calls).then(() => { done = true })
+    await clock.advanceUntil(() => done, 1000, 1)
+
+    const served = parsePrometheusTextFormat(await registry.metrics()).find(f => f.name === 'meshbalancer_rpc_served_total')
+    const labels = served?.metrics.map(m => `${m.labels?.method ?? ''}/${m.labels?.outcome ?? ''}`).sort()
+    expect(labels).toEqual(['echo/ok', `${UNKNOWN_METHOD}/BAD_REQUEST`])
+    expect(Number(served?.metrics.find(m => m.labels?.method === UNKNOWN_METHOD)?.value)).toBe(50)
   })
 
   it('serves them at /metrics with the Prometheus content type', async () => {

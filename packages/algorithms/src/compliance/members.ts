@@ -1,20 +1,15 @@
+import { memberRecord } from '@meshbalancer/core'
 import type { Member } from '@meshbalancer/core'
 
-/** A frozen test member; ids sort in creation order (`m-0000`, `m-0001`, …) like a balancer's nodes array. */
+/**
+ * A frozen test member; ids sort in creation order (`m-0000`, `m-0001`, …) like a balancer's nodes array. Fields
+ * that come from the member's record take the record's empty values, so a new record field needs nothing here.
+ */
 export function testMember (index: number, overrides: Partial<Member> = {}): Member {
-  return Object.freeze({
-    id: `m-${String(index).padStart(4, '0')}`,
-    name: `node-${index}`,
-    tags: Object.freeze({}),
-    load: 0,
-    weight: 1,
-    latencyMs: undefined,
-    status: 'active',
-    incarnation: 1,
-    clientAddress: '',
-    local: false,
-    ...overrides
-  })
+  const id = `m-${String(index).padStart(4, '0')}`
+  const { origin: _o, sequence: _s, groups: _g, shedding: _d, addresses: _a, eventLoopLagMs: _e, ...fields } =
+    memberRecord({ origin: id, name: `node-${index}`, incarnation: 1 })
+  return Object.freeze({ ...fields, id, load: 0, latencyMs: undefined, local: false, ...overrides })
 }
 
 /** `count` frozen test members in a frozen array sorted by id. */

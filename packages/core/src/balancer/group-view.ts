@@ -1,3 +1,4 @@
+import { sameView } from '../member/record.js'
 import type { NodeChange } from './algorithm.js'
 import type { ClusterMember, Member } from '../member/member.js'
 import type { MemberTable } from '../member/table.js'
@@ -11,8 +12,8 @@ interface Slot {
 
 /**
  * The selectable members of one group, rebuilt from the member table only when the table's version moved, so a
- * pick costs one integer comparison when nothing changed. Selectable means: serves the group, status `active`,
- * and not suspect.
+ * pick costs one integer comparison when nothing changed. Selectable means: serves the group (lists it in its
+ * record's `groups`; shedding namespaces do not count), status `active`, and not suspect.
  */
 export class GroupView {
   nodes: readonly Member[] = EMPTY
@@ -43,7 +44,7 @@ export class GroupView {
       } else {
         member = memberOf(source, load)
         if (previous === undefined) joined.push(member)
-        else if (!sameMember(previous.member, member)) updated.push(member)
+        else if (!sameView(previous.member, member)) updated.push(member)
         else member = previous.member
       }
       slots.set(source.id, { source, member })
@@ -59,27 +60,8 @@ export class GroupView {
   }
 }
 
+/** The group's view of a member: its entry without what algorithms do not see, and its load in the group. */
 function memberOf (source: ClusterMember, load: number): Member {
-  return Object.freeze({
-    id: source.id,
-    name: source.name,
-    tags: source.tags,
-    load,
-    weight: source.weight,
-    latencyMs: source.latencyMs,
-    status: source.status,
-    incarnation: source.incarnation,
-    clientAddress: source.clientAddress,
-    local: source.local
-  })
-}
-
-function sameMember (a: Member, b: Member): boolean {
-  return a.load === b.load &&
-    a.weight === b.weight &&
-    a.latencyMs === b.latencyMs &&
-    a.name === b.name &&
-    a.tags === b.tags &&
-    a.clientAddress === b.clientAddress &&
-    a.incarnation === b.incarnation
+  const { groups: _g, shedding: _s, liveness: _l, addresses: _a, eventLoopLagMs: _e, ...fields } = source
+  return Object.freeze({ ...fields, load })
 }

@@ -95,11 +95,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     this.table = new MemberTable({ localId: this.id, suspectAfterMs: this.init.suspectAfterMs, deadAfterMs: this.init.deadAfterMs })
     this.local = new LocalRecord({
       id: this.id,
-      name: this.name,
-      incarnation: this.init.incarnation,
-      weight: this.init.weight,
-      tags: this.init.tags,
-      clientAddress: this.init.clientAddress,
+      options: this.init,
       status: this.init.ready ? 'active' : 'joining',
       addresses: () => transport.addresses()
     })
@@ -113,8 +109,9 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       codec: this.init.codec,
       clock,
       logger,
-      onCallStart: group => { this.changed(this.local.adjustServing(group, 1), false) },
-      onCallEnd: group => { this.changed(this.local.adjustServing(group, -1), false) },
+      // Only counted: the count enters the record when it is next published, so a served call costs no rebuild.
+      onCallStart: group => this.local.startServing(group),
+      onCallEnd: group => { this.local.endServing(group) },
       onServed: record => { this.emit('rpc:serve', record) }
     })
     this.client = new RpcClient({ transport, protocol: this.protocol, codec: this.init.codec, clock, localId: this.id, server: this.server })
@@ -140,7 +137,11 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       settled: () => this.running && clock.now() - this.startedAt >= this.init.suspectAfterMs,
       draining: () => this.local.status === 'draining',
       running: () => this.running,
-      setCount: (namespace, count) => { this.setLoad(namespace, count) },
+      setCount: (namespace, count) => {
+        assertInteger('count', count, 0, MAX_LOAD)
+        this.changed(this.local.setShedCount(namespace, count))
+      },
+      stopped: namespace => { this.changed(this.local.stopShedding(namespace)) },
       emitRound: round => { this.emit('shed:round', round) }
     })
     this.balancerFactory = new Balancers({
@@ -329,13 +330,13 @@ export class Cluster extends EventEmitter<ClusterEvents> {
 
   /**
    * After a change of this node's record: its own view changes at once; peers hear of it coalesced within
-   * `minPublishIntervalMs`, or with the next heartbeat when `announce` is false (calls in flight change with every
-   * call: announcing each made a cluster's gossip grow with its call rate times its size).
+   * `minPublishIntervalMs`. (Calls in flight are not such a change: they change with every call, and enter the
+   * record, here and at peers, with the next publish.)
    */
-  private changed (didChange: boolean, announce = true): void {
+  private changed (didChange: boolean): void {
     if (!didChange) return
     this.table.setLocal(this.local.current(), this.init.clock.now())
-    if (announce && this.running) this.publisher.changed()
+    if (this.running) this.publisher.changed()
   }
 
   private publish (): void {

@@ -1,6 +1,6 @@
 import { assertKnownOptions, assertName, assertInteger } from '../options.js'
 import { InvalidOptionError } from '../errors.js'
-import { MAX_GROUP_NAME_LENGTH } from '../codec/limits.js'
+import { MAX_GROUP_NAME_LENGTH, MAX_SHEDDING } from '../codec/limits.js'
 import { createShedKnobs } from '../shedder/knobs.js'
 import { Shedder } from '../shedder/shedder.js'
 import type { ShedImplementation, ShedderHost } from '../shedder/shedder.js'
@@ -8,7 +8,7 @@ import type { ShedKnobs } from '../shedder/knobs.js'
 
 /** Options of `cluster.shedder()`: the namespace, the implementation, and any of the knobs (defaults in {@link ShedKnobs}). */
 export interface ShedderOptions extends Partial<ShedKnobs> {
-  /** The namespace: a group whose members' counts are compared, announced as this node's load in it. */
+  /** The namespace: the members shedding in it compare counts; this node announces its count in it. Apart from balancer groups. */
   namespace: string
   implementation: ShedImplementation
 }
@@ -22,11 +22,20 @@ export interface DrainOptions {
 const SHEDDER_OPTIONS = ['namespace', 'implementation', 'allowedAverageDeviationPercent', 'shedPercentage', 'maxShedCount', 'minShedCount', 'roundDurationSeconds', 'mode']
 export const DEFAULT_DRAIN_WITHIN_MS = 30_000
 
+/** What the shedders of a cluster node need from it. */
+export interface SheddingHost extends Omit<ShedderHost, 'setCount' | 'onStop'> {
+  /** Announces this node's count in `namespace`, in the record's shedding namespaces. */
+  setCount(namespace: string, count: number): void
+  /** The shedder of `namespace` stopped: the namespace leaves the record. */
+  stopped(namespace: string): void
+  running(): boolean
+}
+
 /** The shedders of one cluster node, and its drain. */
 export class Shedding {
   private readonly shedders = new Set<Shedder>()
 
-  constructor (private readonly host: Omit<ShedderHost, 'setCount' | 'onStop'> & { setCount(namespace: string, count: number): void, running(): boolean }) {}
+  constructor (private readonly host: SheddingHost) {}
 
   create (options: ShedderOptions): Shedder {
     assertKnownOptions('shedder', options, SHEDDER_OPTIONS)
@@ -38,11 +47,18 @@ export class Shedding {
     if ([...this.shedders].some(shedder => shedder.namespace === namespace)) {
       throw new InvalidOptionError('namespace', `this node already sheds in "${namespace}"`)
     }
+    if (this.shedders.size >= MAX_SHEDDING) {
+      throw new InvalidOptionError('namespace', `a node sheds in at most ${MAX_SHEDDING} namespaces`)
+    }
     const { namespace: _n, implementation: _i, ...knobs } = options
     const shedder = new Shedder(namespace, createShedKnobs(knobs), implementation, {
       ...this.host,
-      setCount: count => { this.host.setCount(namespace, count) },
-      onStop: stopped => { this.shedders.delete(stopped) }
+      // A round that was counting when its shedder stopped must not bring the namespace back.
+      setCount: count => { if (this.shedders.has(shedder)) this.host.setCount(namespace, count) },
+      onStop: stopped => {
+        this.shedders.delete(stopped)
+        this.host.stopped(namespace)
+      }
     })
     this.shedders.add(shedder)
     if (this.host.running()) shedder.start()

@@ -4,6 +4,8 @@ export const MAX_RECORD_BYTES = 16 * 1024
 export const MAX_ORIGIN_LENGTH = 128
 export const MAX_NAME_LENGTH = 64
 export const MAX_GROUPS = 64
+/** Shedding namespaces per record; their names and counts have the bounds of groups. */
+export const MAX_SHEDDING = 16
 export const MAX_GROUP_NAME_LENGTH = 128
 export const MAX_LOAD = 0xffff_ffff
 export const MAX_WEIGHT = 1_000_000

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import { sameContent } from './record.js'
 import type { ClusterMember, Liveness, MemberRecord } from './member.js'
 
 /**
@@ -11,7 +12,7 @@ export type LeaveReason = 'left' | 'dead' | 'restarted'
 export interface MemberTableEvents {
   /** A member appeared (first record of an origin, or first record after it left or died). */
   'member:join': [member: ClusterMember]
-  /** A member's record changed in content (status, groups, loads, tags, weight, addresses, latency). */
+  /** A member's record changed in content: any field of it but the sequence. */
   'member:update': [member: ClusterMember, previous: ClusterMember]
   /** Nothing was heard from a member for `suspectAfterMs`: it is no longer selected. */
   'member:suspect': [member: ClusterMember]
@@ -294,45 +295,8 @@ function isNewer (record: MemberRecord, than: { incarnation: number, sequence: n
     (record.incarnation === than.incarnation && record.sequence > than.sequence)
 }
 
-function sameContent (a: MemberRecord, b: MemberRecord): boolean {
-  return a.incarnation === b.incarnation &&
-    a.status === b.status &&
-    a.name === b.name &&
-    a.weight === b.weight &&
-    a.clientAddress === b.clientAddress &&
-    a.eventLoopLagMs === b.eventLoopLagMs &&
-    sameMap(a.groups, b.groups) &&
-    sameTags(a.tags, b.tags) &&
-    a.addresses.length === b.addresses.length && a.addresses.every((address, i) => address === b.addresses[i])
-}
-
-function sameMap (a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): boolean {
-  if (a.size !== b.size) return false
-  for (const [key, value] of a) if (b.get(key) !== value) return false
-  return true
-}
-
-function sameTags (a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
-  const keys = Object.keys(a)
-  if (keys.length !== Object.keys(b).length) return false
-  return keys.every(key => a[key] === b[key])
-}
-
+/** The member as this node shows it: its record's fields (origin as `id`, no sequence) and this node's view of it. */
 function snapshotOf (entry: Entry, local: boolean): ClusterMember {
-  const { record } = entry
-  return Object.freeze({
-    id: record.origin,
-    name: record.name,
-    status: record.status,
-    liveness: entry.liveness,
-    incarnation: record.incarnation,
-    groups: record.groups,
-    weight: record.weight,
-    tags: record.tags,
-    eventLoopLagMs: record.eventLoopLagMs,
-    clientAddress: record.clientAddress,
-    addresses: record.addresses,
-    latencyMs: entry.latencyMs,
-    local
-  })
+  const { origin, sequence: _sequence, ...fields } = entry.record
+  return Object.freeze({ ...fields, id: origin, liveness: entry.liveness, latencyMs: entry.latencyMs, local })
 }

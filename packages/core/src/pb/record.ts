@@ -16,6 +16,7 @@ export interface MemberRecord {
   eventLoopLagMs: number
   clientAddress: string
   addresses: string[]
+  shedding: GroupLoad[]
 }
 
 export namespace MemberRecord {
@@ -206,6 +207,13 @@ export namespace MemberRecord {
           }
         }
 
+        if (obj.shedding != null && obj.shedding.length > 0) {
+          for (const value of obj.shedding) {
+            w.uint32(106)
+            GroupLoad.codec().encode(value, w)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -222,7 +230,8 @@ export namespace MemberRecord {
           tags: new Map<string, string>(),
           eventLoopLagMs: 0,
           clientAddress: '',
-          addresses: []
+          addresses: [],
+          shedding: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -298,6 +307,16 @@ export namespace MemberRecord {
               obj.addresses.push(reader.string())
               break
             }
+            case 13: {
+              if (opts.limits?.shedding != null && obj.shedding.length === opts.limits.shedding) {
+                throw new MaxLengthError('Decode error - repeated field "shedding" had too many elements')
+              }
+
+              obj.shedding.push(GroupLoad.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.shedding$
+              }))
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -310,7 +329,8 @@ export namespace MemberRecord {
         const obj = {
           groups: 0,
           tags: 0,
-          addresses: 0
+          addresses: 0,
+          shedding: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -430,6 +450,24 @@ export namespace MemberRecord {
 
               break
             }
+            case 13: {
+              if (opts.limits?.shedding != null && obj.shedding === opts.limits.shedding) {
+                throw new MaxLengthError('Streaming decode error - repeated field "shedding" had too many elements')
+              }
+
+              for (const evt of GroupLoad.codec().stream(reader, reader.uint32(), `${prefix}.shedding[]`, {
+                limits: opts.limits?.shedding$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.shedding
+                }
+              }
+
+              obj.shedding++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -511,6 +549,18 @@ export namespace MemberRecord {
     value: string
   }
 
+  export interface MemberRecordSheddingNameFieldEvent {
+    field: '$.shedding[].name'
+    value: string
+    index: number
+  }
+
+  export interface MemberRecordSheddingLoadFieldEvent {
+    field: '$.shedding[].load'
+    value: number
+    index: number
+  }
+
   export function encode (obj: Partial<MemberRecord>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, MemberRecord.codec())
   }
@@ -519,7 +569,7 @@ export namespace MemberRecord {
     return decodeMessage(buf, MemberRecord.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MemberRecord>): Generator<MemberRecordVersionFieldEvent | MemberRecordOriginFieldEvent | MemberRecordNameFieldEvent | MemberRecordIncarnationFieldEvent | MemberRecordSequenceFieldEvent | MemberRecordStatusFieldEvent | MemberRecordGroupsNameFieldEvent | MemberRecordGroupsLoadFieldEvent | MemberRecordWeightFieldEvent | MemberRecordTagsFieldEvent | MemberRecordEventLoopLagMsFieldEvent | MemberRecordClientAddressFieldEvent | MemberRecordAddressesFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MemberRecord>): Generator<MemberRecordVersionFieldEvent | MemberRecordOriginFieldEvent | MemberRecordNameFieldEvent | MemberRecordIncarnationFieldEvent | MemberRecordSequenceFieldEvent | MemberRecordStatusFieldEvent | MemberRecordGroupsNameFieldEvent | MemberRecordGroupsLoadFieldEvent | MemberRecordWeightFieldEvent | MemberRecordTagsFieldEvent | MemberRecordEventLoopLagMsFieldEvent | MemberRecordClientAddressFieldEvent | MemberRecordAddressesFieldEvent | MemberRecordSheddingNameFieldEvent | MemberRecordSheddingLoadFieldEvent> {
     return streamMessage(buf, MemberRecord.codec(), opts)
   }
 }

@@ -1,5 +1,6 @@
 import { InvalidFrameError } from '../errors.js'
 import { RpcRequest, RpcResponse } from '../pb/frames.js'
+import { MAX_GROUP_NAME_LENGTH } from '../codec/limits.js'
 
 /** Schema version of RPC frames. */
 export const FRAME_VERSION = 1
@@ -30,6 +31,10 @@ export function decodeRequest (bytes: Uint8Array): Request {
   const frame = decode(bytes, RpcRequest.decode)
   if (frame.method.length === 0 || frame.method.length > MAX_METHOD_LENGTH) {
     throw new InvalidFrameError(`method name of length ${frame.method.length} not in [1, ${MAX_METHOD_LENGTH}]`)
+  }
+  // A group names one of the callee's balancer groups, so it has a group name's bound.
+  if (frame.group.length > MAX_GROUP_NAME_LENGTH) {
+    throw new InvalidFrameError(`group name of length ${frame.group.length} exceeds ${MAX_GROUP_NAME_LENGTH}`)
   }
   return { method: frame.method, group: frame.group, args: frame.args, cast: frame.cast, timeoutMs: frame.timeoutMs }
 }

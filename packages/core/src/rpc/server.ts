@@ -26,7 +26,10 @@ export type Handler<Args = unknown, Result = unknown> = (args: Args, context: Ha
 
 /** One call or cast this node served: emitted as `rpc:serve`. */
 export interface ServeRecord {
+  /** The method the caller named; any string up to `MAX_METHOD_LENGTH`, registered or not (see `handled`). */
   readonly method: string
+  /** True when this node has a handler for `method`; false for unknown methods (answered `BAD_REQUEST`). */
+  readonly handled: boolean
   readonly group: string
   readonly from: string
   readonly cast: boolean
@@ -39,8 +42,11 @@ export interface RpcServerInit {
   codec: ValueCodec
   clock: Clock
   logger: Logger
-  /** Called when a call of `group` starts and ends, so that the cluster can gossip calls in flight as load. */
-  onCallStart(group: string): void
+  /**
+   * Called when a call of `group` starts, so that the cluster can gossip calls in flight as load; true when the
+   * call was counted, and only then is `onCallEnd` called when it ends. Must be O(1): it runs for every call.
+   */
+  onCallStart(group: string): boolean
   onCallEnd(group: string): void
   /** Called for every request served, however it ended. */
   onServed(record: ServeRecord): void
@@ -73,9 +79,11 @@ export class RpcServer {
       return encodeResponse(failure('BAD_REQUEST', err))
     }
     const started = this.init.clock.now()
+    const handled = this.handlers.has(request.method)
     const response = await this.dispatch(request, context)
     this.init.onServed({
       method: request.method,
+      handled,
       group: request.group,
       from: context.from,
       cast: request.cast,
@@ -106,7 +114,7 @@ export class RpcServer {
     const deadline = request.timeoutMs > 0
       ? this.init.clock.setTimeout(() => { controller.abort(new Error('deadline passed')) }, request.timeoutMs)
       : undefined
-    this.init.onCallStart(request.group)
+    const counted = this.init.onCallStart(request.group)
     try {
       const result = await handler(args, {
         from: context.from,
@@ -118,7 +126,7 @@ export class RpcServer {
     } catch (err) {
       return failure(err instanceof BadRequestError ? 'BAD_REQUEST' : 'REMOTE_ERROR', err)
     } finally {
-      this.init.onCallEnd(request.group)
+      if (counted) this.init.onCallEnd(request.group)
       if (deadline !== undefined) this.init.clock.clearTimeout(deadline)
       context.signal.removeEventListener('abort', onAbort)
     }

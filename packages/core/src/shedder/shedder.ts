@@ -110,7 +110,19 @@ export class Shedder extends EventEmitter<ShedderEvents> {
     return await this.running
   }
 
-  /** Stops the rounds; a round in progress finishes. */
+  /**
+   * Announces this node's count in the namespace now, between rounds, so that the other members decide from a
+   * fresh count rather than the one of this node's last round (each round announces the count it takes anyway).
+   * A service whose count changes with every connection calls it on each change; publishes are coalesced within
+   * the cluster's `minPublishIntervalMs`. Ignored once stopped.
+   *
+   * @throws InvalidOptionError when `count` is not an integer in [0, 2^32 - 1]
+   */
+  announce (count: number): void {
+    if (!this.stopped) this.host.setCount(count)
+  }
+
+  /** Stops the rounds and takes the namespace out of this node's record; a round in progress finishes. */
   stop (): void {
     if (this.stopped) return
     this.stopped = true
@@ -175,12 +187,12 @@ export class Shedder extends EventEmitter<ShedderEvents> {
     const snapshotVersion = host.version()
     const draining = host.draining()
     // A drain only needs somewhere to go: it hands over to the members it hears from, without waiting for a full view.
-    const inNamespace = host.members().filter(member => member.groups.has(this.namespace) &&
+    const inNamespace = host.members().filter(member => member.shedding.has(this.namespace) &&
       (!draining || member.id === host.id || (member.liveness === 'alive' && member.status !== 'joining')))
     const members: ShedMember[] = inNamespace.map(member => ({
       id: member.id,
       name: member.name,
-      count: member.id === host.id ? count : member.groups.get(this.namespace) ?? 0,
+      count: member.id === host.id ? count : member.shedding.get(this.namespace) ?? 0,
       draining: member.id === host.id ? draining : member.status === 'draining',
       clientAddress: member.clientAddress
     }))
