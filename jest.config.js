@@ -46,6 +46,8 @@ export default {
     project('packages/cli', { setupFiles: ['<rootDir>/../gossip/src/polyfill.ts'], setupFilesAfterEnv: ['<rootDir>/../gossip/test/setup.ts'] }),
     project('packages/testing', { setupFiles: ['<rootDir>/../gossip/src/polyfill.ts'], setupFilesAfterEnv: ['<rootDir>/../gossip/test/setup.ts'] }),
     project('examples/custom-algorithm'),
+    // Packs the library, installs it with npm from the registry into an empty folder, runs a two-node script there.
+    project('examples/library-only'),
     project('examples/websocket-service', { setupFiles: ['<rootDir>/../../packages/gossip/src/polyfill.ts'], setupFilesAfterEnv: ['<rootDir>/../../packages/gossip/test/setup.ts'] }),
     // Runs the built example in its own processes, as a user would.
     project('examples/mesh', { setupFilesAfterEnv: ['<rootDir>/../../packages/gossip/test/setup.ts'] }),
