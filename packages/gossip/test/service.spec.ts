@@ -7,7 +7,7 @@ import { yamux } from '@libp2p/yamux'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { createLibp2p } from 'libp2p'
 import { silentLogger } from '@meshbalancer/core'
-import { clusterGossipsubInit, createNode, meshbalancer } from '../src/index.js'
+import { clusterGossipsubInit, createNode, meshbalancer, MissingServiceError } from '../src/index.js'
 import type { Libp2p } from '@libp2p/interface'
 import type { Cluster, LoadBalancer, SelectionAlgorithm } from '@meshbalancer/core'
 import type { MeshbalancerInit } from '../src/index.js'
@@ -107,5 +107,29 @@ describe('the meshbalancer libp2p service', () => {
     // `left` is announced before gossipsub stops: no waiting for silence (deadAfterMs is 3 s).
     await until(() => reasons.length > 0, 2000, 'the stopped node removed')
     expect(reasons).toEqual(['left'])
+  })
+})
+
+describe('the services the meshbalancer service needs', () => {
+  const base = {
+    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()]
+  }
+
+  it('are declared: libp2p refuses a node without ping', async () => {
+    // TypeScript refuses this composition already (the components lack `ping`); JavaScript gets the error here.
+    const mesh = meshbalancer({ name: 'n1', logger: silentLogger }) as (components: unknown) => Cluster
+    const creating = createLibp2p({ ...base, services: { identify: identify(), pubsub: gossipsub(), mesh } })
+    await expect(creating).rejects.toMatchObject({ name: 'UnmetServiceDependenciesError', message: expect.stringContaining('"@libp2p/ping"') })
+  })
+
+  it('are found by name: gossipsub under another name fails the start, naming pubsub', async () => {
+    // TypeScript refuses this composition already (the components lack `pubsub`); JavaScript gets the error at start.
+    const mesh = meshbalancer({ name: 'n1', logger: silentLogger }) as (components: unknown) => Cluster
+    const creating = createLibp2p({ ...base, services: { identify: identify(), ping: ping(), gossip: gossipsub(), mesh } })
+    await expect(creating).rejects.toBeInstanceOf(MissingServiceError)
+    await expect(creating).rejects.toThrow(/named "pubsub"/)
   })
 })
