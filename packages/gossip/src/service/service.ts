@@ -46,7 +46,9 @@ export class MeshbalancerService extends Cluster implements Startable {
     })
     this.components = components
     this.lag = lag
-    this.once('cluster:stop', () => { this.lag?.stop() })
+    this.on('cluster:stop', () => { this.lag?.stop() })
+    // Read when scraped; registered once, here, as libp2p's metrics exist before its services.
+    if (components.metrics !== undefined) registerServiceMetrics(components.metrics, this)
   }
 
   /**
@@ -61,7 +63,6 @@ export class MeshbalancerService extends Cluster implements Startable {
   async afterStart (): Promise<void> {
     this.nodeStarted = true
     this.lag?.start()
-    if (this.components.metrics !== undefined) registerServiceMetrics(this.components.metrics, this)
     await this.listening()
     await super.start()
   }
@@ -94,7 +95,7 @@ export class MeshbalancerService extends Cluster implements Startable {
 
 /** The core's logger on libp2p's: debug output as trace, warnings in the component's log, errors as errors. */
 function libp2pLogger (logger: ComponentLogger): Logger {
-  const log = logger.forComponent('meshbalancer')
+  const log = logger.forComponent('libp2p:meshbalancer')
   return {
     debug: message => { log.trace('%s', message) },
     warn: message => { log('%s', message) },
