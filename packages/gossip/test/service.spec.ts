@@ -7,7 +7,7 @@ import { yamux } from '@libp2p/yamux'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { createLibp2p } from 'libp2p'
 import { silentLogger } from '@meshbalancer/core'
-import { clusterGossipsubInit, createNode, meshbalancer, MissingServiceError } from '../src/index.js'
+import { ClusterLeftError, clusterGossipsubInit, createNode, meshbalancer, MissingServiceError } from '../src/index.js'
 import type { Libp2p } from '@libp2p/interface'
 import type { Cluster, LoadBalancer, SelectionAlgorithm } from '@meshbalancer/core'
 import type { MeshbalancerInit } from '../src/index.js'
@@ -107,6 +107,19 @@ describe('the meshbalancer libp2p service', () => {
     // `left` is announced before gossipsub stops: no waiting for silence (deadAfterMs is 3 s).
     await until(() => reasons.length > 0, 2000, 'the stopped node removed')
     expect(reasons).toEqual(['left'])
+  })
+
+  it('leaves at cluster.stop() while libp2p runs on, and does not rejoin', async () => {
+    const leaving = a.services.mesh.id
+    const reasons: string[] = []
+    preset.on('member:leave', (member, reason) => { if (member.id === leaving) reasons.push(reason) })
+    await a.services.mesh.stop()
+    await until(() => reasons.length > 0, 2000, 'the stopped member removed')
+    expect(reasons).toEqual(['left'])
+    expect(a.status).toBe('started')
+    await expect(a.services.mesh.start()).rejects.toBeInstanceOf(ClusterLeftError)
+    await a.stop()
+    await expect(a.start()).rejects.toBeInstanceOf(ClusterLeftError)
   })
 })
 

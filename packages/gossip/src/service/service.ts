@@ -2,6 +2,7 @@ import { serviceCapabilities, serviceDependencies } from '@libp2p/interface'
 import { Cluster } from '@meshbalancer/core'
 import { Libp2pTransport } from '../transport/libp2p-transport.js'
 import { eventLoopLagSampler } from '../node/event-loop-lag.js'
+import { ClusterLeftError } from './errors.js'
 import { transportHost } from './host.js'
 import { registerServiceMetrics } from './metrics.js'
 import type { MeshbalancerComponents } from './components.js'
@@ -32,6 +33,8 @@ export class MeshbalancerService extends Cluster implements Startable {
   private readonly components: MeshbalancerComponents
   /** True from libp2p's `afterStart` to its `beforeStop`. */
   private nodeStarted = false
+  /** True once the cluster stopped: it announced `left`. */
+  private left = false
 
   constructor (components: MeshbalancerComponents, init: ResolvedMeshbalancerInit, hooks: ServiceHooks = {}) {
     const logger = init.cluster.logger ?? libp2pLogger(components.logger)
@@ -46,7 +49,10 @@ export class MeshbalancerService extends Cluster implements Startable {
     })
     this.components = components
     this.lag = lag
-    this.on('cluster:stop', () => { this.lag?.stop() })
+    this.on('cluster:stop', () => {
+      this.left = true
+      this.lag?.stop()
+    })
     // Read when scraped; registered once, here, as libp2p's metrics exist before its services.
     if (components.metrics !== undefined) registerServiceMetrics(components.metrics, this)
   }
@@ -56,7 +62,7 @@ export class MeshbalancerService extends Cluster implements Startable {
    * the cluster joins in {@link afterStart}. Once the node runs, this starts the cluster at once.
    */
   override async start (): Promise<void> {
-    if (this.nodeStarted) await super.start()
+    if (this.nodeStarted) await this.join()
   }
 
   /** Every service of the node has started: joins the cluster once the node listens. */
@@ -64,6 +70,11 @@ export class MeshbalancerService extends Cluster implements Startable {
     this.nodeStarted = true
     this.lag?.start()
     await this.listening()
+    await this.join()
+  }
+
+  private async join (): Promise<void> {
+    if (this.left) throw new ClusterLeftError(`${this.name} left the cluster and cannot join again; create a new node`)
     await super.start()
   }
 
