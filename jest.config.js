@@ -12,8 +12,8 @@ const packages = {
   '@meshbalancer/algorithms': 'packages/algorithms/src/index.ts',
   '@meshbalancer/simulator': 'packages/simulator/src/index.ts',
   '@meshbalancer/metrics': 'packages/metrics/src/index.ts',
-  '@meshbalancer/gossip/testing': 'packages/gossip/src/testing/index.ts',
   '@meshbalancer/gossip': 'packages/gossip/src/index.ts',
+  '@meshbalancer/testing': 'packages/testing/src/index.ts',
   '@meshbalancer/example-websocket-service': 'examples/websocket-service/src/index.ts',
   '@meshbalancer/example-custom-algorithm': 'examples/custom-algorithm/src/index.ts'
 }
@@ -43,17 +43,21 @@ export default {
     project('packages/metrics'),
     // Real libp2p nodes and processes: the Node 20 polyfill first, and time for processes to start on a busy machine.
     project('packages/gossip', { setupFiles: ['<rootDir>/src/polyfill.ts'], setupFilesAfterEnv: ['<rootDir>/test/setup.ts'] }),
+    project('packages/cli', { setupFiles: ['<rootDir>/../gossip/src/polyfill.ts'], setupFilesAfterEnv: ['<rootDir>/../gossip/test/setup.ts'] }),
+    project('packages/testing', { setupFiles: ['<rootDir>/../gossip/src/polyfill.ts'], setupFilesAfterEnv: ['<rootDir>/../gossip/test/setup.ts'] }),
     project('examples/custom-algorithm'),
+    // Packs the library, installs it with npm from the registry into an empty folder, runs a two-node script there.
+    project('examples/library-only'),
     project('examples/websocket-service', { setupFiles: ['<rootDir>/../../packages/gossip/src/polyfill.ts'], setupFilesAfterEnv: ['<rootDir>/../../packages/gossip/test/setup.ts'] }),
     // Runs the built example in its own processes, as a user would.
     project('examples/mesh', { setupFilesAfterEnv: ['<rootDir>/../../packages/gossip/test/setup.ts'] }),
     // The slow part of the fault suite, in network namespaces (root): pnpm test:faults.
     ...(process.env.MESHBALANCER_FAULTS === '1'
-      ? [project('packages/gossip', {
+      ? [project('packages/testing', {
           displayName: 'faults',
           testMatch: ['<rootDir>/test-faults/**/*.spec.ts'],
-          setupFiles: ['<rootDir>/src/polyfill.ts'],
-          setupFilesAfterEnv: ['<rootDir>/test/setup.ts']
+          setupFiles: ['<rootDir>/../gossip/src/polyfill.ts'],
+          setupFilesAfterEnv: ['<rootDir>/../gossip/test/setup.ts']
         })]
       : [])
   ]

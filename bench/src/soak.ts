@@ -8,12 +8,12 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { converged, NodeProcess, RECOMMENDED_NODE_FLAGS } from '@meshbalancer/gossip/testing'
+import { converged, NodeProcess, RECOMMENDED_NODE_FLAGS } from '@meshbalancer/testing'
 import { describeMachine } from './machine.js'
 import { median } from './measure.js'
 import { cpuSeconds, ioBytes } from './process-stats.js'
 import { table } from './suite.js'
-import type { PrintedEvent } from '@meshbalancer/gossip/testing'
+import type { PrintedEvent } from '@meshbalancer/testing'
 
 /** Heap growth above this fails the soak. */
 const MAX_HEAP_GROWTH = 0.1

@@ -1,7 +1,7 @@
 import { powerOfTwo } from '@meshbalancer/algorithms'
 import { silentLogger } from '@meshbalancer/core'
 import { createNode } from '@meshbalancer/gossip'
-import { converged, NodeProcess, startProcesses } from '@meshbalancer/gossip/testing'
+import { converged, NodeProcess, startProcesses } from '@meshbalancer/testing'
 import { median, ROUNDS } from '../measure.js'
 import { cpuSeconds, rssMiB } from '../process-stats.js'
 import { medianOverRuns, percentile } from '../stats.js'

@@ -2,13 +2,13 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { do_not_optimize } from 'mitata'
 import { decodeRecord, encodeRecord, memberRecord, MemberTable } from '@meshbalancer/core'
-import { converged, startProcesses } from '@meshbalancer/gossip/testing'
+import { converged, startProcesses } from '@meshbalancer/testing'
 import { median, nanosecondsPerCall } from '../measure.js'
 import { cpuSeconds, ioBytes, rssMiB } from '../process-stats.js'
 import { table } from '../suite.js'
 import type { Suite } from '../suite.js'
 import type { MemberRecord } from '@meshbalancer/core'
-import type { NodeProcess } from '@meshbalancer/gossip/testing'
+import type { NodeProcess } from '@meshbalancer/testing'
 
 const SIZES = [5, 10, 20]
 const WINDOW_MS = 10_000

@@ -1,7 +1,8 @@
 import { createServer } from 'node:http'
+import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { WebSocketServer } from 'ws'
 import { createNode } from '@meshbalancer/gossip'
-import { metricsHandler, Registry } from '@meshbalancer/metrics'
+import { instrumentCluster, metricsHandler, Registry } from '@meshbalancer/metrics'
 import { NAMESPACE, RECONNECT_CLOSE_CODE } from './protocol.js'
 import type { AddressInfo } from 'node:net'
 import type { Cluster, Logger, ShedHint, ShedKnobs, Shedder } from '@meshbalancer/core'
@@ -74,11 +75,14 @@ export async function startWebsocketService (options: WebsocketServiceOptions): 
     join: [...(options.join ?? [])],
     clientAddress: url,
     tags: options.tags ?? {},
-    metrics: registry,
+    // libp2p's metrics through libp2p's own option; the cluster's below, into the same registry.
+    metrics: prometheusMetrics({ registry }),
     ...(options.keyFile === undefined ? {} : { keyFile: options.keyFile }),
     ...(options.logger === undefined ? {} : { logger: options.logger })
   })
   const cluster = node
+  const metrics = instrumentCluster(cluster, { registry })
+  cluster.once('cluster:stop', () => { metrics.stop() })
   const shedder = cluster.shedder({
     namespace: NAMESPACE,
     ...options.shed,

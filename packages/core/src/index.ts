@@ -18,6 +18,7 @@
 export { Cluster, createCluster } from './cluster/cluster.js'
 export type { ClusterEvents, ClusterStats } from './cluster/cluster.js'
 export type { LoadBalancerOptions } from './cluster/balancers.js'
+export { resolveClusterInit } from './cluster/init.js'
 export type { ClusterInit } from './cluster/init.js'
 export type { DrainOptions, ShedderOptions } from './cluster/shedding.js'
 export { analyseShed, apportion, decideFor, decideShed } from './shedder/decide.js'

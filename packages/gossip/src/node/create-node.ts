@@ -1,16 +1,18 @@
-import { consoleLogger, createCluster, defaults } from '@meshbalancer/core'
-import { instrumentCluster } from '@meshbalancer/metrics'
-import { Libp2pTransport } from '../transport/libp2p-transport.js'
-import { eventLoopLagSampler } from './event-loop-lag.js'
+import { consoleLogger, defaults } from '@meshbalancer/core'
+import { MeshbalancerService } from '../service/service.js'
 import { loadIdentity } from './identity.js'
 import { resolveNodeInit } from './init.js'
 import { createMeshLibp2p } from './libp2p.js'
+import type { MeshbalancerComponents } from '../service/components.js'
 import type { GossipNodeInit } from './init.js'
 import type { Cluster } from '@meshbalancer/core'
+import type { Libp2p } from '@libp2p/interface'
 
 /**
- * Creates a meshbalancer node on libp2p (TCP, noise, yamux, identify, ping, gossipsub), joins the cluster through
- * `init.join` and returns its started `Cluster`. `cluster.stop()` leaves gracefully and stops libp2p.
+ * A preset: creates the recommended libp2p node (TCP, noise, yamux, identify, ping, gossipsub) with the
+ * `meshbalancer` service in it, starts it (joining the cluster through `init.join`) and returns the service, the
+ * node's started `Cluster`. `cluster.stop()` leaves gracefully and stops libp2p. Warnings go to the console
+ * unless `init.logger` is given.
  *
  * @example
  * ```ts
@@ -19,32 +21,16 @@ import type { Cluster } from '@meshbalancer/core'
  * ```
  */
 export async function createNode (init: GossipNodeInit): Promise<Cluster> {
-  const { network, cluster } = resolveNodeInit(init)
+  const { network, service } = resolveNodeInit(init)
   const identity = await loadIdentity(network.keyFile)
-  const libp2p = await createMeshLibp2p(network, identity.privateKey, cluster.cluster ?? defaults.DEFAULT_CLUSTER_NAME, cluster.allowPeers)
-  const transport = new Libp2pTransport(libp2p, {
-    join: network.join,
-    joinRetryIntervalMs: network.joinRetryIntervalMs,
-    targetPeers: network.targetPeers,
-    logger: cluster.logger ?? consoleLogger
-  })
-  const lag = cluster.eventLoopLag === undefined ? eventLoopLagSampler() : undefined
-  try {
-    const node = await createCluster({
-      ...cluster,
-      transport,
-      incarnation: identity.incarnation,
-      eventLoopLag: cluster.eventLoopLag ?? lag!.sample
-    })
-    const metrics = network.metrics === undefined ? undefined : instrumentCluster(node, { registry: network.metrics })
-    node.once('cluster:stop', () => {
-      lag?.stop()
-      metrics?.stop()
-    })
-    return node
-  } catch (err) {
-    lag?.stop()
-    await libp2p.stop()
-    throw err
+  const options = {
+    dial: service.dial,
+    cluster: { ...service.cluster, incarnation: identity.incarnation, logger: service.cluster.logger ?? consoleLogger }
   }
+  const libp2p: Libp2p<{ mesh: Cluster }> = await createMeshLibp2p(network, identity.privateKey, service.cluster.cluster ?? defaults.DEFAULT_CLUSTER_NAME, service.cluster.allowPeers, {
+    mesh: (components: MeshbalancerComponents) => new MeshbalancerService(components, options, { onStop: async () => { await libp2p.stop() } })
+  })
+  // libp2p stops every service again when one fails to start, leaving nothing running.
+  await libp2p.start()
+  return libp2p.services.mesh
 }

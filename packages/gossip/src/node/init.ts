@@ -1,15 +1,15 @@
-import { assertInteger, assertKnownOptions, InvalidOptionError } from '@meshbalancer/core'
-import { multiaddr } from '@multiformats/multiaddr'
+import { assertInteger, InvalidOptionError } from '@meshbalancer/core'
 import { assertClusterKey } from './cluster-key.js'
 import * as defaults from './constants.js'
-import type { ClusterInit } from '@meshbalancer/core'
-import type { Registry } from 'prom-client'
+import { addresses, resolveMeshbalancerInit } from '../service/init.js'
+import type { MeshbalancerInit, ResolvedMeshbalancerInit } from '../service/init.js'
+import type { Libp2pInit } from 'libp2p'
 
 /**
- * Options of {@link createNode}: the cluster's options (see `ClusterInit` of `@meshbalancer/core`, all but
- * `transport` and `incarnation`, which the node supplies) and the network's.
+ * Options of {@link createNode}: the meshbalancer service's (the cluster's options and the dialler's; all but
+ * `incarnation`, which the node keeps with its key) and those of the libp2p node it builds.
  */
-export interface GossipNodeInit extends Omit<ClusterInit, 'transport' | 'incarnation'> {
+export interface GossipNodeInit extends Omit<MeshbalancerInit, 'incarnation'> {
   /** TCP addresses to listen on. Port 0 picks a free port. @default ['/ip4/127.0.0.1/tcp/0'] */
   listen?: string[]
   /**
@@ -17,18 +17,6 @@ export interface GossipNodeInit extends Omit<ClusterInit, 'transport' | 'incarna
    * @default the listen addresses
    */
   announce?: string[]
-  /**
-   * TCP addresses of any existing members, with or without `/p2p/<peer id>`. The node dials them until one answers,
-   * then learns every other member from gossip. Empty for the first node.
-   * @default []
-   */
-  join?: string[]
-  /**
-   * The dialler's tick: how often join addresses are dialled again while the node has no peer, and how often it
-   * looks for members to connect to and for members declared dead that are due to be dialled again.
-   * @default 1000
-   */
-  joinRetryIntervalMs?: number
   /**
    * File holding this node's private key (libp2p protobuf encoding). Created with a new Ed25519 key when missing,
    * so that a restarted node keeps its peer id; a `.incarnation` file beside it keeps incarnations increasing.
@@ -43,94 +31,66 @@ export interface GossipNodeInit extends Omit<ClusterInit, 'transport' | 'incarna
   clusterKey?: Uint8Array
   /** Discover members on the local network by multicast DNS. @default false */
   mdns?: boolean
-  /**
-   * Members learned through gossip are dialled until the node has this many connections, so that gossip does not
-   * depend on the seed and RPC finds open connections. Small clusters end up fully connected.
-   * @default 16
-   */
-  targetPeers?: number
   /** Upper bound of open connections. @default 128 */
   maxConnections?: number
   /**
    * gossipsub's mesh degree D: each record is forwarded to this many peers beyond the ones its publisher sends it
-   * to directly. Higher tolerates more lost links in large, partly connected clusters; each step costs every node
-   * one more copy of every record. gossipsub's own default, 6, is meant for open networks of strangers.
+   * to directly (see `clusterGossipsubInit`).
    * @default 4
    */
   meshDegree?: number
   /**
-   * A prom-client registry to fill with this node's metrics (`@meshbalancer/metrics`) and libp2p's own
-   * (`@libp2p/prometheus-metrics`); serve it with `metricsHandler(registry)`.
+   * libp2p's `metrics` option, handed to the libp2p node as it is: `prometheusMetrics({ registry })` of
+   * `@libp2p/prometheus-metrics` exports libp2p's metrics and the node's `libp2p_meshbalancer_*` gauges; add
+   * `instrumentCluster(node, { registry })` of `@meshbalancer/metrics` for calls, latencies and shedding.
    * @default no metrics
    */
-  metrics?: Registry
+  metrics?: NonNullable<Libp2pInit['metrics']>
 }
 
-const NETWORK_OPTIONS = ['listen', 'announce', 'join', 'joinRetryIntervalMs', 'keyFile', 'clusterKey', 'mdns', 'targetPeers', 'maxConnections', 'meshDegree', 'metrics'] as const
-const CLUSTER_OPTIONS = [
-  'name', 'cluster', 'heartbeatIntervalMs', 'suspectAfterMs', 'deadAfterMs', 'minPublishIntervalMs', 'weight', 'tags',
-  'clientAddress', 'ready', 'latencyProbeIntervalMs', 'latencySmoothing', 'codec', 'eventLoopLag', 'clock', 'random', 'logger',
-  'allowPeers', 'maxRecordsPerSecond', 'explainOnePickIn'
-] as const
+const NETWORK_OPTIONS = ['listen', 'announce', 'keyFile', 'clusterKey', 'mdns', 'maxConnections', 'meshDegree', 'metrics'] as const
 
-/** The network options of {@link GossipNodeInit} with defaults applied. */
+/** The libp2p options of {@link GossipNodeInit} with defaults applied. */
 export interface NetworkOptions {
   listen: string[]
   announce: string[]
-  join: string[]
-  joinRetryIntervalMs: number
   keyFile: string | undefined
   clusterKey: Uint8Array | undefined
   mdns: boolean
-  targetPeers: number
   maxConnections: number
   meshDegree: number
-  metrics: Registry | undefined
+  metrics: NonNullable<Libp2pInit['metrics']> | undefined
 }
 
-/** Splits `init` into the network's options (with defaults, validated) and the cluster's (validated by core). */
-export function resolveNodeInit (init: GossipNodeInit): { network: NetworkOptions, cluster: Omit<ClusterInit, 'transport'> } {
-  assertKnownOptions('node', init, [...NETWORK_OPTIONS, ...CLUSTER_OPTIONS])
+/**
+ * Checks every option of `init` (throwing an `InvalidOptionError` naming the first bad one) and splits it into the
+ * libp2p node's options, with defaults, and the service's.
+ */
+export function resolveNodeInit (init: GossipNodeInit): { network: NetworkOptions, service: ResolvedMeshbalancerInit } {
+  if ((init as { incarnation?: unknown } | undefined)?.incarnation !== undefined) {
+    throw new InvalidOptionError('node.incarnation', 'createNode keeps incarnations with its key file')
+  }
+  const service = resolveMeshbalancerInit(init, 'node', NETWORK_OPTIONS)
   const network: NetworkOptions = {
     listen: addresses('listen', init.listen ?? defaults.DEFAULT_LISTEN),
     announce: addresses('announce', init.announce ?? []),
-    join: addresses('join', init.join ?? []),
-    joinRetryIntervalMs: assertInteger('joinRetryIntervalMs', init.joinRetryIntervalMs ?? defaults.DEFAULT_JOIN_RETRY_INTERVAL_MS, 10),
     keyFile: init.keyFile,
     clusterKey: init.clusterKey,
     mdns: init.mdns ?? false,
-    targetPeers: assertInteger('targetPeers', init.targetPeers ?? defaults.DEFAULT_TARGET_PEERS, 1),
     maxConnections: assertInteger('maxConnections', init.maxConnections ?? defaults.DEFAULT_MAX_CONNECTIONS, 1),
     meshDegree: assertInteger('meshDegree', init.meshDegree ?? defaults.DEFAULT_MESH_DEGREE, 1, 12),
     metrics: init.metrics
   }
-  if (network.metrics !== undefined && typeof network.metrics.metrics !== 'function') {
-    throw new InvalidOptionError('metrics', 'expected a prom-client Registry')
+  if (network.metrics !== undefined && typeof network.metrics !== 'function') {
+    throw new InvalidOptionError('metrics', 'expected libp2p\'s metrics option, such as prometheusMetrics({ registry })')
   }
   if (network.keyFile !== undefined && (typeof network.keyFile !== 'string' || network.keyFile.length === 0)) {
     throw new InvalidOptionError('keyFile', 'expected a file path')
   }
   if (network.clusterKey !== undefined) assertClusterKey(network.clusterKey)
   if (typeof network.mdns !== 'boolean') throw new InvalidOptionError('mdns', 'expected a boolean')
-  if (network.targetPeers > network.maxConnections) {
+  if (service.dial.targetPeers > network.maxConnections) {
     throw new InvalidOptionError('targetPeers', `must not exceed maxConnections (${network.maxConnections})`)
   }
-  const cluster: Omit<ClusterInit, 'transport'> = { name: init.name }
-  for (const key of CLUSTER_OPTIONS) {
-    if (init[key] !== undefined) Object.assign(cluster, { [key]: init[key] })
-  }
-  return { network, cluster }
-}
-
-function addresses (option: string, values: unknown): string[] {
-  if (!Array.isArray(values)) throw new InvalidOptionError(option, 'expected a list of multiaddrs')
-  return values.map((value: unknown, i) => {
-    if (typeof value !== 'string') throw new InvalidOptionError(`${option}[${i}]`, 'expected a multiaddr string')
-    try {
-      multiaddr(value)
-    } catch (err) {
-      throw new InvalidOptionError(`${option}[${i}]`, `not a multiaddr: ${(err as Error).message}`)
-    }
-    return value
-  })
+  return { network, service }
 }

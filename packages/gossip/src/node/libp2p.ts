@@ -4,26 +4,75 @@ import { mdns } from '@libp2p/mdns'
 import { noise } from '@libp2p/noise'
 import { ping } from '@libp2p/ping'
 import { preSharedKey } from '@libp2p/pnet'
-import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
-import { stateTopic } from '@meshbalancer/core'
-import { MAX_GOSSIP_MESSAGE_BYTES } from './constants.js'
+import { defaults, stateTopic } from '@meshbalancer/core'
+import { DEFAULT_MESH_DEGREE, MAX_GOSSIP_MESSAGE_BYTES } from './constants.js'
+import { allowPeersGater } from './gater.js'
 import { CLUSTER_SCORE_THRESHOLDS, clusterScoreParams } from './scoring.js'
 import type { NodeServices } from '../transport/libp2p-transport.js'
 import type { NetworkOptions } from './init.js'
-import type { ConnectionGater, Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
-import type { Registry } from 'prom-client'
+import type { GossipsubOpts } from '@libp2p/gossipsub'
+import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { ServiceFactoryMap } from 'libp2p'
+
+/** Options of {@link clusterGossipsubInit}. */
+export interface ClusterGossipsubOptions {
+  /** The cluster's name, as given to the meshbalancer service (its topic is scored). @default 'default' */
+  cluster?: string
+  /**
+   * gossipsub's mesh degree D: each record is forwarded to this many peers beyond the ones its publisher sends it
+   * to directly. Higher tolerates more lost links in large, partly connected clusters; each step costs every node
+   * one more copy of every record. gossipsub's own default, 6, is meant for open networks of strangers.
+   * @default 4
+   */
+  meshDegree?: number
+}
 
 /**
- * The libp2p node under a meshbalancer node, not started: TCP, noise, yamux, identify, ping and gossipsub with
- * signed messages only, plus the private-network protector and mDNS when asked for.
+ * gossipsub's options as a meshbalancer node wants them: signed messages only, no floodsub, a mesh degree for a
+ * cluster of known peers, a bound on message size, and peer scores that graylist peers sending invalid records.
+ * `gossipsub(clusterGossipsubInit({ cluster }))` next to the `meshbalancer` service; `createNode` uses it.
  */
-export async function createMeshLibp2p (network: Omit<NetworkOptions, 'keyFile' | 'join' | 'joinRetryIntervalMs' | 'targetPeers' | 'metrics'> & { metrics?: Registry | undefined }, privateKey: PrivateKey, clusterName: string, allowPeers?: readonly string[]): Promise<Libp2p<NodeServices>> {
-  return await createLibp2p<NodeServices>({
-    ...(network.metrics === undefined ? {} : { metrics: prometheusMetrics({ registry: network.metrics }) }),
-    ...(allowPeers === undefined ? {} : { connectionGater: allowListGater(allowPeers) }),
+export function clusterGossipsubInit (options: ClusterGossipsubOptions = {}): Partial<GossipsubOpts> {
+  const degree = options.meshDegree ?? DEFAULT_MESH_DEGREE
+  return {
+    allowPublishToZeroTopicPeers: true,
+    emitSelf: false,
+    globalSignaturePolicy: 'StrictSign',
+    fallbackToFloodsub: false,
+    // Mesh degree with gossipsub's proportions: prune above Dhi, graft below Dlo, gossip to Dlazy others.
+    D: degree,
+    Dlo: Math.max(1, degree - 1),
+    Dhi: Math.max(degree + 1, 2 * degree - 2),
+    Dlazy: degree,
+    maxInboundDataLength: MAX_GOSSIP_MESSAGE_BYTES,
+    scoreParams: clusterScoreParams(stateTopic(options.cluster ?? defaults.DEFAULT_CLUSTER_NAME)),
+    scoreThresholds: CLUSTER_SCORE_THRESHOLDS
+  }
+}
+
+/** The libp2p options of the recommended node that {@link createMeshLibp2p} reads. */
+export type MeshLibp2pOptions = Pick<NetworkOptions, 'listen' | 'announce' | 'clusterKey' | 'mdns' | 'maxConnections' | 'meshDegree'> & {
+  metrics?: NetworkOptions['metrics']
+}
+
+/**
+ * The recommended libp2p node for meshbalancer, not started: TCP, noise, yamux, identify, ping and gossipsub
+ * ({@link clusterGossipsubInit}), plus the private-network protector, the allow-list gater and mDNS when asked
+ * for, libp2p's metrics when given, and `services` (the meshbalancer service, for `createNode`).
+ */
+export async function createMeshLibp2p<S extends Record<string, unknown> = Record<string, never>> (
+  network: MeshLibp2pOptions,
+  privateKey: PrivateKey,
+  clusterName: string,
+  allowPeers?: readonly string[],
+  services?: Pick<ServiceFactoryMap<NodeServices & S>, keyof S>
+): Promise<Libp2p<NodeServices & S>> {
+  return await createLibp2p<NodeServices & S>({
+    ...(network.metrics === undefined ? {} : { metrics: network.metrics }),
+    ...(allowPeers === undefined ? {} : { connectionGater: allowPeersGater(allowPeers) }),
     privateKey,
     start: false,
     addresses: { listen: network.listen, announce: network.announce },
@@ -39,34 +88,8 @@ export async function createMeshLibp2p (network: Omit<NetworkOptions, 'keyFile' 
     services: {
       identify: identify(),
       ping: ping(),
-      pubsub: gossipsub({
-        allowPublishToZeroTopicPeers: true,
-        emitSelf: false,
-        globalSignaturePolicy: 'StrictSign',
-        fallbackToFloodsub: false,
-        // Mesh degree with gossipsub's proportions: prune above Dhi, graft below Dlo, gossip to Dlazy others.
-        D: network.meshDegree,
-        Dlo: Math.max(1, network.meshDegree - 1),
-        Dhi: Math.max(network.meshDegree + 1, 2 * network.meshDegree - 2),
-        Dlazy: network.meshDegree,
-        maxInboundDataLength: MAX_GOSSIP_MESSAGE_BYTES,
-        scoreParams: clusterScoreParams(stateTopic(clusterName)),
-        scoreThresholds: CLUSTER_SCORE_THRESHOLDS
-      })
-    }
+      pubsub: gossipsub(clusterGossipsubInit({ cluster: clusterName, meshDegree: network.meshDegree })),
+      ...services
+    } as ServiceFactoryMap<NodeServices & S>
   })
-}
-
-/**
- * Refuses connections, both ways, with peers whose id is not on the list: checked once the encryption handshake
- * has proved who the remote is, and before dialling a known peer.
- */
-function allowListGater (allowPeers: readonly string[]): ConnectionGater {
-  const allowed = new Set(allowPeers)
-  const denied = (peer: PeerId): boolean => !allowed.has(peer.toString())
-  return {
-    denyDialPeer: denied,
-    denyInboundEncryptedConnection: denied,
-    denyOutboundEncryptedConnection: denied
-  }
 }

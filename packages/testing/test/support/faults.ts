@@ -1,6 +1,6 @@
 import { expect } from '@jest/globals'
 import { defaults } from '@meshbalancer/core'
-import type { NodeProcess, PrintedEvent } from '../../src/testing/index.js'
+import type { NodeProcess, PrintedEvent } from '../../src/index.js'
 
 export const HEARTBEAT_MS = defaults.DEFAULT_HEARTBEAT_INTERVAL_MS
 export const DEAD_AFTER_MS = defaults.DEFAULT_DEAD_AFTER_MS

@@ -1,5 +1,5 @@
 /**
- * Test harnesses, exported as `@meshbalancer/gossip/testing` for applications' own tests: real `meshbalancer node`
+ * Test harnesses, `@meshbalancer/testing` for applications' own tests: real `meshbalancer node`
  * processes, and hosts in network namespaces whose links can be cut and healed.
  *
  * @packageDocumentation

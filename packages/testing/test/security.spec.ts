@@ -5,9 +5,9 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import { encodeRecord, memberRecord, stateTopic } from '@meshbalancer/core'
-import { generateClusterKey } from '../src/index.js'
-import { createMeshLibp2p } from '../src/node/libp2p.js'
-import { converged, NodeProcess } from '../src/testing/node-process.js'
+import { generateClusterKey } from '@meshbalancer/gossip'
+import { createMeshLibp2p } from '../../gossip/src/node/libp2p.js'
+import { converged, NodeProcess } from '../src/node-process.js'
 
 describe('private network key', () => {
   let dir: string

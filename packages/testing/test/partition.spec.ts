@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { canUseNetns, converged, NetnsLab } from '../src/testing/index.js'
+import { canUseNetns, converged, NetnsLab } from '../src/index.js'
 import { DEAD_AFTER_MS, expectCleanExits, HEARTBEAT_MS, now, removedAt } from './support/faults.js'
-import type { NodeProcess } from '../src/testing/index.js'
+import type { NodeProcess } from '../src/index.js'
 
 // The fast part of the partition tests: three hosts in network namespaces (root only; the fault suite,
 // pnpm test:faults, has the longer ones and fails outright without root).

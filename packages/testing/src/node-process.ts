@@ -1,16 +1,24 @@
 /**
- * Runs `meshbalancer node --json` processes and follows what they print: the harness of this package's tests, of
- * the benchmarks and of the examples.
+ * Runs `meshbalancer node --json` processes and follows what they print: the harness of meshbalancer's own tests
+ * across processes and of its benchmarks.
  *
  * @packageDocumentation
  */
 import { spawn } from 'node:child_process'
-import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import type { ChildProcessWithoutNullStreams } from 'node:child_process'
 
-/** The built CLI (`pnpm build`), found from this module whether it runs from src/testing or dist/testing. */
-export const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js')
+/** The `meshbalancer` command of `@meshbalancer/cli` (built: `pnpm build`), found as Node.js resolves packages. */
+export const CLI = cliPath()
+
+function cliPath (): string {
+  const manifest = createRequire(import.meta.url).resolve('@meshbalancer/cli/package.json')
+  const { bin } = JSON.parse(readFileSync(manifest, 'utf8')) as { bin: Record<string, string> }
+  return join(dirname(manifest), bin.meshbalancer!)
+}
 
 /**
  * Node.js flags the harness starts nodes with, as recommended for deployments: a 2 MiB young generation (V8's

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { powerOfTwo } from '@meshbalancer/algorithms'
 import { BadRequestError, MeshbalancerError, RemoteError, RequestTimeoutError, ServiceUnavailableError, silentLogger } from '@meshbalancer/core'
-import { createNode } from '../src/index.js'
-import { NodeProcess } from '../src/testing/node-process.js'
+import { createNode } from '@meshbalancer/gossip'
+import { NodeProcess } from '../src/node-process.js'
 import type { Cluster, LoadBalancer } from '@meshbalancer/core'
 
 // The caller is a libp2p node in this test process; the callees are separate `meshbalancer node` processes.

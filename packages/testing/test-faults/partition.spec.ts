@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { converged, NetnsLab } from '../src/testing/index.js'
+import { converged, NetnsLab } from '../src/index.js'
 import { auditPicks, DEAD_AFTER_MS, describeTally, expectAllSettled, expectCleanExits, HEARTBEAT_MS, keepCalling, now, picked, removedAt, report, sleep } from '../test/support/faults.js'
-import type { NodeProcess } from '../src/testing/index.js'
+import type { NodeProcess } from '../src/index.js'
 
 /** How long each side lives without the other: long enough for TCP's retransmissions to back off for tens of seconds. */
 const PARTITION_MS = 30_000

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { converged, NodeProcess } from '../src/testing/index.js'
+import { converged, NodeProcess } from '../src/index.js'
 import { auditPicks, CRASH_REMOVED_MS, expectAllSettled, expectCleanExits, keepCalling, lateRemovals, now, picked } from './support/faults.js'
 
 // The fast part of the fault suite (the rest runs in network namespaces: pnpm test:faults). One caller that prints

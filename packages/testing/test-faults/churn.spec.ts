@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { converged, fullyConnected, NetnsLab } from '../src/testing/index.js'
+import { converged, fullyConnected, NetnsLab } from '../src/index.js'
 import { auditPicks, CRASH_REMOVED_MS, describeTally, expectAllSettled, expectCleanExits, keepCalling, lateRemovals, now, picked, report, sleep } from '../test/support/faults.js'
-import type { NodeProcess, PrintedMember } from '../src/testing/index.js'
+import type { NodeProcess, PrintedMember } from '../src/index.js'
 
 // Five hosts in network namespaces and a spare: a caller (n1) that prints every pick calls four callees while they
 // crash, pause, lose their link and restart, one after the other; a crashed callee comes back on another host.

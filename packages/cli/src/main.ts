@@ -3,9 +3,9 @@
  * The meshbalancer command line: `meshbalancer node` runs a cluster node, `meshbalancer cluster-key` prints a new
  * private-network key.
  */
-import '../polyfill.js'
+// First: the package entry defines what Node 20 lacks before libp2p runs.
+import { generateClusterKey } from '@meshbalancer/gossip'
 import { InvalidOptionError } from '@meshbalancer/core'
-import { generateClusterKey } from '../node/cluster-key.js'
 import { NODE_USAGE, runNode, UsageError } from './node-command.js'
 
 const USAGE = `usage: meshbalancer <command> [options]

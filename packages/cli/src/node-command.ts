@@ -1,16 +1,17 @@
 import { createServer } from 'node:http'
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
-import { powerOfTwo } from '@meshbalancer/algorithms'
+import { prometheusMetrics } from '@libp2p/prometheus-metrics'
+import { createNode, readClusterKey } from '@meshbalancer/gossip'
 import { MeshbalancerError, silentLogger } from '@meshbalancer/core'
-import { metricsHandler, Registry } from '@meshbalancer/metrics'
-import { createNode } from '../node/create-node.js'
-import { readClusterKey } from '../node/cluster-key.js'
+import { instrumentCluster, metricsHandler, Registry } from '@meshbalancer/metrics'
+import { ALGORITHMS, DEFAULT_ALGORITHM, isAlgorithmName } from './algorithm.js'
 import { serveDemoMethods } from './demo-methods.js'
 import { humanOutput, jsonOutput, memberFields } from './output.js'
-import type { GossipNodeInit } from '../node/init.js'
+import type { AlgorithmName } from './algorithm.js'
 import type { Output } from './output.js'
 import type { Cluster, ClusterMember, LoadBalancer } from '@meshbalancer/core'
+import type { GossipNodeInit } from '@meshbalancer/gossip'
 
 export const NODE_USAGE = `usage: meshbalancer node --name NAME [options]
 
@@ -25,6 +26,8 @@ Runs a cluster node and prints membership and load changes as they happen.
   --key-file FILE          keeps this node's identity across restarts (created when missing)
   --allow-peer ID          accept only these peers (connections and records), repeatable
   --group NAME             serve this balancer group, repeatable
+  --algorithm NAME         how this node's balancers select: ${Object.keys(ALGORITHMS).join(', ')}
+                           (default ${DEFAULT_ALGORITHM})
   --load GROUP=N           announce a load in a group, repeatable
   --weight N               relative capacity (default 1)
   --tag KEY=VALUE          announce a tag, repeatable
@@ -42,7 +45,7 @@ Runs a cluster node and prints membership and load changes as they happen.
 
 Commands read from standard input, one per line:
   load GROUP N             set this node's load in GROUP
-  call GROUP METHOD [JSON] call METHOD on a member of GROUP (power of two choices)
+  call GROUP METHOD [JSON] call METHOD on a member of GROUP (chosen by --algorithm)
   calls GROUP METHOD N C [JSON]  make N calls, C at a time, and print how they settled
   members                  print every member
   stats [gc]               print records published, accepted and rejected, members, connected peers and memory
@@ -61,6 +64,7 @@ const OPTIONS = {
   'key-file': { type: 'string' },
   'allow-peer': { type: 'string', multiple: true },
   group: { type: 'string', multiple: true },
+  algorithm: { type: 'string' },
   load: { type: 'string', multiple: true },
   weight: { type: 'string' },
   tag: { type: 'string', multiple: true },
@@ -90,6 +94,10 @@ export async function runNode (args: string[]): Promise<void> {
     return
   }
   if (values.name === undefined) throw new UsageError('--name is required')
+  const algorithm = values.algorithm ?? DEFAULT_ALGORITHM
+  if (!isAlgorithmName(algorithm)) {
+    throw new UsageError(`--algorithm expects one of ${Object.keys(ALGORITHMS).join(', ')}, got "${algorithm}"`)
+  }
   const output = values.json ? jsonOutput(line => { process.stdout.write(`${line}\n`) }) : humanOutput(line => { process.stdout.write(`${line}\n`) })
 
   const init: GossipNodeInit = {
@@ -112,17 +120,20 @@ export async function runNode (args: string[]): Promise<void> {
     ...(values['dead-after-ms'] === undefined ? {} : { deadAfterMs: integer('--dead-after-ms', values['dead-after-ms']) })
   }
   const loads = (values.load ?? []).map(load => pair('--load', load))
-  const registry = values['metrics-port'] === undefined ? undefined : new Registry()
-  if (registry !== undefined) init.metrics = registry
+  const port = values['metrics-port'] === undefined ? undefined : integer('--metrics-port', values['metrics-port'])
+  // One registry for libp2p's metrics (through libp2p's own metrics option) and the cluster's.
+  const registry = port === undefined ? undefined : new Registry()
+  if (registry !== undefined) init.metrics = prometheusMetrics({ registry })
 
   const cluster = await createNode(init)
-  if (registry !== undefined) {
-    const port = integer('--metrics-port', values['metrics-port']!)
+  if (registry !== undefined && port !== undefined) {
+    const metrics = instrumentCluster(cluster, { registry })
+    cluster.once('cluster:stop', () => { metrics.stop() })
     const server = createServer(metricsHandler(registry))
     await new Promise<void>((resolve, reject) => { server.once('error', reject).listen(port, '127.0.0.1', resolve) })
     server.unref()
   }
-  for (const group of values.group ?? []) cluster.loadBalancer({ name: group, algorithm: powerOfTwo() })
+  for (const group of values.group ?? []) cluster.loadBalancer({ name: group, algorithm: ALGORITHMS[algorithm]() })
   for (const [group, load] of loads) cluster.setLoad(group, integer('--load', load))
   if (values['demo-methods']) serveDemoMethods(cluster)
   output.event('node:ready', { id: cluster.id, name: cluster.name, incarnation: cluster.self().incarnation, addresses: cluster.self().addresses })
@@ -138,7 +149,7 @@ export async function runNode (args: string[]): Promise<void> {
   }
   process.once('SIGINT', () => { void stop() })
   process.once('SIGTERM', () => { void stop() })
-  readCommands(cluster, output, stop, values['stop-on-stdin-end'])
+  readCommands(cluster, output, stop, values['stop-on-stdin-end'], algorithm)
 }
 
 /** Prints membership events; updates only when something an operator cares about changed. */
@@ -158,13 +169,13 @@ function visible (member: ClusterMember): string {
   return JSON.stringify([member.status, [...member.groups], member.weight, member.tags, member.clientAddress])
 }
 
-function readCommands (cluster: Cluster, output: Output, stop: () => Promise<void>, stopOnEnd: boolean): void {
+function readCommands (cluster: Cluster, output: Output, stop: () => Promise<void>, stopOnEnd: boolean, algorithm: AlgorithmName): void {
   const callers = new Map<string, LoadBalancer>()
   /** A balancer that only calls: its empty node match keeps this node out of the group. */
   const caller = (group: string): LoadBalancer => {
     let balancer = callers.get(group)
     if (balancer === undefined) {
-      balancer = cluster.loadBalancer({ name: group, algorithm: powerOfTwo(), nodeMatch: [] })
+      balancer = cluster.loadBalancer({ name: group, algorithm: ALGORITHMS[algorithm](), nodeMatch: [] })
       callers.set(group, balancer)
     }
     return balancer

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { defaults } from '@meshbalancer/core'
-import { converged, fullyConnected, NodeProcess, startProcesses } from '../src/testing/node-process.js'
+import { converged, fullyConnected, NodeProcess, startProcesses } from '../src/node-process.js'
 
 // Real processes over TCP on 127.0.0.1, with the default timings (heartbeat 1 s, suspect 2 s, dead 3 s).
 describe('membership across five processes', () => {

@@ -1,0 +1,102 @@
+import { assertInteger, assertKnownOptions, InvalidOptionError, resolveClusterInit } from '@meshbalancer/core'
+import { multiaddr } from '@multiformats/multiaddr'
+import * as defaults from '../node/constants.js'
+import type { ClusterInit, Transport } from '@meshbalancer/core'
+
+/**
+ * Options of the {@link meshbalancer} service: the cluster's options (see `ClusterInit` of `@meshbalancer/core`,
+ * all but `transport`, which the service builds on the libp2p node it runs in) and the dialler's.
+ */
+export interface MeshbalancerInit extends Omit<ClusterInit, 'transport'> {
+  /**
+   * Addresses of any existing members, with or without `/p2p/<peer id>`. The node dials them until one answers,
+   * then learns every other member from gossip. Empty for the first node.
+   * @default []
+   */
+  join?: string[]
+  /**
+   * The dialler's tick: how often join addresses are dialled again while the node has no peer, and how often it
+   * looks for members to connect to and for members declared dead that are due to be dialled again.
+   * @default 1000
+   */
+  joinRetryIntervalMs?: number
+  /**
+   * Members learned through gossip are dialled until the node has this many connections, so that gossip does not
+   * depend on the seed and RPC finds open connections. Small clusters end up fully connected. Keep it below the
+   * libp2p node's `connectionManager.maxConnections`.
+   * @default 16
+   */
+  targetPeers?: number
+}
+
+/** The dialler's options of {@link MeshbalancerInit}, with defaults applied. */
+export interface DialOptions {
+  join: string[]
+  joinRetryIntervalMs: number
+  targetPeers: number
+}
+
+/** {@link MeshbalancerInit} checked, split into the dialler's options and the cluster's. */
+export interface ResolvedMeshbalancerInit {
+  dial: DialOptions
+  cluster: Omit<ClusterInit, 'transport'>
+}
+
+export const DIAL_OPTIONS = ['join', 'joinRetryIntervalMs', 'targetPeers'] as const
+export const CLUSTER_OPTIONS = [
+  'name', 'cluster', 'heartbeatIntervalMs', 'suspectAfterMs', 'deadAfterMs', 'minPublishIntervalMs', 'weight', 'tags',
+  'clientAddress', 'ready', 'latencyProbeIntervalMs', 'latencySmoothing', 'codec', 'incarnation', 'eventLoopLag',
+  'clock', 'random', 'logger', 'allowPeers', 'maxRecordsPerSecond', 'explainOnePickIn'
+] as const satisfies ReadonlyArray<keyof Omit<ClusterInit, 'transport'>>
+
+/**
+ * Stands in for the libp2p transport while the cluster's options are checked: the real one exists only once
+ * libp2p hands the service its components, and a bad option must fail before that.
+ */
+const STAND_IN: Transport = {
+  id: 'stand-in',
+  addresses: () => [],
+  start: async () => {},
+  stop: async () => {},
+  subscribe: () => {},
+  unsubscribe: () => {},
+  publish: async () => {},
+  handleRequests: () => {},
+  unhandleRequests: () => {},
+  request: async () => undefined,
+  ping: async () => 0
+}
+
+/**
+ * Checks every option (throwing an `InvalidOptionError` naming the first bad one, under `scope` for unknown
+ * ones) and applies the dialler's defaults; the cluster's defaults are applied by the core when it is built.
+ */
+export function resolveMeshbalancerInit (init: MeshbalancerInit, scope = 'meshbalancer', extra: readonly string[] = []): ResolvedMeshbalancerInit {
+  if (init === null || typeof init !== 'object') throw new InvalidOptionError('init', 'expected an options object')
+  assertKnownOptions(scope, init, [...DIAL_OPTIONS, ...CLUSTER_OPTIONS, ...extra])
+  const dial: DialOptions = {
+    join: addresses('join', init.join ?? []),
+    joinRetryIntervalMs: assertInteger('joinRetryIntervalMs', init.joinRetryIntervalMs ?? defaults.DEFAULT_JOIN_RETRY_INTERVAL_MS, 10),
+    targetPeers: assertInteger('targetPeers', init.targetPeers ?? defaults.DEFAULT_TARGET_PEERS, 1)
+  }
+  const cluster: Omit<ClusterInit, 'transport'> = { name: init.name }
+  for (const key of CLUSTER_OPTIONS) {
+    if (init[key] !== undefined) Object.assign(cluster, { [key]: init[key] })
+  }
+  resolveClusterInit({ ...cluster, transport: STAND_IN })
+  return { dial, cluster }
+}
+
+/** Checks a list of multiaddr strings; `option[i]` names a bad one. */
+export function addresses (option: string, values: unknown): string[] {
+  if (!Array.isArray(values)) throw new InvalidOptionError(option, 'expected a list of multiaddrs')
+  return values.map((value: unknown, i) => {
+    if (typeof value !== 'string') throw new InvalidOptionError(`${option}[${i}]`, 'expected a multiaddr string')
+    try {
+      multiaddr(value)
+    } catch (err) {
+      throw new InvalidOptionError(`${option}[${i}]`, `not a multiaddr: ${(err as Error).message}`)
+    }
+    return value
+  })
+}

@@ -1,0 +1,53 @@
+import { createServer } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { NodeProcess } from '../src/node-process.js'
+import type { AddressInfo } from 'node:net'
+
+async function freePort (): Promise<number> {
+  const server = createServer()
+  await new Promise<void>(resolve => { server.listen(0, '127.0.0.1', resolve) })
+  const { port } = server.address() as AddressInfo
+  await new Promise<void>(resolve => { server.close(() => { resolve() }) })
+  return port
+}
+
+describe('the meshbalancer command', () => {
+  const nodes: NodeProcess[] = []
+  let caller: NodeProcess
+  let metricsPort: number
+
+  beforeAll(async () => {
+    metricsPort = await freePort()
+    const seed = await new NodeProcess('callee-a', ['--demo-methods', '--group', 'api', '--metrics-port', String(metricsPort)]).ready()
+    nodes.push(seed, await new NodeProcess('callee-b', ['--demo-methods', '--group', 'api', '--join', seed.address]).ready())
+    caller = await new NodeProcess('caller', ['--algorithm', 'roundRobin', '--join', seed.address]).ready()
+    nodes.push(caller)
+    await caller.until(() => ['callee-a', 'callee-b'].every(name => caller.sees(name)?.groups.api !== undefined), 20_000, 'both callees in group api')
+  })
+
+  afterAll(async () => {
+    await Promise.all(nodes.map(async node => { await node.terminate() }))
+  })
+
+  it('calls through the algorithm --algorithm names', async () => {
+    const served: string[] = []
+    for (let i = 0; i < 6; i++) {
+      const result = await caller.ask('call api echo {}', 'call:result')
+      served.push((result.result as { node: string }).node)
+    }
+    // Round robin alternates between the two callees; power of two choices (the default) would not be bound to.
+    expect(new Set(served)).toEqual(new Set(['callee-a', 'callee-b']))
+    for (let i = 1; i < served.length; i++) expect(served[i]).not.toBe(served[i - 1])
+  })
+
+  it('serves the cluster\'s metrics and libp2p\'s from one registry with --metrics-port', async () => {
+    await nodes[0]!.until(() => nodes[0]!.sees('caller') !== undefined, 20_000, 'the caller seen')
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()
+    // @meshbalancer/metrics, wired by the command.
+    expect(text).toMatch(/^meshbalancer_members\{status="active",liveness="alive"\} 3$/m)
+    // The service's gauges, registered with libp2p's metrics, and libp2p's own.
+    expect(text).toMatch(/^libp2p_meshbalancer_members\{status="active"\} 3$/m)
+    expect(text).toMatch(/^libp2p_meshbalancer_records_total\{outcome="accepted"\} [1-9]\d*$/m)
+    expect(text).toMatch(/^libp2p_connection_manager_connections\{/m)
+  })
+})
