@@ -1,9 +1,11 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { defaults, jsonCodec, ManualClock, MemoryNetwork, RemoteError, RequestTimeoutError, rpcProtocol, silentLogger } from '../src/index.js'
+import { defaults, jsonCodec, RemoteError, RequestTimeoutError, rpcProtocol, silentLogger } from '../src/index.js'
+import { ManualClock, MemoryNetwork } from '../src/testing/index.js'
 import { RpcClient } from '../src/rpc/client.js'
 import { RpcServer } from '../src/rpc/server.js'
 import { startNode } from './fixtures.js'
-import type { Clock, Cluster, MemoryTransport } from '../src/index.js'
+import type { Clock, Cluster } from '../src/index.js'
+import type { MemoryTransport } from '../src/testing/index.js'
 
 /** The caller's timers fire this much late, as on a busy event loop: the callee's deadline passes first. */
 const LATE_MS = 1000

@@ -1,4 +1,5 @@
-import { assertInteger, assertKnownOptions, InvalidOptionError } from '@meshbalancer/core'
+import { InvalidOptionError } from '@meshbalancer/core'
+import { assertInteger, assertKnownOptions } from '@meshbalancer/core/options'
 import { multiaddr } from '@multiformats/multiaddr'
 import { assertClusterKey } from './cluster-key.js'
 import * as defaults from './constants.js'
