@@ -17,6 +17,8 @@ export interface TopicRecorder {
   readonly transport: Transport
   readonly validated: TopicMessage[]
   readonly delivered: TopicMessage[]
+  /** Messages delivered without having been validated first: always empty for a compliant transport. */
+  readonly unvalidated: TopicMessage[]
   /** Peers its handler heard subscribe. */
   readonly subscribed: Set<string>
 }
@@ -30,13 +32,17 @@ export function freshTopic (): string {
 
 /** Subscribes `transport` to `topic`, recording what its handler sees; `verdict` decides validation. */
 export function record (transport: Transport, topic: string, verdict: (message: TopicMessage) => ValidationResult = () => 'accept'): TopicRecorder {
-  const recorder: TopicRecorder = { transport, validated: [], delivered: [], subscribed: new Set() }
+  const recorder: TopicRecorder = { transport, validated: [], delivered: [], unvalidated: [], subscribed: new Set() }
+  const key = (message: TopicMessage): string => `${message.from} ${Buffer.from(message.data).toString('hex')}`
   transport.subscribe(topic, {
     validate: message => {
       recorder.validated.push(message)
       return verdict(message)
     },
-    deliver: message => { recorder.delivered.push(message) },
+    deliver: message => {
+      if (!recorder.validated.some(seen => key(seen) === key(message))) recorder.unvalidated.push(message)
+      recorder.delivered.push(message)
+    },
     peerSubscribed: peer => { recorder.subscribed.add(peer) }
   })
   return recorder

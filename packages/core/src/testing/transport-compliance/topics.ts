@@ -19,6 +19,7 @@ export function topicTests (context: SuiteContext): void {
       expect(message?.from).toBe(publisher.id)
       expect(receiver.validated.map(m => text(m.data))).toEqual(['hello'])
       expect(receiver.validated[0]?.from).toBe(publisher.id)
+      expect(receiver.unvalidated).toEqual([])
     }
     // Published after, from another peer: once it has arrived, the publisher's own copy would have too.
     await transports[1]!.publish(topic, bytes('barrier'))
@@ -55,6 +56,7 @@ export function topicTests (context: SuiteContext): void {
     await context.until(() => receiver.delivered.length >= 3, 'the last accepted message delivered')
     expect(receiver.delivered.map(m => text(m.data)).sort()).toEqual(['accept-1', 'accept-2', 'accept-3'])
     expect(receiver.validated.map(m => text(m.data)).sort()).toEqual(['accept-1', 'accept-2', 'accept-3', 'ignore-1', 'ignore-2', 'reject-1', 'reject-2'])
+    expect(receiver.unvalidated).toEqual([])
   })
 
   it('tells a subscriber of every peer that subscribes to its topic, before or after it', async () => {
