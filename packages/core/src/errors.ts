@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'INVALID_VALUE'
   | 'INVALID_SHED_COUNT'
   | 'CONDITION_TIMEOUT'
+  | 'TRANSPORT_START_FAILED'
 
 /** Base class of every error meshbalancer throws or rejects with. */
 export abstract class MeshbalancerError extends Error {
@@ -122,6 +123,12 @@ export class InvalidValueError extends MeshbalancerError {
 export class InvalidShedCountError extends MeshbalancerError {
   readonly code = 'INVALID_SHED_COUNT'
   override readonly name = 'InvalidShedCountError'
+}
+
+/** A transport could not start (its listen address is taken, say); `cause` is the transport's own error. */
+export class TransportStartError extends MeshbalancerError {
+  readonly code = 'TRANSPORT_START_FAILED'
+  override readonly name = 'TransportStartError'
 }
 
 /** True when `err` is a meshbalancer error with the given code. */

@@ -1,7 +1,7 @@
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { ServiceUnavailableError } from '@meshbalancer/core'
+import { ServiceUnavailableError, TransportStartError } from '@meshbalancer/core'
 import { MAX_RPC_STREAMS } from '../node/constants.js'
 import { PeerDialer } from './peer-dialer.js'
 import { exchange, serveStream } from './rpc-streams.js'
@@ -55,12 +55,20 @@ export class Libp2pTransport implements Transport {
     return this.libp2p.getMultiaddrs().map(address => address.decapsulateCode(421).toString())
   }
 
-  /** Starts libp2p and the dialer; a no-op when started. */
+  /** Starts libp2p and the dialer; a no-op when started. Rejects with `TransportStartError` when libp2p cannot start. */
   async start (): Promise<void> {
     if (this.started) return
     this.started = true
     this.libp2p.addEventListener('peer:discovery', this.onDiscovery)
-    await this.libp2p.start()
+    try {
+      await this.libp2p.start()
+    } catch (err) {
+      this.started = false
+      this.libp2p.removeEventListener('peer:discovery', this.onDiscovery)
+      // Whatever did start (a listener on another address, services) is stopped again.
+      try { await this.libp2p.stop() } catch {}
+      throw new TransportStartError(`libp2p did not start: ${messageOf(err)}`, { cause: err })
+    }
     this.dialer.start()
   }
 
