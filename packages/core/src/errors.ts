@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'INVALID_SHED_COUNT'
   | 'CONDITION_TIMEOUT'
   | 'TRANSPORT_START_FAILED'
+  | 'TEST_ENVIRONMENT'
 
 /** Base class of every error meshbalancer throws or rejects with. */
 export abstract class MeshbalancerError extends Error {

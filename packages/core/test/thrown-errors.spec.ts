@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { createShedKnobs, decideShed, InvalidOptionError, InvalidValueError, jsonCodec, MeshbalancerError } from '../src/index.js'
-import { ConditionTimeoutError, ManualClock, MemoryNetwork } from '../src/testing/index.js'
+import { ConditionTimeoutError, describeTransportCompliance, ManualClock, MemoryNetwork, TestEnvironmentError } from '../src/testing/index.js'
 import { startMesh } from './fixtures.js'
 import type { Cluster, ShedRound } from '../src/index.js'
 
@@ -45,6 +45,17 @@ describe('errors thrown outside RPC are meshbalancer errors with a stable code',
     expect(error).toBeInstanceOf(ConditionTimeoutError)
     expect(error).toBeInstanceOf(MeshbalancerError)
     expect(error).toMatchObject({ code: 'CONDITION_TIMEOUT', timeoutMs: 100 })
+  })
+
+  it('describeTransportCompliance outside jest (no describe global) throws TEST_ENVIRONMENT', () => {
+    const globals = globalThis as { describe?: unknown }
+    const saved = globals.describe
+    delete globals.describe
+    try {
+      expect(() => { describeTransportCompliance('nowhere', { createPeers: async () => { throw new Error('never called') } }) }).toThrow(TestEnvironmentError)
+    } finally {
+      globals.describe = saved
+    }
   })
 
   it('a shed implementation whose count() returns something other than a count skips the round, saying what it returned', async () => {

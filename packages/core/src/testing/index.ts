@@ -23,6 +23,7 @@ export { MemoryNetwork } from '../transport/memory/network.js'
 export type { LinkDelay, MemoryNetworkInit } from '../transport/memory/network.js'
 export { MemoryTransport } from '../transport/memory/transport.js'
 export { DEFAULT_COMPLIANCE_WAIT_MS, describeTransportCompliance } from './transport-compliance/index.js'
+export { TestEnvironmentError } from './transport-compliance/jest-api.js'
 export type {
   OptionalTransportFeature, TransportComplianceFactory, TransportComplianceOptions, TransportPeers
 } from './transport-compliance/index.js'

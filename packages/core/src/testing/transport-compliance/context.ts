@@ -1,9 +1,12 @@
 import { until } from './harness.js'
+import type { JestApi } from './jest-api.js'
 import type { OptionalTransportFeature, TransportPeers } from './harness.js'
 import type { TopicMessage, Transport, ValidationResult } from '../../transport/transport.js'
 
 /** What each group of compliance tests is given. */
 export interface SuiteContext {
+  /** jest's functions, from its globals. */
+  jest: JestApi
   /** Creates the transports of the running test; they are closed after it. */
   peers(count: number): Promise<TransportPeers>
   /** Waits until `condition` holds, failing the test after the suite's `waitMs`. */

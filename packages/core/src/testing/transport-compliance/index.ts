@@ -14,8 +14,8 @@
  *
  * @packageDocumentation
  */
-import { afterEach, describe } from '@jest/globals'
 import { until } from './harness.js'
+import { jestApi } from './jest-api.js'
 import { peerTests } from './peers.js'
 import { requestTests } from './requests.js'
 import { topicTests } from './topics.js'
@@ -37,8 +37,11 @@ export const DEFAULT_COMPLIANCE_WAIT_MS = 10_000
 export function describeTransportCompliance (name: string, factory: TransportComplianceFactory, options: TransportComplianceOptions = {}): void {
   const waitMs = options.waitMs ?? DEFAULT_COMPLIANCE_WAIT_MS
   const without = new Set(options.without ?? [])
+  const jest = jestApi()
+  const { afterEach, describe } = jest
   const open: TransportPeers[] = []
   const context: SuiteContext = {
+    jest,
     peers: async (count) => {
       const peers = await factory.createPeers(count)
       open.push(peers)

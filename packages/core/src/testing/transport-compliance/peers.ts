@@ -1,7 +1,7 @@
-import { expect, it } from '@jest/globals'
 import { bytes, text } from './harness.js'
 import type { SuiteContext } from './context.js'
 import type { OptionalTransportFeature } from './harness.js'
+import type { JestApi } from './jest-api.js'
 import type { Transport } from '../../transport/transport.js'
 
 /** Listens with a fresh listener and returns the peers it heard disconnect, in order. */
@@ -11,17 +11,18 @@ function listen (transport: Transport): string[] {
   return heard
 }
 
-/** Checks that `transport` still answers on a fresh protocol, served by `server`. */
-async function stillServes (client: Transport, server: Transport): Promise<void> {
+/** Checks that `client` still reaches `server`, on a fresh protocol. */
+async function stillServes (expect: JestApi['expect'], client: Transport, server: Transport): Promise<void> {
   const protocol = `/meshbalancer-compliance/alive-${process.pid}-${Math.random().toString(36).slice(2)}/1.0.0`
   server.handleRequests(protocol, async () => bytes('alive'))
   const response = await client.request(server.id, protocol, bytes('?'), { signal: AbortSignal.timeout(30_000), expectResponse: true })
-  expect(text(response)).toBe('alive')
   server.unhandleRequests(protocol)
+  expect(text(response)).toBe('alive')
 }
 
 /** Identity, lifecycle and connectivity: ids, addresses, start and stop, peer events, connections, forgetting. */
 export function peerTests (context: SuiteContext): void {
+  const { expect, it } = context.jest
   const optional = (feature: OptionalTransportFeature): typeof it.skip => context.has(feature) ? it : it.skip
 
   it('has a distinct, non-empty id and at least one address', async () => {
@@ -41,8 +42,8 @@ export function peerTests (context: SuiteContext): void {
     const { transports } = await context.peers(2)
     const [a, b] = transports as [Transport, Transport]
     await a.start()
-    await stillServes(a, b)
-    await stillServes(b, a)
+    await stillServes(expect, a, b)
+    await stillServes(expect, b, a)
     await b.stop()
     await expect(b.stop()).resolves.toBeUndefined()
   })
@@ -85,9 +86,9 @@ export function peerTests (context: SuiteContext): void {
     const { transports } = await context.peers(2)
     const [a, b] = transports as [Transport, Transport]
     a.forgetPeer?.(b.id, 'dead')
-    await stillServes(a, b)
+    await stillServes(expect, a, b)
     a.forgetPeer?.(b.id, 'left')
-    await stillServes(a, b)
+    await stillServes(expect, a, b)
     expect(() => { a.forgetPeer?.('no-such-peer', 'dead') }).not.toThrow()
     expect(() => { a.forgetPeer?.('no-such-peer', 'left') }).not.toThrow()
   })

@@ -1,4 +1,3 @@
-import { expect, it } from '@jest/globals'
 import { isErrorCode, ServiceUnavailableError } from '../../errors.js'
 import { bytes, text } from './harness.js'
 import type { SuiteContext } from './context.js'
@@ -18,6 +17,7 @@ function call (signal = AbortSignal.timeout(30_000)): RequestOptions {
 
 /** Requests: responses, one-way sends, failures as `SERVICE_UNAVAILABLE`, aborts on both ends. */
 export function requestTests (context: SuiteContext): void {
+  const { expect, it } = context.jest
   it("answers a request with the handler's response, and tells the handler who asked", async () => {
     const { transports } = await context.peers(2)
     const [client, server] = transports as [typeof transports[0], typeof transports[0]]

@@ -1,4 +1,3 @@
-import { expect, it } from '@jest/globals'
 import { bytes, text } from './harness.js'
 import { freshTopic, record, subscribeAll } from './context.js'
 import type { SuiteContext } from './context.js'
@@ -6,6 +5,7 @@ import type { ValidationResult } from '../../transport/transport.js'
 
 /** Topics: delivery to every other subscriber, validation verdicts, origin and sender, subscription changes. */
 export function topicTests (context: SuiteContext): void {
+  const { expect, it } = context.jest
   it('delivers a publish to every other subscriber, from the publisher, but not back to the publisher', async () => {
     const { transports } = await context.peers(3)
     const [publisher] = transports as [typeof transports[0]]
