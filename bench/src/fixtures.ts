@@ -1,4 +1,5 @@
-import { createCluster, encodeRecord, ManualClock, memberRecord, MemoryNetwork, silentLogger } from '@meshbalancer/core'
+import { createCluster, encodeRecord, memberRecord, silentLogger } from '@meshbalancer/core'
+import { ManualClock, MemoryNetwork } from '@meshbalancer/core/testing'
 import type { Cluster } from '@meshbalancer/core'
 
 /**

@@ -4,7 +4,8 @@
  *
  * @packageDocumentation
  */
-import { assertKnownOptions, assertName, InvalidOptionError } from '@meshbalancer/core'
+import { InvalidOptionError } from '@meshbalancer/core'
+import { assertKnownOptions, assertName } from '@meshbalancer/core/options'
 import type { Member, RandomOptions, SelectionAlgorithm } from '@meshbalancer/core'
 
 export interface LeastLoadedTaggedOptions extends RandomOptions {

@@ -14,6 +14,12 @@ export type ErrorCode =
   | 'INVALID_OPTION'
   | 'INVALID_RECORD'
   | 'INVALID_FRAME'
+  | 'REQUEST_ABORTED'
+  | 'INVALID_VALUE'
+  | 'INVALID_SHED_COUNT'
+  | 'CONDITION_TIMEOUT'
+  | 'TRANSPORT_START_FAILED'
+  | 'TEST_ENVIRONMENT'
 
 /** Base class of every error meshbalancer throws or rejects with. */
 export abstract class MeshbalancerError extends Error {
@@ -94,6 +100,36 @@ export class InvalidRecordError extends MeshbalancerError {
 export class InvalidFrameError extends MeshbalancerError {
   readonly code = 'INVALID_FRAME'
   override readonly name = 'InvalidFrameError'
+}
+
+/**
+ * What a request handler's signal carries when the caller gave up before the response was sent: it aborted, its
+ * own timeout passed, or its connection closed. Nobody is left to read the handler's answer.
+ */
+export class RequestAbortedError extends MeshbalancerError {
+  readonly code = 'REQUEST_ABORTED'
+  override readonly name = 'RequestAbortedError'
+}
+
+/** A value cannot be encoded by the cluster's value codec, or bytes cannot be decoded by it. */
+export class InvalidValueError extends MeshbalancerError {
+  readonly code = 'INVALID_VALUE'
+  override readonly name = 'InvalidValueError'
+}
+
+/**
+ * A shed implementation's `count()` or `killProcesses()` resolved with something other than a non-negative safe
+ * integer; the round is skipped rather than decided on a count that means nothing.
+ */
+export class InvalidShedCountError extends MeshbalancerError {
+  readonly code = 'INVALID_SHED_COUNT'
+  override readonly name = 'InvalidShedCountError'
+}
+
+/** A transport could not start (its listen address is taken, say); `cause` is the transport's own error. */
+export class TransportStartError extends MeshbalancerError {
+  readonly code = 'TRANSPORT_START_FAILED'
+  override readonly name = 'TransportStartError'
 }
 
 /** True when `err` is a meshbalancer error with the given code. */

@@ -1,9 +1,14 @@
 /**
  * @meshbalancer/core: membership, load-aware selection, RPC and shedding, independent of any transport.
  *
+ * The main entry holds factories, interfaces and errors. Two subpaths hold the rest:
+ * `@meshbalancer/core/testing` (ManualClock, MemoryNetwork, MemoryTransport and the transport compliance suite)
+ * and `@meshbalancer/core/options` (the option checks, for packages that write factories of their own).
+ *
  * @example
  * ```ts
- * import { createCluster, MemoryNetwork } from '@meshbalancer/core'
+ * import { createCluster } from '@meshbalancer/core'
+ * import { MemoryNetwork } from '@meshbalancer/core/testing'
  * import { powerOfTwo } from '@meshbalancer/algorithms'
  *
  * const network = new MemoryNetwork()
@@ -57,15 +62,10 @@ export type { Request as RpcRequestFrame, Response as RpcResponseFrame } from '.
 export type {
   PeerListener, RequestContext, RequestHandler, RequestOptions, TopicHandler, TopicMessage, Transport, ValidationResult
 } from './transport/transport.js'
-export { MemoryNetwork } from './transport/memory/network.js'
-export type { LinkDelay, MemoryNetworkInit } from './transport/memory/network.js'
-export { MemoryTransport } from './transport/memory/transport.js'
 
 export * from './errors.js'
-export { assertFunction, assertInteger, assertKnownOptions, assertName, assertNumber } from './options.js'
 export { systemClock } from './clock.js'
 export type { Clock, TimerHandle } from './clock.js'
-export { ManualClock } from './manual-clock.js'
 export { randomIndex, seededRandom } from './random.js'
 export type { RandomSource } from './random.js'
 export { consoleLogger, silentLogger } from './logger.js'

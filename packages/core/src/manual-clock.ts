@@ -1,5 +1,16 @@
 import TinyQueue from 'tinyqueue'
+import { MeshbalancerError } from './errors.js'
 import type { Clock, TimerHandle } from './clock.js'
+
+/** A test helper's condition did not hold within its time, virtual ({@link ManualClock.advanceUntil}) or real. */
+export class ConditionTimeoutError extends MeshbalancerError {
+  readonly code = 'CONDITION_TIMEOUT'
+  override readonly name = 'ConditionTimeoutError'
+
+  constructor (message: string, readonly timeoutMs: number) {
+    super(message)
+  }
+}
 
 interface Timer {
   readonly at: number
@@ -84,7 +95,7 @@ export class ManualClock implements Clock {
     const start = this.current
     while (!condition()) {
       if (this.current - start >= timeoutMs) {
-        throw new Error(`condition not met within ${timeoutMs} ms of virtual time`)
+        throw new ConditionTimeoutError(`condition not met within ${timeoutMs} ms of virtual time`, timeoutMs)
       }
       await this.advance(stepMs)
     }

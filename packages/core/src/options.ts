@@ -1,8 +1,22 @@
 import { InvalidOptionError } from './errors.js'
 
 /**
- * Checks shared by every factory: each throws an {@link InvalidOptionError} that names the option, so a typo or a
- * bad value fails loudly at construction rather than silently falling back to a default.
+ * @meshbalancer/core/options: the option checks shared by every factory, for packages that write factories of their
+ * own (selection algorithms, transports). Each throws an {@link InvalidOptionError} that names the option, so a
+ * typo or a bad value fails loudly at construction rather than silently falling back to a default.
+ *
+ * @example
+ * ```ts
+ * import { assertInteger, assertKnownOptions } from '@meshbalancer/core/options'
+ *
+ * export function myAlgorithm (init: { sample?: number } = {}): SelectionAlgorithm {
+ *   assertKnownOptions('myAlgorithm', init, ['sample'])
+ *   const sample = assertInteger('myAlgorithm.sample', init.sample ?? 2, 1, 64)
+ *   // …
+ * }
+ * ```
+ *
+ * @packageDocumentation
  */
 
 /** Throws when `options` has a key that is not in `known`. `scope` prefixes the option name in the error. */

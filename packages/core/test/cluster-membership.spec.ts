@@ -86,7 +86,7 @@ describe('cluster membership on the in-memory transport', () => {
     const leaves: string[] = []
     watcher.on('member:leave', member => { leaves.push(member.name) })
     // The link closed, but gossip still carries the peer's heartbeats (a pruned connection, say).
-    network.transport(watcher.id)!.peerListener!.disconnected(peer.id)
+    network.disconnect(watcher.id, peer.id)
     expect(watcher.member(peer.id)?.liveness).toBe('suspect')
     await clock.advanceUntil(() => watcher.member(peer.id)?.liveness === 'alive', FAST.heartbeatIntervalMs + 10)
     await clock.advance(FAST.deadAfterMs * 2)

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { Cluster, InvalidOptionError, ManualClock, MemoryNetwork } from '../src/index.js'
+import { Cluster, InvalidOptionError } from '../src/index.js'
+import { ManualClock, MemoryNetwork } from '../src/testing/index.js'
 import type { ClusterInit } from '../src/index.js'
 
 function optionNamedBy (init: Partial<ClusterInit> & Record<string, unknown>): string {

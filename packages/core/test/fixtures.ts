@@ -1,4 +1,5 @@
-import { createCluster, ManualClock, MemoryNetwork, silentLogger } from '../src/index.js'
+import { createCluster, silentLogger } from '../src/index.js'
+import { ManualClock, MemoryNetwork } from '../src/testing/index.js'
 import type { Cluster, ClusterInit, MemberRecord } from '../src/index.js'
 
 /** A valid record with every field set; tests override what they examine. */

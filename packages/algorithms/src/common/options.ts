@@ -1,4 +1,4 @@
-import { assertFunction, assertKnownOptions } from '@meshbalancer/core'
+import { assertFunction, assertKnownOptions } from '@meshbalancer/core/options'
 import { defaultRandom } from './random.js'
 import type { RandomSource } from '@meshbalancer/core'
 

@@ -1,4 +1,5 @@
-import { assertInteger, sampleNodes } from '@meshbalancer/core'
+import { sampleNodes } from '@meshbalancer/core'
+import { assertInteger } from '@meshbalancer/core/options'
 import { hash32 } from '../common/hash.js'
 import { randomFrom } from '../common/options.js'
 import { buildRing, distinctOwners, memberPoints, ownerOf, pointCount, successor } from './ring.js'

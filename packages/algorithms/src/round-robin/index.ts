@@ -1,4 +1,4 @@
-import { assertKnownOptions } from '@meshbalancer/core'
+import { assertKnownOptions } from '@meshbalancer/core/options'
 import type { Member, SelectionAlgorithm } from '@meshbalancer/core'
 
 /** Options of {@link roundRobin}; it has none yet, and rejects unknown ones. */

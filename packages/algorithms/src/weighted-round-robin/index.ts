@@ -1,4 +1,5 @@
-import { assertInteger, assertKnownOptions, InvalidOptionError, recordLimits } from '@meshbalancer/core'
+import { InvalidOptionError, recordLimits } from '@meshbalancer/core'
+import { assertInteger, assertKnownOptions } from '@meshbalancer/core/options'
 import { SmoothSchedule } from './smooth-schedule.js'
 import type { Member, NodeChange, SelectionAlgorithm } from '@meshbalancer/core'
 

@@ -1,4 +1,5 @@
 import { LATENCY_PROBES_PER_INTERVAL } from './constants.js'
+import { RequestTimeoutError } from '../errors.js'
 import type { Clock, TimerHandle } from '../clock.js'
 import type { MemberTable } from '../member/table.js'
 import type { Transport } from '../transport/transport.js'
@@ -67,7 +68,8 @@ export class LatencyProber {
     const { clock, transport, intervalMs } = this.init
     const controller = new AbortController()
     // A ping may take as long as the interval, and never less than a second, however often probes run.
-    const timer = clock.setTimeout(() => { controller.abort(new Error('ping timed out')) }, Math.max(intervalMs, 1000))
+    const timeoutMs = Math.max(intervalMs, 1000)
+    const timer = clock.setTimeout(() => { controller.abort(new RequestTimeoutError(`ping of ${peer} timed out`, timeoutMs)) }, timeoutMs)
     try {
       const sample = await transport.ping?.(peer, { signal: controller.signal })
       if (sample !== undefined && this.running) this.record(peer, sample)

@@ -61,7 +61,7 @@ export class RpcClient {
       const reply = await this.exchange(peer, frame, options.cast, controller.signal)
       if (options.cast) return undefined
       if (reply === undefined) throw new ServiceUnavailableError(`${peer} closed the stream without answering ${method}`)
-      return this.resultOf(peer, method, reply)
+      return this.resultOf(peer, method, reply, options.timeoutMs)
     } catch (err) {
       if (controller.signal.aborted) throw controller.signal.reason
       if (err instanceof MeshbalancerError) throw err
@@ -93,14 +93,14 @@ export class RpcClient {
     return await untilAborted(served, signal)
   }
 
-  private resultOf (peer: string, method: string, reply: Uint8Array): unknown {
+  private resultOf (peer: string, method: string, reply: Uint8Array, timeoutMs: number): unknown {
     let response: Response
     try {
       response = decodeResponse(reply)
     } catch (err) {
       throw new ServiceUnavailableError(`${peer} sent an invalid response to ${method}: ${(err as Error).message}`)
     }
-    if (!response.ok) throw errorFrom(peer, response)
+    if (!response.ok) throw errorFrom(peer, response, timeoutMs)
     try {
       return this.init.codec.decode(response.result)
     } catch (err) {
@@ -122,11 +122,13 @@ async function untilAborted<T> (work: Promise<T>, signal: AbortSignal): Promise<
   })
 }
 
-function errorFrom (peer: string, response: Extract<Response, { ok: false }>): MeshbalancerError {
+/** The typed error for an error response; codes this version does not know arrive as a `RemoteError`. */
+function errorFrom (peer: string, response: Extract<Response, { ok: false }>, timeoutMs: number): MeshbalancerError {
   switch (response.code) {
     case 'BAD_REQUEST': return new BadRequestError(response.message)
     case 'SERVICE_UNAVAILABLE': return new ServiceUnavailableError(response.message)
-    case 'REQUEST_TIMEOUT': return new RequestTimeoutError(response.message, 0)
+    // The callee's deadline is the call's timeout, which it was sent.
+    case 'REQUEST_TIMEOUT': return new RequestTimeoutError(response.message, timeoutMs)
     default: return new RemoteError(response.message, response.name, peer)
   }
 }

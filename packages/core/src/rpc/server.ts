@@ -1,4 +1,4 @@
-import { BadRequestError, InvalidOptionError } from '../errors.js'
+import { BadRequestError, InvalidOptionError, RequestTimeoutError } from '../errors.js'
 import { assertFunction, assertName } from '../options.js'
 import { decodeRequest, encodeResponse, MAX_METHOD_LENGTH } from './frames.js'
 import type { Clock } from '../clock.js'
@@ -20,7 +20,8 @@ export interface HandlerContext {
 
 /**
  * Serves one RPC method. Its return value (or resolved value) is the result; throwing a `BadRequestError` answers
- * `BAD_REQUEST`, and any other throw reaches the caller as a `RemoteError` carrying the error's name and message.
+ * `BAD_REQUEST`, and any other throw reaches the caller as a `RemoteError` carrying the error's name and message,
+ * unless the call's deadline has passed: then the caller receives a `RequestTimeoutError`, whatever was thrown.
  */
 export type Handler<Args = unknown, Result = unknown> = (args: Args, context: HandlerContext) => Result | Promise<Result>
 
@@ -33,7 +34,7 @@ export interface ServeRecord {
   readonly group: string
   readonly from: string
   readonly cast: boolean
-  /** `ok`, or the code answered: `BAD_REQUEST` or `REMOTE_ERROR`. */
+  /** `ok`, or the code answered: `BAD_REQUEST`, `REQUEST_TIMEOUT` or `REMOTE_ERROR`. */
   readonly outcome: string
   readonly durationMs: number
 }
@@ -111,8 +112,14 @@ export class RpcServer {
     const controller = new AbortController()
     const onAbort = (): void => { controller.abort(context.signal.reason) }
     context.signal.addEventListener('abort', onAbort, { once: true })
+    // Past the deadline the caller has given up: whatever the handler throws then (typically its signal's reason)
+    // is answered as the timeout it is, not as the handler's own failure.
+    let timedOut: RequestTimeoutError | undefined
     const deadline = request.timeoutMs > 0
-      ? this.init.clock.setTimeout(() => { controller.abort(new Error('deadline passed')) }, request.timeoutMs)
+      ? this.init.clock.setTimeout(() => {
+        timedOut = new RequestTimeoutError(`${request.method} passed its deadline of ${request.timeoutMs} ms`, request.timeoutMs)
+        controller.abort(timedOut)
+      }, request.timeoutMs)
       : undefined
     const counted = this.init.onCallStart(request.group)
     try {
@@ -124,6 +131,7 @@ export class RpcServer {
       })
       return { ok: true, result: this.init.codec.encode(result) }
     } catch (err) {
+      if (timedOut !== undefined) return failure('REQUEST_TIMEOUT', timedOut)
       return failure(err instanceof BadRequestError ? 'BAD_REQUEST' : 'REMOTE_ERROR', err)
     } finally {
       if (counted) this.init.onCallEnd(request.group)

@@ -1,3 +1,4 @@
+import { InvalidOptionError } from '../errors.js'
 import type { ShedKnobs } from './knobs.js'
 
 /** One member of a shedding namespace as the deciding node sees it. */
@@ -230,7 +231,7 @@ function sum (targets: readonly ShedTarget[]): number {
 }
 
 function unknownMember (self: string): never {
-  throw new Error(`the snapshot does not include the deciding node ${self}`)
+  throw new InvalidOptionError('self', `the snapshot does not include the deciding node ${self}`)
 }
 
 /** Splits `amount` into integers proportional to `weights` (largest remainders), summing exactly to `amount`. */

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events'
 import { decideShed } from './decide.js'
+import { InvalidShedCountError } from '../errors.js'
 import type { Clock, TimerHandle } from '../clock.js'
 import type { Logger } from '../logger.js'
 import type { ClusterMember } from '../member/member.js'
@@ -176,7 +177,7 @@ export class Shedder extends EventEmitter<ShedderEvents> {
     let count: number
     try {
       count = await this.implementation.count()
-      if (!Number.isSafeInteger(count) || count < 0) throw new Error(`count() returned ${String(count)}, not a count`)
+      if (!Number.isSafeInteger(count) || count < 0) throw new InvalidShedCountError(`count() returned ${String(count)}, not a count`)
     } catch (err) {
       host.logger.warn(`shedding round of ${this.namespace} skipped: ${(err as Error).message}`)
       return report({ snapshotVersion: host.version(), members: [], skipped: 'count-failed', killed: 0, error: (err as Error).message })
@@ -207,7 +208,7 @@ export class Shedder extends EventEmitter<ShedderEvents> {
     if (decision.amount === 0) return report({ snapshotVersion, members: summary, decision, killed: 0 })
     try {
       const killed = await this.implementation.killProcesses(decision.amount, { targets: decision.targets })
-      if (!Number.isSafeInteger(killed) || killed < 0) throw new Error(`killProcesses() returned ${String(killed)}, not a count`)
+      if (!Number.isSafeInteger(killed) || killed < 0) throw new InvalidShedCountError(`killProcesses() returned ${String(killed)}, not a count`)
       this.shed += killed
       return report({ snapshotVersion, members: summary, decision, killed })
     } catch (err) {

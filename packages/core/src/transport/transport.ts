@@ -3,14 +3,18 @@
  * request/response between peers. `@meshbalancer/gossip` implements it over libp2p; {@link MemoryNetwork} in memory.
  *
  * Every transport carries the same bytes (records and RPC frames are encoded by core), so a cluster behaves the
- * same over either.
+ * same over either. `describeTransportCompliance` in `@meshbalancer/core/testing` checks an implementation
+ * against this contract.
  */
 
 /** A message received on a topic. `from` is the peer that originated (and, over libp2p, signed) it. */
 export interface TopicMessage {
   readonly from: string
   readonly data: Uint8Array
-  /** The peer that handed this copy over: `from` itself, or a member forwarding it. @default from */
+  /**
+   * The peer that handed this copy over: `from` itself, or a member forwarding it. Both transports set it; a
+   * transport that cannot tell leaves it out, and readers then take `from`.
+   */
   readonly via?: string
 }
 
@@ -27,8 +31,9 @@ export interface TopicHandler {
   /** Runs for every accepted message. */
   deliver(message: TopicMessage): void
   /**
-   * Runs when another peer subscribes to the topic, so that the subscriber can announce itself to the newcomer
-   * without waiting for its next heartbeat. Optional for transports that cannot tell.
+   * Runs for every other peer subscribed to the topic: those already subscribed when this handler is registered,
+   * and those that subscribe later, so that the subscriber can announce itself to the newcomer without waiting for
+   * its next heartbeat. Optional for transports that cannot tell.
    */
   peerSubscribed?(peer: string): void
 }
@@ -37,13 +42,14 @@ export interface TopicHandler {
 export interface RequestContext {
   /** The requesting peer. */
   readonly from: string
-  /** Aborts when the requester goes away or resets the stream. */
+  /** Aborts, with a `RequestAbortedError`, when the requester aborts, goes away or resets the stream. */
   readonly signal: AbortSignal
 }
 
 /**
  * Serves one request. Resolves with the response bytes, or with `undefined` when the request expects no response.
- * A transport treats a rejection as a failed stream (the requester sees `SERVICE_UNAVAILABLE`).
+ * A transport treats a rejection, or `undefined` for a request that expects a response, as a failed stream (the
+ * requester sees `SERVICE_UNAVAILABLE`).
  */
 export type RequestHandler = (request: Uint8Array, context: RequestContext) => Promise<Uint8Array | undefined>
 
@@ -66,8 +72,11 @@ export interface Transport {
   readonly id: string
   /** Addresses at which peers can reach this one (announced in its member record). */
   addresses(): string[]
+  /** Starts; a no-op when started. */
   start(): Promise<void>
+  /** Stops; a no-op when stopped. Requests in flight fail, and peers see their connections to this one close. */
   stop(): Promise<void>
+  /** Delivers the topic's messages from every other peer to `handler`, never this peer's own. */
   subscribe(topic: string, handler: TopicHandler): void
   unsubscribe(topic: string): void
   /** Publishes to every subscriber of `topic`; must not reject when nobody is subscribed yet. */
@@ -75,8 +84,8 @@ export interface Transport {
   handleRequests(protocol: string, handler: RequestHandler): void
   unhandleRequests(protocol: string): void
   /**
-   * Sends a request to `peer`. Rejects with `ServiceUnavailableError` when the peer cannot be reached or the stream
-   * fails, and with the signal's reason when aborted.
+   * Sends a request to `peer`. Rejects with `ServiceUnavailableError` when the peer cannot be reached, does not
+   * serve `protocol`, or the stream fails (the handler rejected, say), and with the signal's reason when aborted.
    */
   request(peer: string, protocol: string, data: Uint8Array, options: RequestOptions): Promise<Uint8Array | undefined>
   /** Measures one round trip to `peer` in milliseconds. Optional: without it, latency stays unknown. */
@@ -89,7 +98,10 @@ export interface Transport {
    * partition).
    */
   forgetPeer?(peer: string, reason: 'left' | 'dead'): void
-  /** Registers a listener of connectivity changes. Optional: without it, silence alone reveals crashes. */
+  /**
+   * Adds a listener of connectivity changes; every listener added hears every event. Optional: without it,
+   * silence alone reveals crashes.
+   */
   watchPeers?(listener: PeerListener): void
   /** The peers this one has an open connection to. Optional. */
   connectedPeers?(): string[]

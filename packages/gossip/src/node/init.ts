@@ -1,4 +1,5 @@
-import { assertInteger, InvalidOptionError } from '@meshbalancer/core'
+import { InvalidOptionError } from '@meshbalancer/core'
+import { assertInteger } from '@meshbalancer/core/options'
 import { assertClusterKey } from './cluster-key.js'
 import * as defaults from './constants.js'
 import { addresses, resolveMeshbalancerInit } from '../service/init.js'

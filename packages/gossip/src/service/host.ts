@@ -1,16 +1,7 @@
 import { MissingServiceError } from './errors.js'
 import type { MeshbalancerComponents } from './components.js'
-import type { NodeServices } from '../transport/libp2p-transport.js'
-import type { Libp2p, PeerId } from '@libp2p/interface'
-
-/**
- * The part of a libp2p node that `Libp2pTransport` and its dialer use. A service holds the node's components, not
- * the node: this rebuilds those few methods on them, as the node itself implements them.
- */
-export type TransportHost = Pick<Libp2p, 'peerId' | 'peerStore' | 'getMultiaddrs' | 'addEventListener' | 'start' | 'stop' |
-'handle' | 'unhandle' | 'dial' | 'dialProtocol' | 'getConnections' | 'getPeers'> & {
-  readonly services: Pick<NodeServices, 'pubsub' | 'ping'>
-}
+import type { TransportHost } from '../transport/libp2p-transport.js'
+import type { PeerId } from '@libp2p/interface'
 
 /**
  * A {@link TransportHost} over `components`. The node is started and stopped by its owner, not by the transport:
@@ -33,6 +24,7 @@ export function transportHost (components: MeshbalancerComponents, onStop?: () =
     },
     getMultiaddrs: () => components.addressManager.getAddresses(),
     addEventListener: components.events.addEventListener.bind(components.events),
+    removeEventListener: components.events.removeEventListener.bind(components.events),
     start: async () => {},
     stop: async () => { await onStop?.() },
     handle: async (protocols, handler, options) => {

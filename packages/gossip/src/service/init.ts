@@ -1,4 +1,5 @@
-import { assertInteger, assertKnownOptions, InvalidOptionError, resolveClusterInit } from '@meshbalancer/core'
+import { InvalidOptionError, resolveClusterInit } from '@meshbalancer/core'
+import { assertInteger, assertKnownOptions } from '@meshbalancer/core/options'
 import { multiaddr } from '@multiformats/multiaddr'
 import * as defaults from '../node/constants.js'
 import type { ClusterInit, Transport } from '@meshbalancer/core'

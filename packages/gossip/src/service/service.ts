@@ -7,8 +7,7 @@ import { transportHost } from './host.js'
 import { registerServiceMetrics } from './metrics.js'
 import type { MeshbalancerComponents } from './components.js'
 import type { ResolvedMeshbalancerInit } from './init.js'
-import type { NodeServices } from '../transport/libp2p-transport.js'
-import type { ComponentLogger, Libp2p, Startable } from '@libp2p/interface'
+import type { ComponentLogger, Startable } from '@libp2p/interface'
 import type { Logger } from '@meshbalancer/core'
 
 /** Longest wait for the node's first listener before the cluster joins. */
@@ -39,8 +38,8 @@ export class MeshbalancerService extends Cluster implements Startable {
   constructor (components: MeshbalancerComponents, init: ResolvedMeshbalancerInit, hooks: ServiceHooks = {}) {
     const logger = init.cluster.logger ?? libp2pLogger(components.logger)
     const lag = init.cluster.eventLoopLag === undefined ? eventLoopLagSampler() : undefined
-    // The transport is written against a libp2p node; the host gives it the few methods it uses of one.
-    const host = transportHost(components, hooks.onStop) as unknown as Libp2p<NodeServices>
+    // The transport uses a few methods of a libp2p node; the host builds them on the components.
+    const host = transportHost(components, hooks.onStop)
     super({
       ...init.cluster,
       logger,

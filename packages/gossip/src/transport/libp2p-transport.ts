@@ -1,11 +1,11 @@
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { ServiceUnavailableError } from '@meshbalancer/core'
+import { ServiceUnavailableError, TransportStartError } from '@meshbalancer/core'
 import { MAX_RPC_STREAMS } from '../node/constants.js'
 import { PeerDialer } from './peer-dialer.js'
 import { exchange, serveStream } from './rpc-streams.js'
-import type { GossipSub, Message, SubscriptionChangeData } from '@libp2p/gossipsub'
+import type { GossipSub, GossipsubMessage, SubscriptionChangeData } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import type { Ping } from '@libp2p/ping'
@@ -16,6 +16,15 @@ export type NodeServices = {
   pubsub: GossipSub
   identify: Identify
   ping: Ping
+}
+
+/**
+ * The part of a libp2p node the transport uses: a whole node from `createLibp2p`, or the meshbalancer service's
+ * view of one, built from its components. Naming it lets the compiler check that the service supplies all of it.
+ */
+export type TransportHost = Pick<Libp2p, 'peerId' | 'peerStore' | 'getMultiaddrs' | 'addEventListener' | 'removeEventListener' |
+'start' | 'stop' | 'handle' | 'unhandle' | 'dial' | 'dialProtocol' | 'getConnections' | 'getPeers'> & {
+  readonly services: Pick<NodeServices, 'pubsub' | 'ping'>
 }
 
 const VERDICTS: Record<ValidationResult, TopicValidatorResult> = {
@@ -40,8 +49,9 @@ export class Libp2pTransport implements Transport {
   readonly id: string
   private readonly dialer: PeerDialer
   private readonly listeners = new Map<string, Array<() => void>>()
+  private started = false
 
-  constructor (readonly libp2p: Libp2p<NodeServices>, init: Libp2pTransportInit) {
+  constructor (readonly libp2p: TransportHost, init: Libp2pTransportInit) {
     this.id = libp2p.peerId.toString()
     this.dialer = new PeerDialer(libp2p, {
       ...init,
@@ -54,17 +64,34 @@ export class Libp2pTransport implements Transport {
     return this.libp2p.getMultiaddrs().map(address => address.decapsulateCode(421).toString())
   }
 
+  /** Starts libp2p and the dialer; a no-op when started. Rejects with `TransportStartError` when libp2p cannot start. */
   async start (): Promise<void> {
-    // Peers found by discovery (mDNS) are dialled like members learned from gossip.
-    this.libp2p.addEventListener('peer:discovery', event => { this.dialer.consider(event.detail.id) })
-    await this.libp2p.start()
+    if (this.started) return
+    this.started = true
+    this.libp2p.addEventListener('peer:discovery', this.onDiscovery)
+    try {
+      await this.libp2p.start()
+    } catch (err) {
+      this.started = false
+      this.libp2p.removeEventListener('peer:discovery', this.onDiscovery)
+      // Whatever did start (a listener on another address, services) is stopped again.
+      try { await this.libp2p.stop() } catch {}
+      throw new TransportStartError(`libp2p did not start: ${messageOf(err)}`, { cause: err })
+    }
     this.dialer.start()
   }
 
+  /** Stops the dialer and libp2p; a no-op when stopped. */
   async stop (): Promise<void> {
+    if (!this.started) return
+    this.started = false
+    this.libp2p.removeEventListener('peer:discovery', this.onDiscovery)
     this.dialer.stop()
     await this.libp2p.stop()
   }
+
+  /** Peers found by discovery (mDNS) are dialled like members learned from gossip. */
+  private readonly onDiscovery = (event: CustomEvent<{ id: PeerId }>): void => { this.dialer.consider(event.detail.id) }
 
   subscribe (topic: string, handler: TopicHandler): void {
     const pubsub = this.libp2p.services.pubsub
@@ -73,21 +100,26 @@ export class Libp2pTransport implements Transport {
       if (message.type !== 'signed') return TopicValidatorResult.Reject
       return VERDICTS[handler.validate({ from: message.from.toString(), data: message.data, via: source.toString() })]
     })
-    const onMessage = (event: CustomEvent<Message>): void => {
-      const message = event.detail
-      if (message.topic === topic && message.type === 'signed') handler.deliver({ from: message.from.toString(), data: message.data })
+    // gossipsub's own event, rather than 'message', because it names the peer that handed the message over.
+    const onMessage = (event: CustomEvent<GossipsubMessage>): void => {
+      const { msg: message, propagationSource } = event.detail
+      if (message.topic === topic && message.type === 'signed') {
+        handler.deliver({ from: message.from.toString(), data: message.data, via: propagationSource.toString() })
+      }
     }
     const onSubscriptionChange = (event: CustomEvent<SubscriptionChangeData>): void => {
       const { peerId, subscriptions } = event.detail
       if (subscriptions.some(s => s.topic === topic && s.subscribe)) handler.peerSubscribed?.(peerId.toString())
     }
-    pubsub.addEventListener('message', onMessage)
+    pubsub.addEventListener('gossipsub:message', onMessage)
     pubsub.addEventListener('subscription-change', onSubscriptionChange)
     this.listeners.set(topic, [
-      () => { pubsub.removeEventListener('message', onMessage) },
+      () => { pubsub.removeEventListener('gossipsub:message', onMessage) },
       () => { pubsub.removeEventListener('subscription-change', onSubscriptionChange) }
     ])
     pubsub.subscribe(topic)
+    // Peers that subscribed before this one did are announced too, as they would be had they subscribed after.
+    for (const peer of pubsub.getSubscribers(topic)) handler.peerSubscribed?.(peer.toString())
   }
 
   unsubscribe (topic: string): void {
@@ -99,7 +131,11 @@ export class Libp2pTransport implements Transport {
   }
 
   async publish (topic: string, data: Uint8Array): Promise<void> {
-    await this.libp2p.services.pubsub.publish(topic, data)
+    try {
+      await this.libp2p.services.pubsub.publish(topic, data)
+    } catch (err) {
+      throw new ServiceUnavailableError(`cannot publish on ${topic}: ${messageOf(err)}`)
+    }
   }
 
   handleRequests (protocol: string, handler: RequestHandler): void {
@@ -119,7 +155,7 @@ export class Libp2pTransport implements Transport {
       stream = await this.libp2p.dialProtocol(toPeerId(peer), protocol, { signal: options.signal })
     } catch (err) {
       if (options.signal.aborted) throw options.signal.reason
-      throw new ServiceUnavailableError(`cannot open a stream to ${peer}: ${(err as Error | undefined)?.message ?? String(err)}`)
+      throw new ServiceUnavailableError(`cannot open a stream to ${peer}: ${messageOf(err)}`)
     }
     return await exchange(stream, data, options.expectResponse, options.signal)
   }
@@ -127,10 +163,17 @@ export class Libp2pTransport implements Transport {
   async ping (peer: string, options: { signal: AbortSignal }): Promise<number> {
     // Timed here in fractions of a millisecond: libp2p's own figure is whole milliseconds, 0 on a LAN.
     const started = performance.now()
-    await this.libp2p.services.ping.ping(toPeerId(peer), { signal: options.signal })
+    try {
+      await this.libp2p.services.ping.ping(toPeerId(peer), { signal: options.signal })
+    } catch (err) {
+      if (options.signal.aborted) throw options.signal.reason
+      if (err instanceof ServiceUnavailableError) throw err
+      throw new ServiceUnavailableError(`${peer} did not answer a ping: ${messageOf(err)}`)
+    }
     return performance.now() - started
   }
 
+  /** Adds a listener; every listener added hears every event. */
   watchPeers (listener: PeerListener): void {
     this.libp2p.addEventListener('peer:disconnect', event => { listener.disconnected(event.detail.toString()) })
   }
@@ -161,4 +204,8 @@ function toPeerId (peer: string): PeerId {
   } catch {
     throw new ServiceUnavailableError(`"${peer}" is not a peer id`)
   }
+}
+
+function messageOf (err: unknown): string {
+  return (err as Error | undefined)?.message ?? String(err)
 }

@@ -1,5 +1,6 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
+import { ServiceUnavailableError } from '@meshbalancer/core'
 import {
   LOST_DIALS_PER_TICK, LOST_PROBE_TIMEOUT_MS, LOST_REDIAL_MAX_MS, LOST_REDIAL_MIN_MS, LOST_RETENTION_MS
 } from '../node/constants.js'
@@ -150,7 +151,7 @@ export class PeerDialer {
       this.found(member)
       return
     }
-    for (const connection of connections) connection.abort(new Error('declared dead and did not answer a ping'))
+    for (const connection of connections) connection.abort(new ServiceUnavailableError(`${key} was declared dead and did not answer a ping`))
     member.nextDialAt = this.now() + this.backoff(0)
   }
 

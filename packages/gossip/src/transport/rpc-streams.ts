@@ -1,4 +1,4 @@
-import { MAX_FRAME_BYTES } from '@meshbalancer/core'
+import { MAX_FRAME_BYTES, RequestAbortedError, ServiceUnavailableError } from '@meshbalancer/core'
 import { lpStream } from '@libp2p/utils'
 import type { Connection, Stream } from '@libp2p/interface'
 import type { RequestHandler } from '@meshbalancer/core'
@@ -12,7 +12,7 @@ import type { RequestHandler } from '@meshbalancer/core'
 /** Serves one inbound stream with `handler`; aborts the handler's signal if the stream closes or resets first. */
 export async function serveStream (stream: Stream, connection: Connection, handler: RequestHandler): Promise<void> {
   const controller = new AbortController()
-  const onClose = (): void => { controller.abort(new Error('stream closed by the caller')) }
+  const onClose = (): void => { controller.abort(new RequestAbortedError(`${connection.remotePeer.toString()} closed the stream`)) }
   stream.addEventListener('close', onClose, { once: true })
   try {
     const frames = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
@@ -28,7 +28,10 @@ export async function serveStream (stream: Stream, connection: Connection, handl
   }
 }
 
-/** Writes `request` on an opened stream and reads the response (or only writes, for a cast). */
+/**
+ * Writes `request` on an opened stream and reads the response (or only writes, for a cast). Rejects with the
+ * signal's reason once it aborts, and with `ServiceUnavailableError` when the stream fails or closes early.
+ */
 export async function exchange (stream: Stream, request: Uint8Array, expectResponse: boolean, signal: AbortSignal): Promise<Uint8Array | undefined> {
   try {
     const frames = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
@@ -42,6 +45,7 @@ export async function exchange (stream: Stream, request: Uint8Array, expectRespo
     return response.subarray()
   } catch (err) {
     stream.abort(err as Error)
-    throw err
+    if (signal.aborted) throw signal.reason
+    throw new ServiceUnavailableError(`RPC stream failed: ${(err as Error | undefined)?.message ?? String(err)}`)
   }
 }

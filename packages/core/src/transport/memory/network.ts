@@ -1,4 +1,5 @@
 import { systemClock } from '../../clock.js'
+import { InvalidOptionError } from '../../errors.js'
 import { assertKnownOptions, assertNumber } from '../../options.js'
 import { MemoryTransport } from './transport.js'
 import type { Clock } from '../../clock.js'
@@ -47,7 +48,7 @@ export class MemoryNetwork {
    * previous transport stopped, which is how a test restarts a node with the same identity.
    */
   createTransport (id = `peer-${this.nextId++}`): MemoryTransport {
-    if (this.transports.get(id)?.started === true) throw new Error(`a started transport with id "${id}" exists on this network`)
+    if (this.transports.get(id)?.started === true) throw new InvalidOptionError('id', `a started transport with id "${id}" exists on this network`)
     const transport = new MemoryTransport(id, this)
     this.transports.set(id, transport)
     return transport
@@ -71,6 +72,17 @@ export class MemoryNetwork {
     const partitionOf = new Map<string, number>()
     groups.forEach((group, index) => { for (const id of group) partitionOf.set(id, index) })
     this.partitionOf = partitionOf
+  }
+
+  /**
+   * Closes the connection between `a` and `b`, as a lost link or a reset would: requests in flight between them
+   * fail with `SERVICE_UNAVAILABLE` and both ends' peer listeners hear `disconnected`. They stay reachable: the
+   * next message or request between them opens a new connection.
+   */
+  disconnect (a: string, b: string): void {
+    if (this.transports.get(a)?.started !== true || this.transports.get(b)?.started !== true) return
+    this.transports.get(a)?.closeConnection(b)
+    this.transports.get(b)?.closeConnection(a)
   }
 
   /** Removes every partition. */

@@ -1,9 +1,11 @@
-import { ServiceUnavailableError } from '../../errors.js'
+import { RequestAbortedError, ServiceUnavailableError } from '../../errors.js'
 import type { MemoryNetwork } from './network.js'
 import type { PeerListener, RequestHandler, RequestOptions, TopicHandler, TopicMessage, Transport } from '../transport.js'
 
 /** A request in flight; failing it settles the requester and aborts the handler, like a reset stream. */
 interface ActiveCall {
+  readonly from: string
+  readonly to: string
   fail(error: Error): void
 }
 
@@ -17,8 +19,7 @@ export class MemoryTransport implements Transport {
   private readonly topics = new Map<string, TopicHandler>()
   private readonly protocols = new Map<string, RequestHandler>()
   private readonly calls = new Set<ActiveCall>()
-  /** @internal */
-  peerListener: PeerListener | undefined
+  private readonly peerListeners: PeerListener[] = []
 
   constructor (readonly id: string, private readonly network: MemoryNetwork) {}
 
@@ -32,13 +33,38 @@ export class MemoryTransport implements Transport {
 
   /** Stops; peers see their connections to it close, as with a process that exits or crashes. */
   async stop (): Promise<void> {
+    if (!this.started) return
     this.started = false
     for (const call of [...this.calls]) call.fail(new ServiceUnavailableError(`connection to ${this.id} closed`))
-    for (const peer of this.network.startedTransports()) peer.peerListener?.disconnected(this.id)
+    for (const peer of this.network.startedTransports()) peer.peerDisconnected(this.id)
   }
 
+  /** Adds a listener; every listener added hears every event. */
   watchPeers (listener: PeerListener): void {
-    this.peerListener = listener
+    this.peerListeners.push(listener)
+  }
+
+  /** Every started peer this one is not partitioned from: the network behaves as a full mesh of connections. */
+  connectedPeers (): string[] {
+    if (!this.started) return []
+    return this.network.startedTransports()
+      .filter(peer => peer.id !== this.id && this.network.isReachable(this.id, peer.id))
+      .map(peer => peer.id)
+  }
+
+  /** Nothing to do: the memory network reaches every started peer without dialling. */
+  forgetPeer (_peer: string, _reason: 'left' | 'dead'): void {}
+
+  /** @internal The connection to `peer` closed: fails the calls between the two and tells the listeners. */
+  closeConnection (peer: string): void {
+    for (const call of [...this.calls]) {
+      if (call.from === peer || call.to === peer) call.fail(new ServiceUnavailableError(`connection between ${this.id} and ${peer} closed`))
+    }
+    this.peerDisconnected(peer)
+  }
+
+  private peerDisconnected (peer: string): void {
+    for (const listener of this.peerListeners) listener.disconnected(peer)
   }
 
   subscribe (topic: string, handler: TopicHandler): void {
@@ -61,7 +87,8 @@ export class MemoryTransport implements Transport {
 
   async publish (topic: string, data: Uint8Array): Promise<void> {
     if (!this.started) throw new ServiceUnavailableError(`transport ${this.id} is stopped`)
-    const message: TopicMessage = { from: this.id, data }
+    // Every subscriber hears the publisher directly: there is no forwarding member in a full mesh.
+    const message: TopicMessage = { from: this.id, data, via: this.id }
     for (const subscriber of this.network.subscribers(topic, this.id)) {
       if (!this.network.isReachable(this.id, subscriber.id) || this.network.drops()) continue
       this.network.clock.setTimeout(() => { subscriber.receive(topic, message) }, this.network.delayBetween(this.id, subscriber.id))
@@ -94,10 +121,14 @@ export class MemoryTransport implements Transport {
     return await new Promise((resolve, reject) => {
       const remote = new AbortController()
       let settled = false
+      // The handler learns only that the caller is gone, as over a real stream; the caller's reason stays its own.
+      const abortHandler = (why: string): void => { remote.abort(new RequestAbortedError(`${this.id} ${why}`)) }
       const call: ActiveCall = {
-        fail: (error) => { finish(() => { remote.abort(error); reject(error) }) }
+        from: this.id,
+        to: peer,
+        fail: (error) => { finish(() => { abortHandler('lost the connection'); reject(error) }) }
       }
-      const onAbort = (): void => { finish(() => { remote.abort(signal.reason); reject(signal.reason) }) }
+      const onAbort = (): void => { finish(() => { abortHandler('aborted the request'); reject(signal.reason) }) }
       const finish = (settle: () => void): void => {
         if (settled) return
         settled = true
@@ -124,6 +155,11 @@ export class MemoryTransport implements Transport {
           return
         }
         served.then(response => {
+          if (response === undefined) {
+            // As a stream closed without a response frame would be.
+            call.fail(new ServiceUnavailableError(`${peer} closed the stream without responding on ${protocol}`))
+            return
+          }
           this.network.clock.setTimeout(() => {
             // A response lost in a partition is never delivered: the requester's timeout settles the call.
             if (this.network.isReachable(peer, this.id)) finish(() => { resolve(response) })
