@@ -60,7 +60,10 @@ export class LocalRecord {
 
   /** Counts a call served for `group`; true when that moves the group's (automatic) load. */
   adjustServing (group: string, delta: number): boolean {
-    this.serving.set(group, (this.serving.get(group) ?? 0) + delta)
+    // Calls name any group the caller likes: keep only groups with calls in flight, so the map stays bounded.
+    const serving = (this.serving.get(group) ?? 0) + delta
+    if (serving === 0) this.serving.delete(group)
+    else this.serving.set(group, serving)
     return this.groupRefs.has(group) && !this.manualLoads.has(group)
   }
 

@@ -1,4 +1,5 @@
 import { InvalidFrameError } from '../errors.js'
+import { MAX_GROUP_NAME_LENGTH } from '../codec/limits.js'
 import { RpcRequest, RpcResponse } from '../pb/frames.js'
 
 /** Schema version of RPC frames. */
@@ -25,11 +26,14 @@ export function encodeRequest (request: Request): Uint8Array {
   return RpcRequest.encode({ version: FRAME_VERSION, ...request, args: request.args as Uint8Array<ArrayBuffer> })
 }
 
-/** @throws InvalidFrameError when the frame is malformed, oversized or of another version */
+/** @throws InvalidFrameError when the frame is malformed, oversized, of another version, or its method or group name is out of bounds */
 export function decodeRequest (bytes: Uint8Array): Request {
   const frame = decode(bytes, RpcRequest.decode)
   if (frame.method.length === 0 || frame.method.length > MAX_METHOD_LENGTH) {
     throw new InvalidFrameError(`method name of length ${frame.method.length} not in [1, ${MAX_METHOD_LENGTH}]`)
+  }
+  if (frame.group.length > MAX_GROUP_NAME_LENGTH) {
+    throw new InvalidFrameError(`group name of length ${frame.group.length} exceeds ${MAX_GROUP_NAME_LENGTH}`)
   }
   return { method: frame.method, group: frame.group, args: frame.args, cast: frame.cast, timeoutMs: frame.timeoutMs }
 }

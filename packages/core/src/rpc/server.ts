@@ -1,6 +1,6 @@
-import { BadRequestError, InvalidOptionError } from '../errors.js'
+import { BadRequestError, InvalidFrameError, InvalidOptionError } from '../errors.js'
 import { assertFunction, assertName } from '../options.js'
-import { decodeRequest, encodeResponse, MAX_METHOD_LENGTH } from './frames.js'
+import { decodeRequest, encodeResponse, MAX_FRAME_BYTES, MAX_METHOD_LENGTH } from './frames.js'
 import type { Clock } from '../clock.js'
 import type { Logger } from '../logger.js'
 import type { RequestContext } from '../transport/transport.js'
@@ -73,7 +73,13 @@ export class RpcServer {
       return encodeResponse(failure('BAD_REQUEST', err))
     }
     const started = this.init.clock.now()
-    const response = await this.dispatch(request, context)
+    let response = await this.dispatch(request, context)
+    let frame = encodeResponse(response)
+    if (frame.byteLength > MAX_FRAME_BYTES) {
+      // The caller would refuse the frame unread; an error it can read says why instead.
+      response = failure('REMOTE_ERROR', new InvalidFrameError(`response of ${frame.byteLength} bytes to ${request.method} exceeds ${MAX_FRAME_BYTES}`))
+      frame = encodeResponse(response)
+    }
     this.init.onServed({
       method: request.method,
       group: request.group,
@@ -86,7 +92,7 @@ export class RpcServer {
       if (!response.ok) this.init.logger.warn(`cast of ${request.method} from ${context.from} failed: ${response.message}`)
       return undefined
     }
-    return encodeResponse(response)
+    return frame
   }
 
   private async dispatch (request: Request, context: RequestContext): Promise<Response> {
@@ -103,8 +109,9 @@ export class RpcServer {
     const controller = new AbortController()
     const onAbort = (): void => { controller.abort(context.signal.reason) }
     context.signal.addEventListener('abort', onAbort, { once: true })
+    // Timers take at most 2^31 - 1 ms (about 24.8 days); a longer deadline from another implementation is that.
     const deadline = request.timeoutMs > 0
-      ? this.init.clock.setTimeout(() => { controller.abort(new Error('deadline passed')) }, request.timeoutMs)
+      ? this.init.clock.setTimeout(() => { controller.abort(new Error('deadline passed')) }, Math.min(request.timeoutMs, MAX_DEADLINE_MS))
       : undefined
     this.init.onCallStart(request.group)
     try {
@@ -124,6 +131,9 @@ export class RpcServer {
     }
   }
 }
+
+/** The longest timer the system clock can set. */
+const MAX_DEADLINE_MS = 0x7fff_ffff
 
 function failure (code: string, err: unknown): Response {
   const name = err instanceof Error ? err.name : typeof err
