@@ -54,7 +54,7 @@ class ForeignPeer {
     return this.libp2p.peerId.toString()
   }
 
-  /** Publishes its next record; `fields` override the valid defaults (status ACTIVE, group `api` at load 0). */
+  /** Publishes its next record; `fields` override the valid defaults (status ACTIVE, group `api` at load = sequence). */
   async publish (fields: Partial<WireRecord> = {}): Promise<void> {
     const record = WireRecord.encode({
       version: 1,

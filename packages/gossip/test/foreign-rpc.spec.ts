@@ -49,6 +49,10 @@ describe('RPC from a foreign caller', () => {
     node.handle('huge', () => 'x'.repeat(MAX_FRAME))
     node.handle('count', () => { casts++ })
     node.handle('refuse', () => { throw new BadRequestError('no') })
+    node.handle('aborted', async (_args: unknown, context) => {
+      await new Promise(resolve => setTimeout(resolve, 50))
+      return context.signal.aborted
+    })
     caller = await createLibp2p({ transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()], services: { identify: identify() } })
     stops.push(async () => { await caller.stop() })
     await caller.dial(multiaddr(`${node.self().addresses[0]!}/p2p/${node.id}`))
@@ -84,6 +88,12 @@ describe('RPC from a foreign caller', () => {
     expect((await call({ group: 'g'.repeat(129) })).error?.code).toBe('BAD_REQUEST')
     expect((await call({ group: 'g'.repeat(128) })).result).toBeDefined()
     expect((await call({ method: 'refuse' })).error).toMatchObject({ code: 'BAD_REQUEST', message: 'no', name: 'BadRequestError' })
+  })
+
+  it('takes a deadline beyond what a timer can hold as the longest it can', async () => {
+    const decoded = (response: RpcResponse): unknown => JSON.parse(new TextDecoder().decode(response.result))
+    expect(decoded(await call({ method: 'aborted', timeoutMs: 0xffff_ffff }))).toBe(false)
+    expect(decoded(await call({ method: 'aborted', timeoutMs: 10 }))).toBe(true)
   })
 
   it('serves a group it does not serve without counting it as load', async () => {
