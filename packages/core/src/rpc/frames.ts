@@ -1,6 +1,6 @@
 import { InvalidFrameError } from '../errors.js'
-import { RpcRequest, RpcResponse } from '../pb/frames.js'
 import { MAX_GROUP_NAME_LENGTH } from '../codec/limits.js'
+import { RpcRequest, RpcResponse } from '../pb/frames.js'
 
 /** Schema version of RPC frames. */
 export const FRAME_VERSION = 1
@@ -26,7 +26,7 @@ export function encodeRequest (request: Request): Uint8Array {
   return RpcRequest.encode({ version: FRAME_VERSION, ...request, args: request.args as Uint8Array<ArrayBuffer> })
 }
 
-/** @throws InvalidFrameError when the frame is malformed, oversized or of another version */
+/** @throws InvalidFrameError when the frame is malformed, oversized, of another version, or its method or group name is out of bounds */
 export function decodeRequest (bytes: Uint8Array): Request {
   const frame = decode(bytes, RpcRequest.decode)
   if (frame.method.length === 0 || frame.method.length > MAX_METHOD_LENGTH) {

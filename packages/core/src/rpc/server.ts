@@ -1,6 +1,6 @@
-import { BadRequestError, InvalidOptionError, RequestTimeoutError } from '../errors.js'
+import { BadRequestError, InvalidFrameError, InvalidOptionError, RequestTimeoutError } from '../errors.js'
 import { assertFunction, assertName } from '../options.js'
-import { decodeRequest, encodeResponse, MAX_METHOD_LENGTH } from './frames.js'
+import { decodeRequest, encodeResponse, MAX_FRAME_BYTES, MAX_METHOD_LENGTH } from './frames.js'
 import type { Clock } from '../clock.js'
 import type { Logger } from '../logger.js'
 import type { RequestContext } from '../transport/transport.js'
@@ -81,7 +81,13 @@ export class RpcServer {
     }
     const started = this.init.clock.now()
     const handled = this.handlers.has(request.method)
-    const response = await this.dispatch(request, context)
+    let response = await this.dispatch(request, context)
+    let frame = encodeResponse(response)
+    if (frame.byteLength > MAX_FRAME_BYTES) {
+      // The caller would refuse the frame unread; an error it can read says why instead.
+      response = failure('REMOTE_ERROR', new InvalidFrameError(`response of ${frame.byteLength} bytes to ${request.method} exceeds ${MAX_FRAME_BYTES}`))
+      frame = encodeResponse(response)
+    }
     this.init.onServed({
       method: request.method,
       handled,
@@ -95,7 +101,7 @@ export class RpcServer {
       if (!response.ok) this.init.logger.warn(`cast of ${request.method} from ${context.from} failed: ${response.message}`)
       return undefined
     }
-    return encodeResponse(response)
+    return frame
   }
 
   private async dispatch (request: Request, context: RequestContext): Promise<Response> {
@@ -113,13 +119,14 @@ export class RpcServer {
     const onAbort = (): void => { controller.abort(context.signal.reason) }
     context.signal.addEventListener('abort', onAbort, { once: true })
     // Past the deadline the caller has given up: whatever the handler throws then (typically its signal's reason)
-    // is answered as the timeout it is, not as the handler's own failure.
+    // is answered as the timeout it is, not as the handler's own failure. Timers take at most 2^31 - 1 ms (about
+    // 24.8 days); a longer deadline from another implementation is that.
     let timedOut: RequestTimeoutError | undefined
     const deadline = request.timeoutMs > 0
       ? this.init.clock.setTimeout(() => {
         timedOut = new RequestTimeoutError(`${request.method} passed its deadline of ${request.timeoutMs} ms`, request.timeoutMs)
         controller.abort(timedOut)
-      }, request.timeoutMs)
+      }, Math.min(request.timeoutMs, MAX_DEADLINE_MS))
       : undefined
     const counted = this.init.onCallStart(request.group)
     try {
@@ -140,6 +147,9 @@ export class RpcServer {
     }
   }
 }
+
+/** The longest timer the system clock can set. */
+const MAX_DEADLINE_MS = 0x7fff_ffff
 
 function failure (code: string, err: unknown): Response {
   const name = err instanceof Error ? err.name : typeof err
