@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'CONDITION_TIMEOUT'
   | 'TRANSPORT_START_FAILED'
   | 'TEST_ENVIRONMENT'
+  | 'NOT_READY'
 
 /** Base class of every error meshbalancer throws or rejects with. */
 export abstract class MeshbalancerError extends Error {
@@ -135,4 +136,17 @@ export class TransportStartError extends MeshbalancerError {
 /** True when `err` is a meshbalancer error with the given code. */
 export function isErrorCode (err: unknown, code: ErrorCode): boolean {
   return err instanceof MeshbalancerError && err.code === code
+}
+
+/**
+ * `balancer.ready()` gave up: its group did not have the members it waited for within the timeout, or the wait was
+ * aborted, or the balancer closed. `available` is how many were selectable then.
+ */
+export class NotReadyError extends MeshbalancerError {
+  readonly code = 'NOT_READY'
+  override readonly name = 'NotReadyError'
+
+  constructor (message: string, readonly min: number, readonly available: number, options?: { cause?: unknown }) {
+    super(message, options)
+  }
 }

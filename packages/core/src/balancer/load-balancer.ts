@@ -2,10 +2,13 @@ import { ServiceUnavailableError } from '../errors.js'
 import { assertInteger } from '../options.js'
 import { DEFAULT_CALL_TIMEOUT_MS } from '../rpc/client.js'
 import { GroupView } from './group-view.js'
+import { waitForMembers } from './ready.js'
 import { sampleNodes } from './sample.js'
 import { outcomeOf } from './observer.js'
 import type { SelectionAlgorithm, SelectOptions } from './algorithm.js'
 import type { BalancerObserver } from './observer.js'
+import type { ReadyOptions } from './ready.js'
+import type { Clock } from '../clock.js'
 import type { Member } from '../member/member.js'
 import type { MemberTable } from '../member/table.js'
 import type { RandomSource } from '../random.js'
@@ -28,6 +31,7 @@ export interface LoadBalancerInit {
   table: MemberTable
   rpc: RpcClient
   random: RandomSource
+  clock: Clock
   observer: BalancerObserver
   onClose(): void
 }
@@ -45,9 +49,13 @@ export class LoadBalancer {
   private readonly view: GroupView
   private readonly rpc: RpcClient
   private readonly random: RandomSource
+  private readonly table: MemberTable
+  private readonly clock: Clock
   private readonly observer: BalancerObserver
   private readonly onClose: () => void
   private closed = false
+  /** Aborts on `close()`, ending every `ready()` still waiting. */
+  private readonly closing = new AbortController()
   private picked = 0
   private untilExplained: number
 
@@ -57,6 +65,8 @@ export class LoadBalancer {
     this.view = new GroupView(init.table, init.name)
     this.rpc = init.rpc
     this.random = init.random
+    this.table = init.table
+    this.clock = init.clock
     this.observer = init.observer
     this.untilExplained = init.observer.explainOnePickIn
     this.onClose = init.onClose
@@ -115,6 +125,30 @@ export class LoadBalancer {
   }
 
   /**
+   * Waits until the group has at least `min` selectable members, and resolves with them: the way to start calling
+   * once gossip has brought the group's members, without sleeping or polling `getMembers()`.
+   *
+   * @example
+   * ```ts
+   * const api = cluster.loadBalancer({ name: 'api', algorithm: powerOfTwo() })
+   * await api.ready({ min: 2, timeoutMs: 5000 })
+   * await api.call('greet', 'mesh')
+   * ```
+   *
+   * @throws NotReadyError (rejects) at the timeout, when `signal` aborts, or when the balancer closes
+   * @throws InvalidOptionError when an option is out of range
+   */
+  async ready (options?: ReadyOptions): Promise<readonly Member[]> {
+    return await waitForMembers({
+      group: this.name,
+      table: this.table,
+      clock: this.clock,
+      nodes: () => this.nodes(),
+      closing: this.closing.signal
+    }, options)
+  }
+
+  /**
    * Selects a member, calls `method` on it and releases it. Always settles: with the handler's result, or with a
    * `ServiceUnavailableError`, `RequestTimeoutError`, `BadRequestError` or `RemoteError`.
    */
@@ -134,6 +168,7 @@ export class LoadBalancer {
   close (): void {
     if (this.closed) return
     this.closed = true
+    this.closing.abort()
     this.onClose()
   }
 

@@ -60,6 +60,7 @@ export class Balancers {
       table: host.table,
       rpc: host.rpc,
       random: host.random,
+      clock: host.clock,
       observer: {
         explainOnePickIn: host.explainOnePickIn,
         version: () => host.table.version,
