@@ -78,6 +78,14 @@ describe('leastLatency', () => {
     expect(counts.get('node-9')! / 10_000).toBeCloseTo(0.2, 1)
   })
 
+  it("counts a member's own event-loop lag as part of its response time", () => {
+    // node-0 is closest but its event loop is busy: 2 + 40 against 10 + 0, so node-1 wins every comparison.
+    const nodes = testMembers(2, i => i === 0 ? { latencyMs: 2, eventLoopLagMs: 40 } : { latencyMs: 10, eventLoopLagMs: 0 })
+    const counts = tally(leastLatency({ random: seededRandom(8) }), nodes, 1000)
+    expect(counts.get('node-1')).toBe(1000)
+    expect(counts.get('node-0') ?? 0).toBe(0)
+  })
+
   it('spreads calls in flight instead of piling them on the fastest member', () => {
     const nodes = testMembers(2, i => ({ latencyMs: i === 0 ? 10 : 30 }))
     const counts = tally(leastLatency({ random: seededRandom(7) }), nodes, 400, false)

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { InvalidOptionError, ServiceUnavailableError } from '../src/index.js'
 import { first } from './algorithms.js'
-import { startMesh } from './fixtures.js'
+import { startMesh, startNode } from './fixtures.js'
 import type { Member, NodeChange, SelectionAlgorithm } from '../src/index.js'
 import type { TestMesh } from './fixtures.js'
 
@@ -113,5 +113,16 @@ describe('load balancer groups and selection', () => {
     expect(option(() => balancer.selectNodes(1.5))).toBe('count')
     expect(option(() => node.setLoad('api', -1))).toBe('load')
     expect(option(() => node.handle('', () => 1))).toBe('method')
+  })
+
+  it("shows algorithms each member's gossiped event-loop lag", async () => {
+    mesh = await startMesh(1)
+    const { clock, network, nodes } = mesh
+    nodes.push(await startNode(network, clock, 'n2', { eventLoopLag: () => 42 }))
+    nodes[1]!.loadBalancer({ name: 'api', algorithm: first() })
+    const api = nodes[0]!.loadBalancer({ name: 'api', algorithm: first(), nodeMatch: ['n2'] })
+    // Gossiped rounded to 10 ms, so that jitter does not publish a record every interval.
+    await clock.advanceUntil(() => api.getMembers()[0]?.eventLoopLagMs === 40, 5000)
+    expect(api.selectNode().eventLoopLagMs).toBe(40)
   })
 })

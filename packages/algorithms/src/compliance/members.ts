@@ -7,7 +7,7 @@ import type { Member } from '@meshbalancer/core'
  */
 export function testMember (index: number, overrides: Partial<Member> = {}): Member {
   const id = `m-${String(index).padStart(4, '0')}`
-  const { origin: _o, sequence: _s, groups: _g, shedding: _d, addresses: _a, eventLoopLagMs: _e, ...fields } =
+  const { origin: _o, sequence: _s, groups: _g, shedding: _d, addresses: _a, ...fields } =
     memberRecord({ origin: id, name: `node-${index}`, incarnation: 1 })
   return Object.freeze({ ...fields, id, load: 0, latencyMs: undefined, local: false, ...overrides })
 }

@@ -7,10 +7,12 @@ import type { Member, RandomOptions, SelectionAlgorithm } from '@meshbalancer/co
 export interface LeastLatencyOptions extends RandomOptions {}
 
 /**
- * Prefers members with low round-trip time from this node, weighted by the calls already in flight to them:
- * samples two distinct members and picks the lower cost, where cost = latencyMs × (calls in flight + 1), the
- * latency-weighted load of Finagle's peak-EWMA balancer. Members whose latency is still unknown win every
- * comparison, so each newcomer is tried (about 2/n of picks) until its first measurement.
+ * Prefers members that answer fast, weighted by the calls already in flight to them: samples two distinct members
+ * and picks the lower cost, where cost = (latencyMs + eventLoopLagMs) × (calls in flight + 1), the latency-weighted
+ * load of Finagle's peak-EWMA balancer. Latency is this node's round trip to the member; event-loop lag is the
+ * member's own, gossiped, and is how long a request waits there before its handler runs, which a round trip
+ * measured now and then misses on a member that is busy in bursts. Members whose latency is still unknown win
+ * every comparison, so each newcomer is tried (about 2/n of picks) until its first measurement.
  *
  * Optimises response time. Comparing two random members instead of taking the single fastest keeps every node of
  * the cluster, all of which see the same fast member, from converging on it at once; the fastest of n members gets
@@ -22,8 +24,9 @@ export function leastLatency (options?: LeastLatencyOptions): SelectionAlgorithm
   const tracked = new TrackedNodes()
 
   function cost (position: number): number {
-    const latency = (tracked.nodes[position] as Member).latencyMs
-    return latency === undefined ? -1 : latency * ((tracked.inFlight[position] as number) + 1)
+    const member = tracked.nodes[position] as Member
+    const latency = member.latencyMs
+    return latency === undefined ? -1 : (latency + member.eventLoopLagMs) * ((tracked.inFlight[position] as number) + 1)
   }
 
   return {

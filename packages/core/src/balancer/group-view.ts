@@ -62,6 +62,6 @@ export class GroupView {
 
 /** The group's view of a member: its entry without what algorithms do not see, and its load in the group. */
 function memberOf (source: ClusterMember, load: number): Member {
-  const { groups: _g, shedding: _s, liveness: _l, addresses: _a, eventLoopLagMs: _e, ...fields } = source
+  const { groups: _g, shedding: _s, liveness: _l, addresses: _a, ...fields } = source
   return Object.freeze({ ...fields, load })
 }

@@ -30,7 +30,7 @@ export interface ClusterMember extends Omit<MemberRecord, 'origin' | 'sequence'>
  * The properties of a {@link ClusterMember} that a group's {@link Member} leaves out: its groups and namespaces (its
  * entry in the balancer's group becomes `load`), and what only membership and transport use.
  */
-export type NotInGroupView = 'groups' | 'shedding' | 'liveness' | 'addresses' | 'eventLoopLagMs'
+export type NotInGroupView = 'groups' | 'shedding' | 'liveness' | 'addresses'
 
 /**
  * A read-only snapshot of one selectable member of a balancer's group, as algorithms see it (**contract**): the
@@ -39,4 +39,10 @@ export type NotInGroupView = 'groups' | 'shedding' | 'liveness' | 'addresses' | 
 export interface Member extends Omit<ClusterMember, NotInGroupView> {
   /** The member's gossiped load in this balancer's group. */
   readonly load: number
+  /**
+   * The member's own event-loop delay, p99 over its last interval in milliseconds, as it gossips it (rounded, so
+   * that jitter does not cause a record per interval). Time a request waits before the member's handler runs: add
+   * it to `latencyMs` (this node's round trip to it) for an estimate of the member's response time.
+   */
+  readonly eventLoopLagMs: number
 }
