@@ -31,11 +31,7 @@ const libp2p = await createLibp2p({
 const greeters = libp2p.services.mesh.loadBalancer({ name: 'greeter', algorithm: powerOfTwo(), nodeMatch: [] })
 
 try {
-  const deadline = Date.now() + 15_000
-  while (!libp2p.services.mesh.members().some(member => member.name === 'seed' && member.groups.has('greeter'))) {
-    if (Date.now() > deadline) throw new Error('the two nodes did not form a cluster within 15 s')
-    await new Promise(resolve => setTimeout(resolve, 50))
-  }
+  await greeters.ready({ timeoutMs: 15_000 })
   const answer = await greeters.call('hello', { from: 'app' }, { timeoutMs: 5000 })
   console.log(JSON.stringify({ members: libp2p.services.mesh.members().length, answer }))
 } catch (err) {

@@ -1,4 +1,6 @@
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { createInterface } from 'node:readline'
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -23,7 +25,7 @@ describe('a library-only install', () => {
     expect(tarballs).toHaveLength(LIBRARY.length)
     writeFileSync(join(folder, 'package.json'), JSON.stringify({ name: 'library-only', private: true, type: 'module' }))
     execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs], { cwd: folder, stdio: 'pipe', timeout: 150_000 })
-    copyFileSync(join(import.meta.dirname, '..', 'two-nodes.mjs'), join(folder, 'two-nodes.mjs'))
+    for (const script of ['two-nodes.mjs', 'node.mjs']) copyFileSync(join(import.meta.dirname, '..', script), join(folder, script))
   }, 180_000)
 
   afterAll(() => {
@@ -42,5 +44,25 @@ describe('a library-only install', () => {
   it('runs its two-node example there', () => {
     const output = execFileSync(process.execPath, ['two-nodes.mjs'], { cwd: folder, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NODE_OPTIONS: '' } })
     expect(JSON.parse(output.trim())).toEqual({ members: 2, answer: { greeting: 'hello app', node: 'seed' } })
+  }, 90_000)
+
+  it("runs the README's quick start: two processes, one calls the other, and a SIGTERM drains and leaves", async () => {
+    const env = { ...process.env, NODE_OPTIONS: '' }
+    const a = spawn(process.execPath, ['node.mjs', '--name', 'a', '--port', '0'], { cwd: folder, env, stdio: ['ignore', 'pipe', 'inherit'] })
+    try {
+      const lines = createInterface({ input: a.stdout! })
+      const [first] = await once(lines, 'line') as [string]
+      const address = /^a listening on (\S+)/.exec(first)?.[1]
+      expect(address).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+$/)
+      const output = execFileSync(process.execPath, ['node.mjs', '--name', 'b', '--join', address!], { cwd: folder, env, encoding: 'utf8', timeout: 60_000 })
+      expect(output.trim().split('\n').at(-1)).toBe('hello b, from a')
+      const exited = once(a, 'exit')
+      const left = once(lines, 'line')
+      a.kill('SIGTERM')
+      expect(await left).toEqual(['a left'])
+      expect(await exited).toEqual([0, null])
+    } finally {
+      a.kill('SIGKILL')
+    }
   }, 90_000)
 })

@@ -32,11 +32,7 @@ export class Placement {
     if (make === undefined) throw new Error(`unknown algorithm "${algorithm}"`)
     const node = await createNode({ name: 'mesh-broker', join: cluster, logger: silentLogger })
     const balancer = node.loadBalancer({ name: NAMESPACE, algorithm: make(), nodeMatch: [] })
-    const deadline = Date.now() + 30_000
-    while (balancer.getMembers().length < servers) {
-      if (Date.now() > deadline) throw new Error('the broker did not see every server within 30 s')
-      await new Promise(resolve => setTimeout(resolve, 50))
-    }
+    await balancer.ready({ min: servers, timeoutMs: 30_000 })
     return new Placement(node, balancer)
   }
 
