@@ -6,7 +6,8 @@ import { yamux } from '@libp2p/yamux'
 import { multiaddr } from '@multiformats/multiaddr'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { createLibp2p } from 'libp2p'
-import { BadRequestError, rpcProtocol, silentLogger } from '@meshbalancer/core'
+import { BadRequestError, silentLogger } from '@meshbalancer/core'
+import { rpcProtocol } from '@meshbalancer/core/protocol'
 import { createNode } from '../src/index.js'
 import { RpcRequest, RpcResponse } from '../../core/src/pb/frames.js'
 import type { Cluster } from '@meshbalancer/core'
@@ -99,6 +100,8 @@ describe('RPC from a foreign caller', () => {
   it('serves a group it does not serve without counting it as load', async () => {
     const pending = [call({ method: 'hold', group: 'api' }), call({ method: 'hold', group: 'elsewhere' })]
     await until(() => holds.length === 2, 5000, 'both calls in the handler')
+    // Calls in flight enter the record when it is next published (at the latest on the next heartbeat).
+    await until(() => node.self().groups.get('api') === 1, 5000, 'the call counted as load')
     expect(Object.fromEntries(node.self().groups)).toEqual({ api: 1 })
     for (const release of holds.splice(0)) release()
     for (const response of await Promise.all(pending)) expect(response.result).toEqual(new Uint8Array(0))
