@@ -9,6 +9,7 @@ const swc = ['@swc/jest', {
 const packages = {
   '@meshbalancer/core/testing': 'packages/core/src/testing/index.ts',
   '@meshbalancer/core/options': 'packages/core/src/options.ts',
+  '@meshbalancer/core/protocol': 'packages/core/src/protocol.ts',
   '@meshbalancer/core': 'packages/core/src/index.ts',
   '@meshbalancer/algorithms/compliance': 'packages/algorithms/src/compliance/index.ts',
   '@meshbalancer/algorithms': 'packages/algorithms/src/index.ts',

@@ -1,4 +1,5 @@
-import { createCluster, encodeRecord, memberRecord, silentLogger } from '@meshbalancer/core'
+import { createCluster, silentLogger } from '@meshbalancer/core'
+import { encodeRecord, memberRecord } from '@meshbalancer/core/protocol'
 import { ManualClock, MemoryNetwork } from '@meshbalancer/core/testing'
 import type { Cluster } from '@meshbalancer/core'
 

@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { do_not_optimize } from 'mitata'
-import { decodeRecord, encodeRecord, memberRecord, MemberTable } from '@meshbalancer/core'
+import { decodeRecord, encodeRecord, memberRecord, MemberTable } from '@meshbalancer/core/protocol'
 import { converged, startProcesses } from '@meshbalancer/testing'
 import { median, nanosecondsPerCall } from '../measure.js'
 import { cpuSeconds, ioBytes, rssMiB } from '../process-stats.js'

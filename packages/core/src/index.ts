@@ -33,7 +33,6 @@ export type { ShedKnobs, ShedMode } from './shedder/knobs.js'
 export { Shedder } from './shedder/shedder.js'
 export type { ShedderEvents, ShedHint, ShedImplementation, ShedRound, ShedSkipReason } from './shedder/shedder.js'
 export * as defaults from './cluster/constants.js'
-export { rpcProtocol, stateTopic } from './cluster/constants.js'
 
 export { LoadBalancer } from './balancer/load-balancer.js'
 export type { CallOutcome, CallRecord, PickExplanation } from './balancer/observer.js'
@@ -46,20 +45,13 @@ export { sampleNodes } from './balancer/sample.js'
 export type { NodeMatch } from './balancer/node-match.js'
 
 export type { ClusterMember, Liveness, Member, MemberRecord, MemberStatus } from './member/member.js'
-export { memberRecord } from './member/record.js'
-export type { MemberRecordInit } from './member/record.js'
-export { MemberTable } from './member/table.js'
-export type { ApplyResult, LeaveReason, MemberTableEvents, MemberTableInit } from './member/table.js'
+export type { LeaveReason } from './member/table.js'
 
-export { decodeRecord, encodeRecord, validateRecord } from './codec/record-codec.js'
-export * as recordLimits from './codec/limits.js'
 
 export { jsonCodec } from './rpc/value-codec.js'
 export type { ValueCodec } from './rpc/value-codec.js'
 export type { Handler, HandlerContext, ServeRecord } from './rpc/server.js'
 export { DEFAULT_CALL_TIMEOUT_MS } from './rpc/client.js'
-export { decodeRequest, decodeResponse, encodeRequest, encodeResponse, MAX_FRAME_BYTES } from './rpc/frames.js'
-export type { Request as RpcRequestFrame, Response as RpcResponseFrame } from './rpc/frames.js'
 
 export type {
   PeerListener, RequestContext, RequestHandler, RequestOptions, TopicHandler, TopicMessage, Transport, ValidationResult

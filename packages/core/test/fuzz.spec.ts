@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
-import { decodeRecord, decodeRequest, decodeResponse, encodeRecord, encodeRequest, InvalidFrameError, InvalidRecordError, jsonCodec, MeshbalancerError, silentLogger, validateRecord } from '../src/index.js'
+import { InvalidFrameError, InvalidRecordError, jsonCodec, MeshbalancerError, silentLogger } from '../src/index.js'
+import { decodeRecord, decodeRequest, decodeResponse, encodeRecord, encodeRequest, validateRecord } from '../src/protocol.js'
 import { ManualClock } from '../src/testing/index.js'
 import { StateTopic } from '../src/cluster/state-topic.js'
 import { RpcClient } from '../src/rpc/client.js'

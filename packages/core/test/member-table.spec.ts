@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from '@jest/globals'
-import { MemberTable } from '../src/index.js'
+import { MemberTable } from '../src/protocol.js'
 import { record } from './fixtures.js'
 import type { ClusterMember, LeaveReason } from '../src/index.js'
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { decodeRecord, encodeRecord, InvalidRecordError, recordLimits, validateRecord } from '../src/index.js'
+import { InvalidRecordError } from '../src/index.js'
+import { decodeRecord, encodeRecord, recordLimits, validateRecord } from '../src/protocol.js'
 import { MemberRecord as WireRecord } from '../src/pb/record.js'
 import { record } from './fixtures.js'
 import type { RecordRejectReason } from '../src/index.js'

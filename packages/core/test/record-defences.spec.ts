@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { encodeRecord, stateTopic } from '../src/index.js'
+import { encodeRecord, stateTopic } from '../src/protocol.js'
 import { FAST, record, startMesh, startNode } from './fixtures.js'
 import type { TestMesh } from './fixtures.js'
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { defaults, jsonCodec, RemoteError, RequestTimeoutError, rpcProtocol, silentLogger } from '../src/index.js'
+import { defaults, jsonCodec, RemoteError, RequestTimeoutError, silentLogger } from '../src/index.js'
+import { rpcProtocol } from '../src/protocol.js'
 import { ManualClock, MemoryNetwork } from '../src/testing/index.js'
 import { RpcClient } from '../src/rpc/client.js'
 import { RpcServer } from '../src/rpc/server.js'

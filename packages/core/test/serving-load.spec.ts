@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { decodeRequest, decodeResponse, encodeRequest, InvalidFrameError, jsonCodec, recordLimits, seededRandom, silentLogger } from '../src/index.js'
+import { InvalidFrameError, jsonCodec, seededRandom, silentLogger } from '../src/index.js'
+import { decodeRequest, decodeResponse, encodeRequest, recordLimits } from '../src/protocol.js'
 import { ManualClock } from '../src/testing/index.js'
 import { LocalRecord } from '../src/cluster/local-record.js'
 import { MAX_METHOD_LENGTH } from '../src/rpc/frames.js'

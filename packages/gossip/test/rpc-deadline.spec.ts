@@ -1,6 +1,7 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { createCluster, defaults, jsonCodec, RemoteError, RequestTimeoutError, rpcProtocol, silentLogger, systemClock } from '@meshbalancer/core'
+import { createCluster, defaults, jsonCodec, RemoteError, RequestTimeoutError, silentLogger, systemClock } from '@meshbalancer/core'
+import { rpcProtocol } from '@meshbalancer/core/protocol'
 import { RpcClient } from '../../core/src/rpc/client.js'
 import { RpcServer } from '../../core/src/rpc/server.js'
 import { Libp2pTransport } from '../src/index.js'

@@ -1,4 +1,4 @@
-import { memberRecord } from '@meshbalancer/core'
+import { memberRecord } from '@meshbalancer/core/protocol'
 import type { Member } from '@meshbalancer/core'
 
 /**

@@ -1,4 +1,5 @@
-import { InvalidOptionError, recordLimits } from '@meshbalancer/core'
+import { InvalidOptionError } from '@meshbalancer/core'
+import { recordLimits } from '@meshbalancer/core/protocol'
 import { assertInteger, assertKnownOptions } from '@meshbalancer/core/options'
 import { SmoothSchedule } from './smooth-schedule.js'
 import type { Member, NodeChange, SelectionAlgorithm } from '@meshbalancer/core'

@@ -1,4 +1,5 @@
-import { MAX_FRAME_BYTES, RequestAbortedError, ServiceUnavailableError } from '@meshbalancer/core'
+import { RequestAbortedError, ServiceUnavailableError } from '@meshbalancer/core'
+import { MAX_FRAME_BYTES } from '@meshbalancer/core/protocol'
 import { lpStream } from '@libp2p/utils'
 import type { Connection, Stream } from '@libp2p/interface'
 import type { RequestHandler } from '@meshbalancer/core'
