@@ -5,11 +5,12 @@ import { describeMachine } from './machine.js'
 import { mesh } from './suites/mesh.js'
 import { peers } from './suites/peers.js'
 import { picks } from './suites/picks.js'
+import { rpc } from './suites/rpc.js'
 import { scaling } from './suites/scaling.js'
 import { simulation } from './suites/simulation.js'
 import type { Suite } from './suite.js'
 
-const SUITES: readonly Suite[] = [picks, peers, mesh, scaling, simulation]
+const SUITES: readonly Suite[] = [picks, peers, mesh, rpc, scaling, simulation]
 
 const { values } = parseArgs({
   options: {

@@ -49,6 +49,9 @@ export const mesh: Suite = {
       'timestamps the processes print,',
       `so they exclude the benchmark's own reading of their output. Each figure is the median over ${ROUNDS} runs;`,
       'the spread is the lowest and highest run. All figures here are absolute times or amounts, not ratios.',
+      `The RPC rows call \`echo\` through a balancer over all ${NODES} members, from a node in the benchmark's own`,
+      'process; "RPC against plain HTTP and WebSocket" below compares `call` with node:http and `ws` between two',
+      'processes.',
       '',
       rendered
     ].join('\n')
@@ -182,9 +185,9 @@ async function rpc (seed: NodeProcess): Promise<Row[]> {
       failures += failed
     }
     return [
-      latencyRow('RPC call latency, one at a time, p50', latency, 50),
-      latencyRow('RPC call latency, one at a time, p99', latency, 99),
-      { metric: 'RPC calls per second, 64 in flight', value: median(throughput).toFixed(0), spread: `${Math.min(...throughput).toFixed(0)}–${Math.max(...throughput).toFixed(0)}`, target: '—', meets: undefined },
+      latencyRow(`RPC through a balancer over ${NODES} members, one at a time, p50`, latency, 50),
+      latencyRow(`RPC through a balancer over ${NODES} members, one at a time, p99`, latency, 99),
+      { metric: `RPC through a balancer over ${NODES} members, calls per second, 64 in flight`, value: median(throughput).toFixed(0), spread: `${Math.min(...throughput).toFixed(0)}–${Math.max(...throughput).toFixed(0)}`, target: '—', meets: undefined },
       { metric: 'RPC calls failed (all runs)', value: String(failures), spread: '—', target: '—', meets: undefined }
     ]
   } finally {

@@ -42,11 +42,12 @@ export class ClientFleet {
 
   /** Connected clients per server address. */
   byServer (): Map<string, number> {
-    const counts = new Map<string, number>()
-    for (const client of this.clients) {
-      if (client.server !== undefined) counts.set(client.server, (counts.get(client.server) ?? 0) + 1)
-    }
-    return counts
+    return tally(this.clients.map(client => client.server))
+  }
+
+  /** Clients per server address they first reached: where they were placed, whatever moved them since. */
+  byFirstServer (): Map<string, number> {
+    return tally(this.clients.map(client => client.firstServer))
   }
 
   stats (): ClientStats {
@@ -60,4 +61,12 @@ export class ClientFleet {
     }
     return total
   }
+}
+
+function tally (servers: ReadonlyArray<string | undefined>): Map<string, number> {
+  const counts = new Map<string, number>()
+  for (const server of servers) {
+    if (server !== undefined) counts.set(server, (counts.get(server) ?? 0) + 1)
+  }
+  return counts
 }

@@ -39,6 +39,8 @@ export interface RunResult {
   mode: ShedMode
   /** Clients per server once all had connected, before any restart. */
   countsWhenConnected: Record<string, number>
+  /** Clients per server each first reached: where placement sent them, before shedding moved any. */
+  countsWhenPlaced: Record<string, number>
   deployEndedAt: number
   countsAtDeployEnd: Record<string, number>
   minimumMoves: number
@@ -106,13 +108,15 @@ export class MeshScenario extends EventEmitter<{ state: [MeshState], log: [line:
 
     this.setPhase('connecting')
     this.fleet = new ClientFleet(options.clients, {
-      pick: () => this.front?.url ?? this.placement?.pick() ?? this.pickAvailable(),
+      // A broker that sees no server leaves the client to retry, rather than placing it at random.
+      pick: () => this.front?.url ?? (this.placement === undefined ? this.pickAvailable() : this.placement.pick()),
       followHints: options.reconnect === 'hint',
       ...(this.front === undefined ? {} : { resolveHint: (address: string) => this.front!.urlFor(this.nameOf(address)) })
     })
     this.fleet.start()
     await this.until(() => this.fleet!.connected() === options.clients, 60_000, 'every client connected')
     const countsWhenConnected = this.counts()
+    const countsWhenPlaced = this.counts(this.fleet.byFirstServer())
     this.note(`${options.clients} clients connected: ${JSON.stringify(countsWhenConnected)}`)
 
     if (options.deploy) await this.rollingDeploy()
@@ -143,6 +147,7 @@ export class MeshScenario extends EventEmitter<{ state: [MeshState], log: [line:
     return {
       mode: this.mode,
       countsWhenConnected,
+      countsWhenPlaced,
       deployEndedAt: seconds(deployEnd),
       countsAtDeployEnd,
       minimumMoves: minimumMoves(Object.values(countsAtDeployEnd)),
@@ -206,8 +211,7 @@ export class MeshScenario extends EventEmitter<{ state: [MeshState], log: [line:
     return this.fleet?.connected() === this.options.clients && withinOfMean(Object.values(this.counts()), BALANCE_PERCENT)
   }
 
-  private counts (): Record<string, number> {
-    const byServer = this.fleet?.byServer() ?? new Map<string, number>()
+  private counts (byServer = this.fleet?.byServer() ?? new Map<string, number>()): Record<string, number> {
     return Object.fromEntries(this.services.map(s => [s.spec.name, byServer.get(s.url) ?? 0]))
   }
 

@@ -42,7 +42,7 @@ describe('pnpm example:mesh -- --json', () => {
     const report = JSON.parse(stdout) as MeshReport
     expect(report.placement).toBe('leastLoadedTagged')
     // Every client first went to zone a (ws1, ws3); shedding then spread them over all four.
-    const placed = report.runs[0]!.countsWhenConnected
+    const placed = report.runs[0]!.countsWhenPlaced
     expect(placed.ws2! + placed.ws4!).toBe(0)
     expect(placed.ws1! + placed.ws3!).toBe(400)
     expect(report.ok).toBe(true)

@@ -38,6 +38,8 @@ export class ReconnectingClient {
   readonly stats: ClientStats = { connects: 0, plannedCloses: 0, unexpectedCloses: 0, errors: 0, problems: {} }
   /** The server it is connected to, as the server's greeting named it. */
   server: string | undefined
+  /** The first server it reached, where it was placed before any close moved it. */
+  firstServer: string | undefined
   private open = false
   private socket: WebSocket | undefined
   private timer: ReturnType<typeof setTimeout> | undefined
@@ -84,6 +86,7 @@ export class ReconnectingClient {
       } catch {
         this.server = target
       }
+      this.firstServer ??= this.server
     })
     socket.on('error', err => {
       if (opened) return

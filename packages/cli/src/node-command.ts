@@ -46,6 +46,8 @@ Runs a cluster node and prints membership and load changes as they happen.
 Commands read from standard input, one per line:
   load GROUP N             set this node's load in GROUP
   call GROUP METHOD [JSON] call METHOD on a member of GROUP (chosen by --algorithm)
+  call --to MEMBER METHOD [JSON]  call METHOD on the member of this id or name
+  cast --to MEMBER METHOD [JSON]  send METHOD to the member of this id or name, without a result
   calls GROUP METHOD N C [JSON]  make N calls, C at a time, and print how they settled
   members                  print every member
   stats [gc]               print records published, accepted and rejected, members, connected peers and memory
@@ -198,20 +200,29 @@ function readCommands (cluster: Cluster, output: Output, stop: () => Promise<voi
         return
       }
       case 'call': {
+        if (rest[0] === '--to') {
+          const [, to = '', method = '', ...json] = rest
+          await settle(output, { to, method }, async () => await cluster.call(to, method, argsOf(json)))
+          return
+        }
         const [group = '', method = '', ...json] = rest
-        const started = performance.now()
+        await settle(output, { group, method }, async () => await caller(group).call(method, argsOf(json)))
+        return
+      }
+      case 'cast': {
+        if (rest[0] !== '--to') throw new Error('usage: cast --to MEMBER METHOD [JSON]')
+        const [, to = '', method = '', ...json] = rest
         try {
-          const result = await caller(group).call(method, json.length > 0 ? JSON.parse(json.join(' ')) : undefined)
-          output.event('call:result', { group, method, result, ms: performance.now() - started })
+          await cluster.cast(to, method, argsOf(json))
+          output.event('cast:sent', { to, method })
         } catch (err) {
-          const error = err as Error
-          output.event('call:error', { group, method, code: err instanceof MeshbalancerError ? err.code : 'UNKNOWN', name: error.name, message: error.message, ms: performance.now() - started })
+          output.event('cast:error', { to, method, ...errorFields(err) })
         }
         return
       }
       case 'calls': {
         const [group = '', method = '', count = '0', concurrency = '1', ...json] = rest
-        const settled = await manyCalls(caller(group), method, json.length > 0 ? JSON.parse(json.join(' ')) : undefined, integer('count', count), integer('concurrency', concurrency))
+        const settled = await manyCalls(caller(group), method, argsOf(json), integer('count', count), integer('concurrency', concurrency))
         output.event('calls:settled', { group, method, ...settled })
         return
       }
@@ -233,9 +244,30 @@ function readCommands (cluster: Cluster, output: Output, stop: () => Promise<voi
         await stop()
         return
       default:
-        throw new Error(`unknown command "${command}"; known: load, call, calls, members, stats, drain, stop`)
+        throw new Error(`unknown command "${command}"; known: load, call, cast, calls, members, stats, drain, stop`)
     }
   }
+}
+
+/** Prints how one call settled, as `call:result` or `call:error`, with what identifies the call. */
+async function settle (output: Output, fields: Record<string, string>, call: () => Promise<unknown>): Promise<void> {
+  const started = performance.now()
+  try {
+    const result = await call()
+    output.event('call:result', { ...fields, result, ms: performance.now() - started })
+  } catch (err) {
+    output.event('call:error', { ...fields, ...errorFields(err), ms: performance.now() - started })
+  }
+}
+
+function errorFields (err: unknown): { code: string, name: string, message: string } {
+  const error = err as Error
+  return { code: err instanceof MeshbalancerError ? err.code : 'UNKNOWN', name: error.name, message: error.message }
+}
+
+/** The arguments of a command: the JSON after the method, which may contain spaces; none when absent. */
+function argsOf (json: readonly string[]): unknown {
+  return json.length > 0 ? JSON.parse(json.join(' ')) : undefined
 }
 
 /** Makes `count` calls, `concurrency` at a time; counts results and errors by code (`untyped` for anything else). */

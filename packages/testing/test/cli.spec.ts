@@ -40,6 +40,18 @@ describe('the meshbalancer command', () => {
     for (let i = 1; i < served.length; i++) expect(served[i]).not.toBe(served[i - 1])
   })
 
+  it('calls and casts to a member named by id or name with --to', async () => {
+    const callee = nodes[1]!
+    const byName = await caller.ask('call --to callee-b echo {"n":1}', 'call:result')
+    expect(byName).toMatchObject({ to: 'callee-b', result: { args: { n: 1 }, node: 'callee-b' } })
+    const byId = await caller.ask(`call --to ${callee.id} echo {"n":2}`, 'call:result')
+    expect(byId).toMatchObject({ result: { args: { n: 2 }, node: 'callee-b' } })
+    const unknown = await caller.ask('call --to nobody echo {}', 'call:error')
+    expect(unknown).toMatchObject({ to: 'nobody', code: 'SERVICE_UNAVAILABLE' })
+    expect(await caller.ask('cast --to callee-a echo {}', 'cast:sent')).toMatchObject({ to: 'callee-a', method: 'echo' })
+    expect(await caller.ask('cast --to nobody echo {}', 'cast:error')).toMatchObject({ code: 'SERVICE_UNAVAILABLE' })
+  })
+
   it('serves the cluster\'s metrics and libp2p\'s from one registry with --metrics-port', async () => {
     await nodes[0]!.until(() => nodes[0]!.sees('caller') !== undefined, 20_000, 'the caller seen')
     const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()

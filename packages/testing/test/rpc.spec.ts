@@ -68,6 +68,31 @@ describe('rpc across processes', () => {
     expect(outcomes).toMatchObject({ ok: 9000, remote: 1000 })
   })
 
+  it('calls the member named by its id or its name, and that member answers', async () => {
+    for (const callee of callees) {
+      for (const target of [callee.id, callee.name]) {
+        const result = await caller.call<{ args: unknown, node: string }>(target, 'echo', { to: target })
+        expect(result).toEqual({ args: { to: target }, node: callee.name })
+      }
+    }
+    const entry = caller.members().find(member => member.name === 'callee-2')!
+    expect(await caller.call(entry, 'echo', 1)).toEqual({ args: 1, node: 'callee-2' })
+  })
+
+  it('fails a call or cast to an unknown name or id with SERVICE_UNAVAILABLE', async () => {
+    const unknownId = '12D3KooWNobodyNobodyNobodyNobodyNobodyNobodyNobody'
+    for (const target of ['nobody', unknownId]) {
+      await expect(caller.call(target, 'echo', {})).rejects.toBeInstanceOf(ServiceUnavailableError)
+      await expect(caller.cast(target, 'echo', {})).rejects.toBeInstanceOf(ServiceUnavailableError)
+    }
+    await expect(caller.cast('callee-1', 'echo', {})).resolves.toBeUndefined()
+  })
+
+  it('times out a call to a named member with REQUEST_TIMEOUT, and answers its unknown method with BAD_REQUEST', async () => {
+    await expect(caller.call('callee-1', 'sleep', { ms: 5000 }, { timeoutMs: 300 })).rejects.toBeInstanceOf(RequestTimeoutError)
+    await expect(caller.call('callee-1', 'no-such-method')).rejects.toBeInstanceOf(BadRequestError)
+  })
+
   it('fails a call whose callee is killed mid-call with SERVICE_UNAVAILABLE or REQUEST_TIMEOUT, within the timeout', async () => {
     const victim = callees[1]!
     const toVictim = caller.loadBalancer({ name: 'api', algorithm: { name: 'victim', chooseFromNodes: nodes => nodes.find(node => node.id === victim.id) ?? nodes[0]! }, nodeMatch: [] })

@@ -1,35 +1,32 @@
 import { ServiceUnavailableError } from '../errors.js'
 import { assertInteger } from '../options.js'
-import { DEFAULT_CALL_TIMEOUT_MS } from '../rpc/client.js'
 import { GroupView } from './group-view.js'
 import { waitForMembers } from './ready.js'
 import { sampleNodes } from './sample.js'
-import { outcomeOf } from './observer.js'
 import type { SelectionAlgorithm, SelectOptions } from './algorithm.js'
+import type { CallPath, CallSettings } from './call-path.js'
 import type { BalancerObserver } from './observer.js'
 import type { ReadyOptions } from './ready.js'
 import type { Clock } from '../clock.js'
 import type { Member } from '../member/member.js'
 import type { MemberTable } from '../member/table.js'
 import type { RandomSource } from '../random.js'
-import type { RpcClient } from '../rpc/client.js'
 
 /** Shared default for calls without options, so that a pick allocates nothing. */
 const NO_OPTIONS: SelectOptions = Object.freeze({})
 
-/** Options of {@link LoadBalancer.call} and {@link LoadBalancer.cast}: selection options plus these. */
-export interface CallOptions extends SelectOptions {
-  /** Milliseconds to wait for the result. @default 10000 */
-  readonly timeoutMs?: number
-  /** Aborting rejects the call with the signal's reason. */
-  readonly signal?: AbortSignal
-}
+/**
+ * Options of {@link LoadBalancer.call} and {@link LoadBalancer.cast}: selection options plus `timeoutMs`
+ * (@default 10000) and `signal`, the same as a call to a named member takes.
+ */
+export interface CallOptions extends SelectOptions, CallSettings {}
 
 export interface LoadBalancerInit {
   name: string
   algorithm: SelectionAlgorithm
   table: MemberTable
-  rpc: RpcClient
+  /** How calls leave the node: shared with calls to a named member. */
+  calls: CallPath
   random: RandomSource
   clock: Clock
   observer: BalancerObserver
@@ -47,7 +44,7 @@ export class LoadBalancer {
   readonly name: string
   readonly algorithm: SelectionAlgorithm
   private readonly view: GroupView
-  private readonly rpc: RpcClient
+  private readonly calls: CallPath
   private readonly random: RandomSource
   private readonly table: MemberTable
   private readonly clock: Clock
@@ -63,7 +60,7 @@ export class LoadBalancer {
     this.name = init.name
     this.algorithm = init.algorithm
     this.view = new GroupView(init.table, init.name)
-    this.rpc = init.rpc
+    this.calls = init.calls
     this.random = init.random
     this.table = init.table
     this.clock = init.clock
@@ -172,20 +169,14 @@ export class LoadBalancer {
     this.onClose()
   }
 
-  /** Select, send, release, and report the outcome. */
+  /** Select, send (the call path reports the outcome), release. */
   private async send (method: string, args: unknown, options: CallOptions, cast: boolean): Promise<unknown> {
-    const timeoutMs = timeoutOf(options)
+    const prepared = this.calls.prepare(options)
     const member = this.selectNode(options)
-    const started = this.observer.now()
-    let failure: unknown
     try {
-      return await this.rpc.send(member.id, method, args, { group: this.name, timeoutMs, cast, signal: options.signal })
-    } catch (err) {
-      failure = err
-      throw err
+      return await this.calls.send(member.id, this.name, method, args, prepared, cast)
     } finally {
       this.releaseNode(member)
-      this.observer.called({ balancer: this.name, method, peer: member.id, cast, outcome: outcomeOf(failure), durationMs: this.observer.now() - started })
     }
   }
 
@@ -214,8 +205,4 @@ export class LoadBalancer {
   private unavailable (): ServiceUnavailableError {
     return new ServiceUnavailableError(`no member of group "${this.name}" is available`)
   }
-}
-
-function timeoutOf (options: CallOptions): number {
-  return assertInteger('timeoutMs', options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, 1, 0x7fff_ffff)
 }

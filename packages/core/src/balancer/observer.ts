@@ -18,8 +18,9 @@ export interface PickExplanation {
 /** How an RPC ended: `ok`, the code of the typed error, or `aborted` (the caller's signal). */
 export type CallOutcome = 'ok' | ErrorCode | 'aborted'
 
-/** One call or cast made through a balancer: emitted as `rpc:call`. */
+/** One call or cast this node sent, through a balancer or to a named member: emitted as `rpc:call`. */
 export interface CallRecord {
+  /** The balancer that chose the member; the empty name for a call to a member the caller named. */
   readonly balancer: string
   readonly method: string
   readonly peer: string
@@ -28,17 +29,15 @@ export interface CallRecord {
   readonly durationMs: number
 }
 
-/** What a balancer reports to its cluster. */
+/** What a balancer reports to its cluster (its calls are reported by the call path). */
 export interface BalancerObserver {
   /** One pick in this many is explained; 0 explains none. */
   readonly explainOnePickIn: number
   /** The member table's version, for explanations. */
   version(): number
-  now(): number
   /** False when nobody listens to explanations, so that none is built. */
   wantsExplanations(): boolean
   explained(explanation: PickExplanation): void
-  called(record: CallRecord): void
 }
 
 /** The outcome of a settled call, from its error. */

@@ -5,11 +5,11 @@ import { matchesNode, validateNodeMatch } from '../balancer/node-match.js'
 import { MAX_GROUP_NAME_LENGTH } from '../codec/limits.js'
 import type { SelectionAlgorithm } from '../balancer/algorithm.js'
 import type { NodeMatch } from '../balancer/node-match.js'
-import type { CallRecord, PickExplanation } from '../balancer/observer.js'
+import type { CallPath } from '../balancer/call-path.js'
+import type { PickExplanation } from '../balancer/observer.js'
 import type { Clock } from '../clock.js'
 import type { MemberTable } from '../member/table.js'
 import type { RandomSource } from '../random.js'
-import type { RpcClient } from '../rpc/client.js'
 
 /** Options of `cluster.loadBalancer()`. */
 export interface LoadBalancerOptions {
@@ -24,7 +24,7 @@ export interface LoadBalancerOptions {
 export interface BalancersHost {
   nodeName: string
   table: MemberTable
-  rpc: RpcClient
+  calls: CallPath
   random: RandomSource
   clock: Clock
   explainOnePickIn: number
@@ -33,7 +33,6 @@ export interface BalancersHost {
   leave(group: string): void
   wantsExplanations(): boolean
   explained(explanation: PickExplanation): void
-  called(record: CallRecord): void
 }
 
 const OPTIONS = ['name', 'algorithm', 'nodeMatch']
@@ -58,16 +57,14 @@ export class Balancers {
       name,
       algorithm,
       table: host.table,
-      rpc: host.rpc,
+      calls: host.calls,
       random: host.random,
       clock: host.clock,
       observer: {
         explainOnePickIn: host.explainOnePickIn,
         version: () => host.table.version,
-        now: () => host.clock.now(),
         wantsExplanations: () => host.wantsExplanations(),
-        explained: explanation => { host.explained(explanation) },
-        called: record => { host.called(record) }
+        explained: explanation => { host.explained(explanation) }
       },
       onClose: () => {
         this.balancers.delete(balancer)

@@ -6,9 +6,11 @@ import { RpcClient } from '../rpc/client.js'
 import { RpcServer } from '../rpc/server.js'
 import { MAX_GROUP_NAME_LENGTH, MAX_LOAD } from '../codec/limits.js'
 import { rpcProtocol, stateTopic, UNREACHABLE_GRACE_HEARTBEATS, UNREACHABLE_IN_FLIGHT_HEARTBEATS } from './constants.js'
+import { CallPath } from '../balancer/call-path.js'
 import { Balancers } from './balancers.js'
 import { LatencyProber } from './latency-prober.js'
 import { LocalRecord } from './local-record.js'
+import { MemberCalls } from './member-calls.js'
 import { Publisher } from './publisher.js'
 import { resolveClusterInit } from './init.js'
 import { Shedding } from './shedding.js'
@@ -24,6 +26,7 @@ import type { ShedRound, Shedder } from '../shedder/shedder.js'
 import type { LoadBalancerOptions } from './balancers.js'
 import type { ClusterInit, ResolvedClusterInit } from './init.js'
 import type { DrainOptions, ShedderOptions } from './shedding.js'
+import type { MemberCallOptions, MemberRef } from './member-calls.js'
 import type { StateTopicStats } from './state-topic.js'
 
 /** Events of a {@link Cluster}: membership changes, refused records, shedding rounds, picks and calls. */
@@ -33,7 +36,7 @@ export interface ClusterEvents extends MemberTableEvents {
   'shed:round': [round: ShedRound]
   /** One pick in `explainOnePickIn`, with the candidates and the chosen member. */
   'balancer:pick': [explanation: PickExplanation]
-  /** A call or cast through a balancer of this node settled. */
+  /** A call or cast this node sent (through a balancer, or to a named member) settled. */
   'rpc:call': [record: CallRecord]
   /** This node served a call or cast. */
   'rpc:serve': [record: ServeRecord]
@@ -71,6 +74,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   private readonly prober: LatencyProber
   private readonly shedding: Shedding
   private readonly balancerFactory: Balancers
+  private readonly memberCalls: MemberCalls
   private readonly topicName: string
   private readonly protocol: string
   private expiryTimer: TimerHandle | undefined
@@ -144,18 +148,23 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       stopped: namespace => { this.changed(this.local.stopShedding(namespace)) },
       emitRound: round => { this.emit('shed:round', round) }
     })
+    const calls = new CallPath({
+      rpc: this.client,
+      now: () => clock.now(),
+      called: record => { this.emit('rpc:call', record) }
+    })
+    this.memberCalls = new MemberCalls(this.table, calls)
     this.balancerFactory = new Balancers({
       nodeName: this.name,
       table: this.table,
-      rpc: this.client,
+      calls,
       random: this.init.random,
       clock,
       explainOnePickIn: this.init.explainOnePickIn,
       join: group => { this.changed(this.local.joinGroup(group)) },
       leave: group => { this.changed(this.local.leaveGroup(group)) },
       wantsExplanations: () => this.listenerCount('balancer:pick') > 0,
-      explained: explanation => { this.emit('balancer:pick', explanation) },
-      called: record => { this.emit('rpc:call', record) }
+      explained: explanation => { this.emit('balancer:pick', explanation) }
     })
     this.wireTable()
     this.table.setLocal(this.local.current(), clock.now())
@@ -256,6 +265,35 @@ export class Cluster extends EventEmitter<ClusterEvents> {
    */
   shedder (options: ShedderOptions): Shedder {
     return this.shedding.create(options)
+  }
+
+  /**
+   * Calls `method` on the member the caller names (**contract**), as rpc_load_balancer's `call(node, …)`: by id,
+   * by name, or by an entry from `members()` or a balancer. An id wins over a name; of several members with one
+   * name the one alive is called, and when several are alive the call fails naming their ids (see
+   * {@link MemberRef}). A `joining` or `draining` member is called too; its handler sees the group `''`.
+   *
+   * Always settles: with the result, or with `ServiceUnavailableError` (unknown, suspect, left, ambiguous or
+   * unreachable member), `RequestTimeoutError`, `BadRequestError` or `RemoteError`; or rejects with an
+   * `InvalidOptionError` naming the option. Emits `rpc:call` with the balancer name `''`.
+   *
+   * @param options `timeoutMs` (@default 10000) and `signal`
+   * @example
+   * ```ts
+   * const invoice = await cluster.call('billing-1', 'invoice', { order: 42 }, { timeoutMs: 2000 })
+   * ```
+   */
+  async call<Result = unknown> (member: MemberRef, method: string, args?: unknown, options: MemberCallOptions = {}): Promise<Result> {
+    return await this.memberCalls.send(member, method, args, options, false) as Result
+  }
+
+  /**
+   * Sends `method` to one member the caller names without waiting for a result (**contract**), as
+   * rpc_load_balancer's `cast(node, …)`. The member is found as by {@link Cluster.call}. Resolves once the
+   * request is handed to the network; rejects when the member is unknown, suspect, ambiguous or unreachable.
+   */
+  async cast (member: MemberRef, method: string, args?: unknown, options: MemberCallOptions = {}): Promise<void> {
+    await this.memberCalls.send(member, method, args, options, true)
   }
 
   /** Serves calls of `method` (**contract**). A method has one handler; registering it twice throws. */
