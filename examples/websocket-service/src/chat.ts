@@ -5,6 +5,11 @@ import type { RawData, WebSocket } from 'ws'
 /** The cluster broadcast topic of the chat room. */
 export const CHAT_TOPIC = 'chat'
 
+/** Chat messages a server holds while it publishes as fast as the cluster lets it; beyond, they are refused. */
+export const MAX_QUEUED = 1000
+/** How long a server waits to publish again after reaching its broadcast rate. */
+const RETRY_MS = 20
+
 /** What a client sends to say something in the chat room (a JSON text frame). */
 export interface ChatRequest {
   chat: string
@@ -19,7 +24,7 @@ export interface ChatMessage {
   id: string
 }
 
-/** What a server answers a client whose message it could not send (too large, or too many at once). */
+/** What a server answers a client whose message it could not send (too large, or beyond a full queue). */
 export interface ChatError {
   error: string
   chat: string
@@ -39,6 +44,31 @@ export interface Chat {
  * cluster delivers each broadcast to each server once, so each client sees each message once.
  */
 export function startChat (cluster: Cluster, sockets: () => Iterable<WebSocket>, logger: Logger): Chat {
+  // Messages wait their turn here when clients say more than the cluster lets one server publish a second (100 by
+  // default): they go out a little later, in order, rather than not at all. Bounded, so that a flood is refused.
+  const queue: Array<{ socket: WebSocket, chat: string }> = []
+  let draining = false
+  const drain = async (): Promise<void> => {
+    if (draining) return
+    draining = true
+    while (queue.length > 0) {
+      const { socket, chat } = queue[0]!
+      try {
+        await cluster.publish(CHAT_TOPIC, JSON.stringify({ chat } satisfies ChatRequest))
+      } catch (err) {
+        if (err instanceof BroadcastRateLimitedError && cluster.isRunning) {
+          await new Promise(resolve => setTimeout(resolve, RETRY_MS))
+          continue
+        }
+        // Too large, or the server is stopping: the sender hears why; nobody else hears anything.
+        const code = err instanceof MessageTooLargeError ? err.code : 'UNAVAILABLE'
+        if (code === 'UNAVAILABLE') logger.warn(`chat message not sent: ${(err as Error).message}`)
+        socket.send(JSON.stringify({ error: code, chat } satisfies ChatError))
+      }
+      queue.shift()
+    }
+    draining = false
+  }
   cluster.subscribe(CHAT_TOPIC, message => {
     let chat: unknown
     try {
@@ -60,12 +90,12 @@ export function startChat (cluster: Cluster, sockets: () => Iterable<WebSocket>,
         return false
       }
       if (typeof chat !== 'string') return false
-      cluster.publish(CHAT_TOPIC, JSON.stringify({ chat } satisfies ChatRequest)).catch((err: Error) => {
-        // Too large or too fast: the sender hears why; nobody else hears anything.
-        const code = err instanceof MessageTooLargeError || err instanceof BroadcastRateLimitedError ? err.code : 'UNAVAILABLE'
-        if (code === 'UNAVAILABLE') logger.warn(`chat message not sent: ${err.message}`)
-        socket.send(JSON.stringify({ error: code, chat } satisfies ChatError))
-      })
+      if (queue.length >= MAX_QUEUED) {
+        socket.send(JSON.stringify({ error: 'BROADCAST_RATE_LIMITED', chat } satisfies ChatError))
+        return true
+      }
+      queue.push({ socket, chat })
+      void drain()
       return true
     }
   }
