@@ -95,16 +95,17 @@ describe('the dashboard chat box', () => {
 
     // Each tab says its share through the form, 5 every 100 ms (about 50 a second per server, within its 100).
     await Promise.all(tabs.map(async (page, t) => {
-      await page.evaluate(async ({ t, total }) => {
-        const input = document.getElementById('chat-input') as HTMLInputElement
-        const form = document.getElementById('chat-form') as HTMLFormElement
+      // A string, run in the page (whose DOM the test's types do not know).
+      await page.evaluate(`(async () => {
+        const input = document.getElementById('chat-input')
+        const form = document.getElementById('chat-form')
         let sent = 0
-        for (let n = t; n < total; n += 3) {
-          input.value = `message ${n}`
+        for (let n = ${t}; n < ${MESSAGES}; n += 3) {
+          input.value = 'message ' + n
           form.requestSubmit()
           if (++sent % 5 === 0) await new Promise(resolve => setTimeout(resolve, 100))
         }
-      }, { t, total: MESSAGES })
+      })()`)
     }))
     for (const page of tabs) {
       await page.waitForFunction(
