@@ -1,12 +1,12 @@
 import { createServer } from 'node:http'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { WebSocketServer } from 'ws'
+import { consoleLogger } from '@meshbalancer/core'
 import { createNode } from '@meshbalancer/gossip'
 import { instrumentCluster, metricsHandler, Registry } from '@meshbalancer/metrics'
 import { NAMESPACE, RECONNECT_CLOSE_CODE } from './protocol.js'
 import { startChat } from './chat.js'
 import type { AddressInfo } from 'node:net'
-import { consoleLogger } from '@meshbalancer/core'
 import type { Cluster, Logger, ShedHint, ShedKnobs, Shedder } from '@meshbalancer/core'
 import type { WebSocket } from 'ws'
 
