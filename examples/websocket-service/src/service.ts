@@ -1,9 +1,11 @@
 import { createServer } from 'node:http'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { WebSocketServer } from 'ws'
+import { consoleLogger } from '@meshbalancer/core'
 import { createNode } from '@meshbalancer/gossip'
 import { instrumentCluster, metricsHandler, Registry } from '@meshbalancer/metrics'
 import { NAMESPACE, RECONNECT_CLOSE_CODE } from './protocol.js'
+import { startChat } from './chat.js'
 import type { AddressInfo } from 'node:net'
 import type { Cluster, Logger, ShedHint, ShedKnobs, Shedder } from '@meshbalancer/core'
 import type { WebSocket } from 'ws'
@@ -81,6 +83,8 @@ export async function startWebsocketService (options: WebsocketServiceOptions): 
     ...(options.logger === undefined ? {} : { logger: options.logger })
   })
   const cluster = node
+  // The chat room: a `{ "chat": text }` from any client reaches every client of every server, once.
+  const chat = startChat(cluster, () => wss.clients, options.logger ?? consoleLogger)
   const metrics = instrumentCluster(cluster, { registry })
   cluster.once('cluster:stop', () => { metrics.stop() })
   const shedder = cluster.shedder({
@@ -106,7 +110,7 @@ export async function startWebsocketService (options: WebsocketServiceOptions): 
     }
     // The greeting names this server, so that a client behind a front door knows where it landed.
     socket.send(JSON.stringify({ server: url, name: options.name }))
-    socket.on('message', data => { socket.send(data) })
+    socket.on('message', (data, isBinary) => { if (isBinary || !chat.receive(socket, data)) socket.send(data) })
     socket.on('close', announce)
     announce()
   })

@@ -21,6 +21,9 @@ export type ErrorCode =
   | 'TRANSPORT_START_FAILED'
   | 'TEST_ENVIRONMENT'
   | 'NOT_READY'
+  | 'INVALID_TOPIC'
+  | 'MESSAGE_TOO_LARGE'
+  | 'BROADCAST_RATE_LIMITED'
 
 /** Base class of every error meshbalancer throws or rejects with. */
 export abstract class MeshbalancerError extends Error {
@@ -132,6 +135,56 @@ export class TransportStartError extends MeshbalancerError {
   readonly code = 'TRANSPORT_START_FAILED'
   override readonly name = 'TransportStartError'
 }
+
+/** A broadcast topic name breaks the naming rules (1 to 64 letters, digits, `.`, `_` or `-`). `topic` names it. */
+export class InvalidTopicError extends MeshbalancerError {
+  readonly code = 'INVALID_TOPIC'
+  override readonly name = 'InvalidTopicError'
+
+  constructor (readonly topic: string, reason: string) {
+    super(`invalid broadcast topic ${JSON.stringify(topic)}: ${reason}`)
+  }
+}
+
+/** A broadcast payload exceeds the size every member accepts; nothing was sent. */
+export class MessageTooLargeError extends MeshbalancerError {
+  readonly code = 'MESSAGE_TOO_LARGE'
+  override readonly name = 'MessageTooLargeError'
+
+  constructor (readonly topic: string, readonly bytes: number, readonly maxBytes: number) {
+    super(`broadcast on topic "${topic}" is ${bytes} bytes, limit ${maxBytes}`)
+  }
+}
+
+/**
+ * This node published faster than `maxBroadcastsPerSecond`, above which every member would drop its messages as a
+ * flood; this one was not sent. Retrying after a pause succeeds.
+ */
+export class BroadcastRateLimitedError extends MeshbalancerError {
+  readonly code = 'BROADCAST_RATE_LIMITED'
+  override readonly name = 'BroadcastRateLimitedError'
+
+  constructor (readonly topic: string, readonly maxPerSecond: number) {
+    super(`broadcast on topic "${topic}" not sent: more than ${maxPerSecond} a second from this node`)
+  }
+}
+
+/** Why a received broadcast was refused; each reason is counted separately. */
+export type BroadcastRejectReason =
+  /** Not a broadcast envelope, or one with a bad field (an id that is not 16 bytes, say). */
+  | 'malformed'
+  | 'too-large'
+  | 'unsupported-version'
+  /** The envelope names another topic than the one it was published on. */
+  | 'topic-mismatch'
+  /** The origin is not in this node's member table (yet). */
+  | 'not-member'
+  /** The origin is not on the cluster's allow-list. */
+  | 'not-allowed'
+  /** The origin publishes faster than `maxBroadcastsPerSecond`. */
+  | 'rate-limited'
+  /** A message this node already delivered (same origin and id). */
+  | 'duplicate'
 
 /** True when `err` is a meshbalancer error with the given code. */
 export function isErrorCode (err: unknown, code: ErrorCode): boolean {

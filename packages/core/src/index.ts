@@ -34,6 +34,7 @@ export type { ShedKnobs, ShedMode } from './shedder/knobs.js'
 export { Shedder } from './shedder/shedder.js'
 export type { ShedderEvents, ShedHint, ShedImplementation, ShedRound, ShedSkipReason } from './shedder/shedder.js'
 export * as defaults from './cluster/constants.js'
+export type { BroadcastHandler, BroadcastMessage, BroadcastStats } from './cluster/broadcast.js'
 
 export { LoadBalancer } from './balancer/load-balancer.js'
 export type { CallOutcome, CallRecord, PickExplanation } from './balancer/observer.js'

@@ -26,6 +26,8 @@ describe('cluster options', () => {
     [{ minPublishIntervalMs: -1 }, 'minPublishIntervalMs'],
     [{ weight: -1 }, 'weight'],
     [{ weight: 0.5 }, 'weight'],
+    [{ maxBroadcastsPerSecond: 0 }, 'maxBroadcastsPerSecond'],
+    [{ maxBroadcastsPerSecond: Number.NaN }, 'maxBroadcastsPerSecond'],
     [{ tags: { 'bad key': 'x' } }, 'tags.bad key'],
     [{ tags: { zone: 3 as unknown as string } }, 'tags.zone'],
     [{ latencySmoothing: 0 }, 'latencySmoothing'],

@@ -44,6 +44,7 @@ describe('service options', () => {
     [{ name: 'n1', cluster: 'two words' }, 'cluster'],
     [{ name: 'n1', heartbeatIntervalMs: 1000, suspectAfterMs: 900 }, 'suspectAfterMs'],
     [{ name: 'n1', weight: -1 }, 'weight'],
+    [{ name: 'n1', maxBroadcastsPerSecond: 0 }, 'maxBroadcastsPerSecond'],
     // Options of createNode's libp2p node are the application's own libp2p options here.
     [{ name: 'n1', listen: ['/ip4/127.0.0.1/tcp/0'] }, 'meshbalancer.listen'],
     [{ name: 'n1', metrics: {} }, 'meshbalancer.metrics']
@@ -60,5 +61,6 @@ describe('service options', () => {
 
   it('returns a service factory for good options, without building anything', () => {
     expect(typeof meshbalancer({ name: 'n1', join: ['/ip4/127.0.0.1/tcp/4001'], targetPeers: 4 })).toBe('function')
+    expect(typeof meshbalancer({ name: 'n1', maxBroadcastsPerSecond: 500 })).toBe('function')
   })
 })

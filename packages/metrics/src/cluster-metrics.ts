@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
-import type { Cluster, ClusterEvents, LoadBalancer, RecordRejectReason } from '@meshbalancer/core'
+import type { BroadcastRejectReason, Cluster, ClusterEvents, LoadBalancer, RecordRejectReason } from '@meshbalancer/core'
 
 export interface ClusterMetricsInit {
   /** Where the metrics are registered. @default a new Registry */
@@ -15,6 +15,9 @@ export interface ClusterMetrics {
 }
 
 const REJECT_REASONS: readonly RecordRejectReason[] = ['malformed', 'too-large', 'unsupported-version', 'out-of-range', 'origin-mismatch', 'not-allowed', 'rate-limited']
+const BROADCAST_REJECT_REASONS: readonly BroadcastRejectReason[] = [
+  'malformed', 'too-large', 'unsupported-version', 'topic-mismatch', 'not-member', 'not-allowed', 'rate-limited', 'duplicate'
+]
 /** The `method` label of served calls of methods this node has no handler for, whatever name the caller sent. */
 export const UNKNOWN_METHOD = 'unknown'
 /** RPC inside a data centre takes milliseconds: buckets from 0.5 ms to 10 s. */
@@ -29,6 +32,7 @@ export function instrumentCluster (cluster: Cluster, init: ClusterMetricsInit = 
   const prefix = init.prefix ?? 'meshbalancer_'
   const registers = [registry]
   const seen = { published: 0, accepted: 0, rejected: new Map<string, number>(), picks: new WeakMap<LoadBalancer, number>() }
+  const broadcasts = { published: 0, delivered: 0, rejected: new Map<string, number>() }
 
   const metrics = [
     new Gauge({
@@ -72,6 +76,40 @@ export function instrumentCluster (cluster: Cluster, init: ClusterMetricsInit = 
           const total = recordsRejected[reason] ?? 0
           this.inc({ reason }, total - (seen.rejected.get(reason) ?? 0))
           seen.rejected.set(reason, total)
+        }
+      }
+    }),
+    new Counter({
+      name: `${prefix}broadcasts_published_total`,
+      help: 'Application broadcasts this node published.',
+      registers,
+      collect () {
+        const { broadcastsPublished } = cluster.stats()
+        this.inc(broadcastsPublished - broadcasts.published)
+        broadcasts.published = broadcastsPublished
+      }
+    }),
+    new Counter({
+      name: `${prefix}broadcasts_delivered_total`,
+      help: 'Application broadcasts received from other members and delivered.',
+      registers,
+      collect () {
+        const { broadcastsDelivered } = cluster.stats()
+        this.inc(broadcastsDelivered - broadcasts.delivered)
+        broadcasts.delivered = broadcastsDelivered
+      }
+    }),
+    new Counter({
+      name: `${prefix}broadcasts_rejected_total`,
+      help: 'Application broadcasts refused by the topic validator, by reason.',
+      labelNames: ['reason'],
+      registers,
+      collect () {
+        const { broadcastsRejected } = cluster.stats()
+        for (const reason of BROADCAST_REJECT_REASONS) {
+          const total = broadcastsRejected[reason] ?? 0
+          this.inc({ reason }, total - (broadcasts.rejected.get(reason) ?? 0))
+          broadcasts.rejected.set(reason, total)
         }
       }
     }),

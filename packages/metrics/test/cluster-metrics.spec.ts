@@ -2,7 +2,7 @@ import { createServer } from 'node:http'
 import { afterEach, describe, expect, it } from '@jest/globals'
 import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 import { createCluster, silentLogger } from '@meshbalancer/core'
-import { encodeRecord, memberRecord, stateTopic } from '@meshbalancer/core/protocol'
+import { broadcastTopic, encodeRecord, memberRecord, stateTopic } from '@meshbalancer/core/protocol'
 import { ManualClock, MemoryNetwork } from '@meshbalancer/core/testing'
 import { instrumentCluster, metricsHandler, UNKNOWN_METHOD } from '../src/index.js'
 import type { AddressInfo } from 'node:net'
@@ -39,6 +39,12 @@ describe('cluster metrics', () => {
     const liar = network.createTransport('liar')
     await liar.start()
     await liar.publish(stateTopic('default'), encodeRecord(memberRecord({ origin: b.id, name: 'b', incarnation: 9, sequence: 1, status: 'left' })))
+    // Broadcasts: one published here, two received from b, one refused (the liar is no member).
+    a.subscribe('chat', () => {})
+    await clock.advance(2)
+    await a.publish('chat', 'from a')
+    for (const text of ['one', 'two']) await b.publish('chat', text)
+    await liar.publish(broadcastTopic('default', 'chat'), new Uint8Array([1, 2, 3]))
     // b sheds in the namespace too, with rounds too far apart to run in this test.
     b.shedder({ namespace: 'ws', roundDurationSeconds: 3600, implementation: { count: () => 100, killProcesses: async () => 0 } }).announce(100)
     a.shedder({ namespace: 'ws', roundDurationSeconds: 1, implementation: { count: () => 500, killProcesses: async n => n } }).announce(500)
@@ -57,6 +63,9 @@ describe('cluster metrics', () => {
     expect(value('meshbalancer_records_published_total')).toBeGreaterThan(0)
     expect(value('meshbalancer_records_accepted_total')).toBeGreaterThan(0)
     expect(value('meshbalancer_records_rejected_total', { reason: 'origin-mismatch' })).toBe(1)
+    expect(value('meshbalancer_broadcasts_published_total')).toBe(1)
+    expect(value('meshbalancer_broadcasts_delivered_total')).toBe(2)
+    expect(value('meshbalancer_broadcasts_rejected_total', { reason: 'not-member' })).toBe(1)
     expect(value('meshbalancer_picks_total', { balancer: 'api', algorithm: 'first' })).toBe(5)
     expect(value('meshbalancer_rpc_calls_total', { method: 'echo', outcome: 'ok' })).toBe(3)
     expect(value('meshbalancer_rpc_calls_total', { method: 'fail', outcome: 'REMOTE_ERROR' })).toBe(1)

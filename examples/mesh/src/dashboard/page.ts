@@ -1,6 +1,8 @@
 /**
  * The dashboard page: a table of the servers and an SVG chart of clients per server over time, refreshed from
- * /state twice a second. Plain HTML and script, nothing to build or fetch.
+ * /state twice a second, and a chat box connected by WebSocket to one of the servers (`?server=ws2` picks which;
+ * any that is up otherwise), which speaks the WebSocket service's chat room. Plain HTML and script, nothing to
+ * build or fetch.
  */
 export const PAGE = `<!doctype html>
 <html lang="en">
@@ -18,6 +20,10 @@ export const PAGE = `<!doctype html>
   .legend span { display: inline-block; margin-right: 1rem; }
   .legend i { display: inline-block; width: .8rem; height: .8rem; margin-right: .3rem; vertical-align: middle; }
   pre { background: #f4f4f4; padding: .6rem; max-width: 60rem; white-space: pre-wrap; }
+  #chat-log { list-style: none; padding: .4rem .6rem; margin: .4rem 0; max-width: 60rem; height: 12rem; overflow-y: auto; border: 1px solid #ddd; background: #fafafa; }
+  #chat-log .server { color: #777; margin-right: .5rem; }
+  #chat-log .error { color: #b00; }
+  #chat-input { width: 30rem; }
 </style>
 </head>
 <body>
@@ -30,6 +36,11 @@ export const PAGE = `<!doctype html>
 <div class="legend" id="legend"></div>
 <svg id="chart" width="900" height="300" viewBox="0 0 900 300" role="img" aria-label="clients per server over time"></svg>
 <pre id="log"></pre>
+<h2>Chat</h2>
+<p>Whatever is said here reaches every tab and every client, whichever server they are connected to.
+<span id="chat-status">not connected</span></p>
+<ul id="chat-log"></ul>
+<form id="chat-form"><input id="chat-input" autocomplete="off" placeholder="say something"> <button>Send</button></form>
 <h2>Metrics of <select id="metrics-node"></select></h2>
 <p id="metrics-summary"></p>
 <pre id="metrics">loading…</pre>
@@ -56,6 +67,7 @@ async function refresh () {
     body.appendChild(row)
   }
   drawChart(state)
+  chatConnect(state.nodes)
   document.getElementById('log').textContent = state.log.join('\\n')
 }
 function drawChart (state) {
@@ -91,6 +103,69 @@ async function refreshMetrics () {
       ' · shed ' + value('meshbalancer_shed_connections_total') + ' · shedding rounds ' + value('meshbalancer_shed_rounds_total')
   } catch {}
 }
+// The chat box: one WebSocket to a server of the mesh. A shedding server closes it with code 4000 and names another
+// in the reason (followed); after any other close the next refresh connects again.
+const chat = { socket: undefined, wanted: new URLSearchParams(location.search).get('server'), server: undefined }
+const MAX_CHAT_LINES = 5000
+function chatStatus (text, server) {
+  const status = document.getElementById('chat-status')
+  status.textContent = text
+  status.dataset.server = server ?? ''
+}
+function chatLine (cls, server, text, id) {
+  const log = document.getElementById('chat-log')
+  const item = document.createElement('li')
+  item.className = cls
+  if (id) item.dataset.id = id
+  const from = document.createElement('span')
+  from.className = 'server'
+  from.textContent = server
+  const body = document.createElement('span')
+  body.className = 'text'
+  body.textContent = text
+  item.append(from, body)
+  log.appendChild(item)
+  while (log.childElementCount > MAX_CHAT_LINES) log.firstElementChild.remove()
+  log.scrollTop = log.scrollHeight
+}
+function chatConnect (nodes) {
+  if (chat.socket !== undefined) return
+  const up = nodes.filter(node => node.state === 'up')
+  const node = up.find(candidate => candidate.name === chat.wanted) ?? (chat.wanted ? undefined : up[Math.floor(Math.random() * up.length)])
+  if (node !== undefined) chatOpen(node.url)
+}
+function chatOpen (url) {
+  const socket = new WebSocket(url)
+  chat.socket = socket
+  chatStatus('connecting to ' + url)
+  socket.onmessage = event => {
+    let frame
+    try { frame = JSON.parse(event.data) } catch { return }
+    if (typeof frame.chat === 'string' && typeof frame.error === 'string') chatLine('error', 'not sent (' + frame.error + ')', frame.chat)
+    else if (typeof frame.chat === 'string') chatLine('message', frame.server, frame.chat, frame.id)
+    else if (typeof frame.name === 'string') { chat.server = frame.name; chatStatus('connected to ' + frame.name, frame.name) }
+  }
+  socket.onclose = event => {
+    if (chat.socket !== socket) return
+    chat.socket = undefined
+    chat.server = undefined
+    chatStatus('disconnected; reconnecting…')
+    if (event.code === 4000 && event.reason) chatOpen(event.reason)
+  }
+}
+function chatSay (text) {
+  if (chat.socket === undefined || chat.socket.readyState !== WebSocket.OPEN) {
+    chatLine('error', 'not sent (not connected)', text)
+    return false
+  }
+  chat.socket.send(JSON.stringify({ chat: text }))
+  return true
+}
+document.getElementById('chat-form').addEventListener('submit', event => {
+  event.preventDefault()
+  const input = document.getElementById('chat-input')
+  if (input.value !== '' && chatSay(input.value)) input.value = ''
+})
 refresh()
 setInterval(refresh, 500)
 setInterval(refreshMetrics, 1000)

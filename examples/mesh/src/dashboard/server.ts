@@ -16,7 +16,8 @@ export class Dashboard {
       const metrics = /^\/metrics\/([\w-]+)$/.exec(request.url ?? '')
       if (metrics !== null) {
         this.proxyMetrics(metrics[1]!, response)
-      } else if (request.url === '/' || request.url === '/index.html') {
+      } else if (/^\/(index\.html)?(\?.*)?$/.test(request.url ?? '')) {
+        // The page reads its query itself (`?server=ws2` for the chat box).
         response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE)
       } else if (request.url === '/state') {
         response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(this.state() ?? null))

@@ -8,6 +8,7 @@ import { MAX_GROUP_NAME_LENGTH, MAX_LOAD } from '../codec/limits.js'
 import { rpcProtocol, stateTopic, UNREACHABLE_GRACE_HEARTBEATS, UNREACHABLE_IN_FLIGHT_HEARTBEATS } from './constants.js'
 import { CallPath } from '../balancer/call-path.js'
 import { Balancers } from './balancers.js'
+import { Broadcasts } from './broadcast.js'
 import { LatencyProber } from './latency-prober.js'
 import { LocalRecord } from './local-record.js'
 import { MemberCalls } from './member-calls.js'
@@ -17,13 +18,14 @@ import { Shedding } from './shedding.js'
 import { StateTopic } from './state-topic.js'
 import type { LoadBalancer } from '../balancer/load-balancer.js'
 import type { TimerHandle } from '../clock.js'
-import type { RecordRejectReason } from '../errors.js'
+import type { BroadcastRejectReason, RecordRejectReason } from '../errors.js'
 import type { ClusterMember } from '../member/member.js'
 import type { MemberTableEvents } from '../member/table.js'
 import type { CallRecord, PickExplanation } from '../balancer/observer.js'
 import type { Handler, ServeRecord } from '../rpc/server.js'
 import type { ShedRound, Shedder } from '../shedder/shedder.js'
 import type { LoadBalancerOptions } from './balancers.js'
+import type { BroadcastHandler, BroadcastStats } from './broadcast.js'
 import type { ClusterInit, ResolvedClusterInit } from './init.js'
 import type { DrainOptions, ShedderOptions } from './shedding.js'
 import type { MemberCallOptions, MemberRef } from './member-calls.js'
@@ -32,6 +34,8 @@ import type { StateTopicStats } from './state-topic.js'
 /** Events of a {@link Cluster}: membership changes, refused records, shedding rounds, picks and calls. */
 export interface ClusterEvents extends MemberTableEvents {
   'record:reject': [reason: RecordRejectReason, from: string]
+  /** A received application broadcast was refused (counted in `stats().broadcastsRejected`). */
+  'broadcast:reject': [reason: BroadcastRejectReason, from: string, topic: string]
   /** A shedding round ran, with everything it decided from (or why it was skipped). */
   'shed:round': [round: ShedRound]
   /** One pick in `explainOnePickIn`, with the candidates and the chosen member. */
@@ -44,8 +48,8 @@ export interface ClusterEvents extends MemberTableEvents {
   'cluster:stop': []
 }
 
-/** Counters of what the cluster received and sent. */
-export type ClusterStats = StateTopicStats
+/** Counters of what the cluster received and sent: member records and application broadcasts. */
+export type ClusterStats = StateTopicStats & BroadcastStats
 
 const TABLE_EVENTS = ['member:join', 'member:update', 'member:suspect', 'member:alive', 'member:leave'] as const
 
@@ -75,6 +79,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   private readonly shedding: Shedding
   private readonly balancerFactory: Balancers
   private readonly memberCalls: MemberCalls
+  private readonly broadcasts: Broadcasts
   private readonly topicName: string
   private readonly protocol: string
   private expiryTimer: TimerHandle | undefined
@@ -123,7 +128,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       clock,
       minIntervalMs: this.init.minPublishIntervalMs,
       heartbeatIntervalMs: this.init.heartbeatIntervalMs,
-      publish: () => { this.publish() }
+      publish: () => { this.publishRecord() }
     })
     this.prober = new LatencyProber({
       clock,
@@ -166,6 +171,19 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       wantsExplanations: () => this.listenerCount('balancer:pick') > 0,
       explained: explanation => { this.emit('balancer:pick', explanation) }
     })
+    this.broadcasts = new Broadcasts({
+      id: this.id,
+      name: this.name,
+      cluster: this.clusterName,
+      transport,
+      clock,
+      logger,
+      allowPeers: this.init.allowPeers,
+      maxPerSecond: this.init.maxBroadcastsPerSecond,
+      memberName: id => this.table.get(id)?.name,
+      running: () => this.running,
+      onReject: (reason, from, topic) => { this.guard(() => { this.emit('broadcast:reject', reason, from, topic) }) }
+    })
     this.wireTable()
     this.table.setLocal(this.local.current(), clock.now())
   }
@@ -185,6 +203,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       peerSubscribed: () => { if (this.running) this.publisher.changed() }
     })
     transport.handleRequests(this.protocol, async (request, context) => await this.server.serve(request, context))
+    this.broadcasts.attach()
     transport.watchPeers?.({
       disconnected: peer => {
         if (!this.running) return
@@ -220,6 +239,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     this.client.abortAll(`cluster node ${this.name} stopped`)
     const { transport } = this.init
     transport.unsubscribe(this.topicName)
+    this.broadcasts.detach()
     transport.unhandleRequests(this.protocol)
     await transport.stop()
     this.emit('cluster:stop')
@@ -347,9 +367,27 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     return this.init.transport.connectedPeers?.() ?? []
   }
 
-  /** Counters of records published, accepted and rejected (by reason). */
+  /**
+   * Publishes `data` (bytes, or a string sent as UTF-8) on application topic `topic` (**contract**): every member
+   * subscribed to it receives it once, this node's own handlers included. Resolves once handed to the transport.
+   * Rejects with `InvalidTopicError` or `MessageTooLargeError` (beyond 8 KiB) naming the topic, with
+   * `BroadcastRateLimitedError` beyond `maxBroadcastsPerSecond`, and with `ServiceUnavailableError` when stopped.
+   */
+  async publish (topic: string, data: Uint8Array | string): Promise<void> {
+    await this.broadcasts.publish(topic, data)
+  }
+
+  /**
+   * Calls `handler` with every message published on application topic `topic` by any member, this one included
+   * (**contract**). Returns the function that unsubscribes. Throws `InvalidTopicError` naming a bad topic.
+   */
+  subscribe (topic: string, handler: BroadcastHandler): () => void {
+    return this.broadcasts.subscribe(topic, handler)
+  }
+
+  /** Counters of records published, accepted and rejected (by reason), and the same of broadcasts. */
   stats (): ClusterStats {
-    return this.topic.stats()
+    return { ...this.topic.stats(), ...this.broadcasts.stats() }
   }
 
   /** Re-emits the table's events, and keeps the transport told about members' addresses. */
@@ -377,7 +415,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     if (this.running) this.publisher.changed()
   }
 
-  private publish (): void {
+  private publishRecord (): void {
     const { clock, transport, logger } = this.init
     this.local.setEventLoopLag(this.init.eventLoopLag())
     const record = this.local.next()
@@ -429,6 +467,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     this.lastExpiry = now
     this.guard(() => { this.table.expire(now) })
     this.topic.prune()
+    this.broadcasts.prune()
     this.scheduleExpiry()
   }
 }

@@ -34,3 +34,17 @@ export function stateTopic (cluster: string): string {
 export function rpcProtocol (cluster: string): string {
   return `/meshbalancer/${cluster}/rpc/1.0.0`
 }
+
+/** Broadcasts a node accepts from one origin per second, sustained (twice as many in a burst). */
+export const DEFAULT_MAX_BROADCASTS_PER_SECOND = 100
+/** Messages whose (origin, id) a node remembers to deliver each at most once, and for how long. */
+export const BROADCAST_SEEN_ENTRIES = 16_384
+export const BROADCAST_SEEN_TTL_MS = 5 * 60_000
+
+/**
+ * The gossip topic of application topic `topic` in `cluster`. Application topics cannot contain `/`, so that
+ * none can name the state topic or another cluster's.
+ */
+export function broadcastTopic (cluster: string, topic: string): string {
+  return `/meshbalancer/${cluster}/app/${topic}/1`
+}

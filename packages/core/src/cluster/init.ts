@@ -78,6 +78,13 @@ export interface ClusterInit {
    */
   maxRecordsPerSecond?: number
   /**
+   * Application broadcasts one origin may publish per second, sustained, on all topics together (twice as many in a
+   * burst) before the rest are rejected as a flood (reason `rate-limited`). This node holds itself to the same rate:
+   * `publish` beyond it rejects with `BroadcastRateLimitedError`. Every member should use the same value.
+   * @default 100
+   */
+  maxBroadcastsPerSecond?: number
+  /**
    * One pick in this many is explained with a `balancer:pick` event (its candidates and the chosen member), for
    * operators who want to see why traffic goes where it goes; 0 explains none. Costs nothing without listeners.
    * @default 100
@@ -105,7 +112,8 @@ export type ResolvedClusterInit = Required<Omit<ClusterInit, 'allowPeers'>> & { 
 const KNOWN_OPTIONS: ReadonlyArray<keyof ClusterInit> = [
   'name', 'transport', 'cluster', 'heartbeatIntervalMs', 'suspectAfterMs', 'deadAfterMs', 'minPublishIntervalMs',
   'weight', 'tags', 'clientAddress', 'ready', 'latencyProbeIntervalMs', 'latencySmoothing', 'codec', 'incarnation',
-  'eventLoopLag', 'clock', 'random', 'logger', 'explainOnePickIn', 'allowPeers', 'maxRecordsPerSecond'
+  'eventLoopLag', 'clock', 'random', 'logger', 'explainOnePickIn', 'allowPeers', 'maxRecordsPerSecond',
+  'maxBroadcastsPerSecond'
 ]
 
 const CLUSTER_NAME = /^[A-Za-z0-9._-]{1,64}$/
@@ -131,6 +139,7 @@ export function resolveClusterInit (init: ClusterInit): ResolvedClusterInit {
     explainOnePickIn: init.explainOnePickIn ?? defaults.DEFAULT_EXPLAIN_ONE_PICK_IN,
     allowPeers: init.allowPeers === undefined ? undefined : new Set(init.allowPeers),
     maxRecordsPerSecond: init.maxRecordsPerSecond ?? defaults.RECORD_RATE_HEADROOM * 1000 / Math.max(1, init.minPublishIntervalMs ?? defaults.DEFAULT_MIN_PUBLISH_INTERVAL_MS),
+    maxBroadcastsPerSecond: init.maxBroadcastsPerSecond ?? defaults.DEFAULT_MAX_BROADCASTS_PER_SECOND,
     incarnation: init.incarnation ?? Date.now(),
     eventLoopLag: init.eventLoopLag ?? (() => 0),
     clock: init.clock ?? systemClock,
@@ -170,6 +179,7 @@ export function resolveClusterInit (init: ClusterInit): ResolvedClusterInit {
   assertInteger('incarnation', resolved.incarnation, 1)
   assertInteger('explainOnePickIn', resolved.explainOnePickIn, 0)
   assertNumber('maxRecordsPerSecond', resolved.maxRecordsPerSecond, 1)
+  assertNumber('maxBroadcastsPerSecond', resolved.maxBroadcastsPerSecond, 1)
   if (init.allowPeers !== undefined && (!Array.isArray(init.allowPeers) || init.allowPeers.some(peer => typeof peer !== 'string' || peer.length === 0))) {
     throw new InvalidOptionError('allowPeers', 'expected a list of peer ids')
   }

@@ -47,7 +47,8 @@ export const DIAL_OPTIONS = ['join', 'joinRetryIntervalMs', 'targetPeers'] as co
 export const CLUSTER_OPTIONS = [
   'name', 'cluster', 'heartbeatIntervalMs', 'suspectAfterMs', 'deadAfterMs', 'minPublishIntervalMs', 'weight', 'tags',
   'clientAddress', 'ready', 'latencyProbeIntervalMs', 'latencySmoothing', 'codec', 'incarnation', 'eventLoopLag',
-  'clock', 'random', 'logger', 'allowPeers', 'maxRecordsPerSecond', 'explainOnePickIn'
+  'clock', 'random', 'logger', 'allowPeers', 'maxRecordsPerSecond', 'explainOnePickIn',
+  'maxBroadcastsPerSecond'
 ] as const satisfies ReadonlyArray<keyof Omit<ClusterInit, 'transport'>>
 
 /**
