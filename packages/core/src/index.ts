@@ -21,7 +21,7 @@
  * @packageDocumentation
  */
 export { Cluster, createCluster } from './cluster/cluster.js'
-export type { ClusterEvents, ClusterStats } from './cluster/cluster.js'
+export type { ClusterEvents, ClusterStats } from './cluster/events.js'
 export type { LoadBalancerOptions } from './cluster/balancers.js'
 export type { MemberCallOptions, MemberRef } from './cluster/member-calls.js'
 export { resolveClusterInit } from './cluster/init.js'

@@ -9,6 +9,7 @@ import { rpcProtocol, stateTopic, UNREACHABLE_GRACE_HEARTBEATS, UNREACHABLE_IN_F
 import { CallPath } from '../balancer/call-path.js'
 import { Balancers } from './balancers.js'
 import { Broadcasts } from './broadcast.js'
+import { Expiry } from './expiry.js'
 import { LatencyProber } from './latency-prober.js'
 import { LocalRecord } from './local-record.js'
 import { MemberCalls } from './member-calls.js'
@@ -17,39 +18,15 @@ import { resolveClusterInit } from './init.js'
 import { Shedding } from './shedding.js'
 import { StateTopic } from './state-topic.js'
 import type { LoadBalancer } from '../balancer/load-balancer.js'
-import type { TimerHandle } from '../clock.js'
-import type { BroadcastRejectReason, RecordRejectReason } from '../errors.js'
 import type { ClusterMember } from '../member/member.js'
-import type { MemberTableEvents } from '../member/table.js'
-import type { CallRecord, PickExplanation } from '../balancer/observer.js'
-import type { Handler, ServeRecord } from '../rpc/server.js'
-import type { ShedRound, Shedder } from '../shedder/shedder.js'
+import type { Handler } from '../rpc/server.js'
+import type { Shedder } from '../shedder/shedder.js'
 import type { LoadBalancerOptions } from './balancers.js'
-import type { BroadcastHandler, BroadcastStats } from './broadcast.js'
+import type { BroadcastHandler } from './broadcast.js'
 import type { ClusterInit, ResolvedClusterInit } from './init.js'
 import type { DrainOptions, ShedderOptions } from './shedding.js'
 import type { MemberCallOptions, MemberRef } from './member-calls.js'
-import type { StateTopicStats } from './state-topic.js'
-
-/** Events of a {@link Cluster}: membership changes, refused records, shedding rounds, picks and calls. */
-export interface ClusterEvents extends MemberTableEvents {
-  'record:reject': [reason: RecordRejectReason, from: string]
-  /** A received application broadcast was refused (counted in `stats().broadcastsRejected`). */
-  'broadcast:reject': [reason: BroadcastRejectReason, from: string, topic: string]
-  /** A shedding round ran, with everything it decided from (or why it was skipped). */
-  'shed:round': [round: ShedRound]
-  /** One pick in `explainOnePickIn`, with the candidates and the chosen member. */
-  'balancer:pick': [explanation: PickExplanation]
-  /** A call or cast this node sent (through a balancer, or to a named member) settled. */
-  'rpc:call': [record: CallRecord]
-  /** This node served a call or cast. */
-  'rpc:serve': [record: ServeRecord]
-  /** The cluster stopped (after `stop()`). */
-  'cluster:stop': []
-}
-
-/** Counters of what the cluster received and sent: member records and application broadcasts. */
-export type ClusterStats = StateTopicStats & BroadcastStats
+import type { ClusterEvents, ClusterStats } from './events.js'
 
 const TABLE_EVENTS = ['member:join', 'member:update', 'member:suspect', 'member:alive', 'member:leave'] as const
 
@@ -82,9 +59,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   private readonly broadcasts: Broadcasts
   private readonly topicName: string
   private readonly protocol: string
-  private expiryTimer: TimerHandle | undefined
-  private readonly expiryIntervalMs: number
-  private lastExpiry = 0
+  private readonly expiry: Expiry
   private startedAt = 0
   private running = false
   /** The last publish handed to the transport; `stop()` waits for the `left` announcement to go out. */
@@ -100,7 +75,6 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     this.clusterName = this.init.cluster
     this.topicName = stateTopic(this.clusterName)
     this.protocol = rpcProtocol(this.clusterName)
-    this.expiryIntervalMs = Math.max(10, Math.floor(this.init.heartbeatIntervalMs / 5))
     this.table = new MemberTable({ localId: this.id, suspectAfterMs: this.init.suspectAfterMs, deadAfterMs: this.init.deadAfterMs })
     this.local = new LocalRecord({
       id: this.id,
@@ -184,6 +158,18 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       running: () => this.running,
       onReject: (reason, from, topic) => { this.guard(() => { this.emit('broadcast:reject', reason, from, topic) }) }
     })
+    this.expiry = new Expiry({
+      clock,
+      logger,
+      table: this.table,
+      heartbeatIntervalMs: this.init.heartbeatIntervalMs,
+      suspectAfterMs: this.init.suspectAfterMs,
+      guard: change => { this.guard(change) },
+      prune: () => {
+        this.topic.prune()
+        this.broadcasts.prune()
+      }
+    })
     this.wireTable()
     this.table.setLocal(this.local.current(), clock.now())
   }
@@ -216,8 +202,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     this.running = true
     this.startedAt = clock.now()
     this.publisher.start()
-    this.lastExpiry = clock.now()
-    this.scheduleExpiry()
+    this.expiry.start()
     this.prober.start()
     this.shedding.start()
   }
@@ -235,7 +220,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     this.shedding.stop()
     this.publisher.stop()
     this.prober.stop()
-    if (this.expiryTimer !== undefined) this.init.clock.clearTimeout(this.expiryTimer)
+    this.expiry.stop()
     this.client.abortAll(`cluster node ${this.name} stopped`)
     const { transport } = this.init
     transport.unsubscribe(this.topicName)
@@ -449,26 +434,6 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     if (!member.local && member.addresses.length > 0) {
       this.init.transport.addPeerAddresses?.(member.id, member.addresses)
     }
-  }
-
-  private scheduleExpiry (): void {
-    this.expiryTimer = this.init.clock.setTimeout(() => { this.expire() }, this.expiryIntervalMs)
-  }
-
-  private expire (): void {
-    if (!this.running) return
-    const now = this.init.clock.now()
-    const late = now - this.lastExpiry - this.expiryIntervalMs
-    if (late > this.init.suspectAfterMs / 2) {
-      // This process did not run for a while (stopped, swapped, blocked): the silence was ours, not theirs.
-      this.init.logger.warn(`this node was paused for ${Math.round(late)} ms; not counting it against peers`)
-      this.table.forgive(late, now)
-    }
-    this.lastExpiry = now
-    this.guard(() => { this.table.expire(now) })
-    this.topic.prune()
-    this.broadcasts.prune()
-    this.scheduleExpiry()
   }
 }
 
