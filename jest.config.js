@@ -16,6 +16,7 @@ const packages = {
   '@meshbalancer/metrics': 'packages/metrics/src/index.ts',
   '@meshbalancer/gossip': 'packages/gossip/src/index.ts',
   '@meshbalancer/testing': 'packages/testing/src/index.ts',
+  '@meshbalancer/node-cluster': 'packages/node-cluster/src/index.ts',
   '@meshbalancer/example-websocket-service': 'examples/websocket-service/src/index.ts',
   '@meshbalancer/example-custom-algorithm': 'examples/custom-algorithm/src/index.ts'
 }
@@ -43,6 +44,8 @@ export default {
     project('packages/algorithms'),
     project('packages/simulator'),
     project('packages/metrics'),
+    // Real node:cluster workers, which run the built package (a forked worker has no TypeScript loader).
+    project('packages/node-cluster'),
     // Real libp2p nodes and processes: the Node 20 polyfill first, and time for processes to start on a busy machine.
     project('packages/gossip', { setupFiles: ['<rootDir>/src/polyfill.ts'], setupFilesAfterEnv: ['<rootDir>/test/setup.ts'] }),
     project('packages/cli', { setupFiles: ['<rootDir>/../gossip/src/polyfill.ts'], setupFilesAfterEnv: ['<rootDir>/../gossip/test/setup.ts'] }),

@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'CONDITION_TIMEOUT'
   | 'TRANSPORT_START_FAILED'
   | 'TEST_ENVIRONMENT'
+  | 'CLUSTER_ROLE'
+  | 'WORKER_START_TIMEOUT'
 
 /** Base class of every error meshbalancer throws or rejects with. */
 export abstract class MeshbalancerError extends Error {
