@@ -84,9 +84,9 @@ describe('createBalancer with node:cluster workers', () => {
     const { balancer, port } = await start()
     const fast = await forkReady(balancer, 3)
     const [slow] = await forkReady(balancer, 1, { BLOCK_MS: '50' })
-    // Let each worker answer a few pings first, so that every latency is known.
-    await until('latencies measured', () => balancer.selectable().length === 4 && balancer.selectable().every(member => member.latencyMs !== undefined))
-    await new Promise(resolve => setTimeout(resolve, 1000))
+    // A worker cannot be known to be slow before it has been measured: wait until its pings say so.
+    const latency = (id: number): number => balancer.selectable().find(member => member.workerId === id)?.latencyMs ?? Number.NaN
+    await until('the slow worker measured as the slowest', () => fast.every(worker => latency(worker.id) < latency(slow!.id)))
     const target = 400
     const { answers, failures } = await load(port, 4, made => made >= target)
     expect(failures).toEqual([])

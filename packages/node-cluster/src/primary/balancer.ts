@@ -5,6 +5,7 @@ import { ClusterRoleError } from '../errors.js'
 import { asWorkerMessage } from '../protocol.js'
 import { resolveBalancerOptions } from './options.js'
 import { reloadWorkers } from './reload.js'
+import { PingRounds } from './ping-rounds.js'
 import { ShedRequests } from './shed.js'
 import { WorkerEntry } from './worker-entry.js'
 import type { BalancerOptions, ResolvedBalancerOptions } from './options.js'
@@ -30,6 +31,8 @@ export interface ClusterBalancerEvents {
   'connection:handed': [member: WorkerMember]
   /** A connection reached no worker and was closed. */
   'connection:dropped': [reason: DropReason]
+  /** The open connections over all workers changed: what a host in a mesh announces as its load. */
+  'load:change': [connections: number]
 }
 
 /**
@@ -44,7 +47,7 @@ export class ClusterBalancer extends EventEmitter<ClusterBalancerEvents> {
   private readonly sheds: ShedRequests
   private nodes: readonly WorkerMember[] = []
   private dirty = true
-  private seq = 0
+  private readonly rounds = new PingRounds()
   private readonly timer: NodeJS.Timeout
   private reloading: Promise<void> | undefined
 
@@ -147,10 +150,11 @@ export class ClusterBalancer extends EventEmitter<ClusterBalancerEvents> {
         this.emit('worker:ready', entry.member())
         return
       case 'pong':
-        if (entry.pong(message.seq, message.lagMs, performance.now())) this.dirty = true
+        if (entry.pong(message.seq, message.lagMs, performance.now(), this.rounds)) this.dirty = true
         return
       case 'accepted':
-        entry.unconfirmed.shift()?.destroy()
+        entry.confirmed()?.destroy()
+        this.dirty = true
         return
       case 'closed': {
         if (entry.connections === 0) return
@@ -158,6 +162,7 @@ export class ClusterBalancer extends EventEmitter<ClusterBalancerEvents> {
         entry.connections--
         this.changed(entry)
         this.options.algorithm.releaseNode?.(member)
+        this.loadChanged()
         return
       }
       case 'shed:done':
@@ -173,6 +178,8 @@ export class ClusterBalancer extends EventEmitter<ClusterBalancerEvents> {
     worker.once('exit', () => {
       this.leave(entry, 'exit')
       this.entries.delete(worker.id)
+      // Its connections died with it.
+      if (entry.connections > 0) this.loadChanged()
     })
   }
 
@@ -183,7 +190,7 @@ export class ClusterBalancer extends EventEmitter<ClusterBalancerEvents> {
     if (entry.state === 'gone') {
       this.sheds.gone(entry)
       // Sent but never taken: closing them tells their clients at once, instead of leaving them to time out.
-      for (const socket of entry.unconfirmed.splice(0)) socket.destroy()
+      for (const socket of entry.unhand()) socket.destroy()
     }
     this.changed(entry)
     if (wasServing) this.emit('worker:leave', entry.member(), reason)
@@ -192,6 +199,10 @@ export class ClusterBalancer extends EventEmitter<ClusterBalancerEvents> {
   private changed (entry: WorkerEntry): void {
     entry.changed()
     this.dirty = true
+  }
+
+  private loadChanged (): void {
+    this.emit('load:change', this.connections())
   }
 
   private rebuild (): void {
@@ -209,6 +220,12 @@ export class ClusterBalancer extends EventEmitter<ClusterBalancerEvents> {
   }
 
   private handOver (socket: Socket, attempt: number): void {
+    const now = performance.now()
+    for (const entry of this.entries.values()) {
+      if (entry.unconfirmed.length === 0) continue
+      entry.refresh(now)
+      this.dirty = true
+    }
     // A worker can leave between the pick and the send, without the balancer having heard yet.
     let nodes = this.selectable()
     if (nodes.some(member => !this.entries.get(member.workerId)?.selectable)) {
@@ -229,17 +246,17 @@ export class ClusterBalancer extends EventEmitter<ClusterBalancerEvents> {
       return
     }
     entry.connections++
-    entry.unconfirmed.push(socket)
+    entry.handing(socket, performance.now())
     this.changed(entry)
     const message: PrimaryMessage = { meshbalancer: 'connection' }
     // keepOpen: the primary's copy stays open until the worker confirms (see WorkerEntry.unconfirmed).
     entry.worker.send(message, socket, { keepOpen: true }, err => {
       if (err == null) {
         this.emit('connection:handed', member)
+        this.loadChanged()
         return
       }
-      const position = entry.unconfirmed.indexOf(socket)
-      if (position >= 0) entry.unconfirmed.splice(position, 1)
+      entry.unhand(socket)
       entry.connections--
       this.changed(entry)
       this.options.algorithm.releaseNode?.(member)
@@ -249,11 +266,12 @@ export class ClusterBalancer extends EventEmitter<ClusterBalancerEvents> {
   }
 
   private pingAll (): void {
-    for (const entry of this.entries.values()) if (entry.state === 'ready') this.ping(entry)
+    const round = this.rounds.next()
+    for (const entry of this.entries.values()) if (entry.state === 'ready') this.ping(entry, round)
   }
 
-  private ping (entry: WorkerEntry): void {
-    const seq = entry.nextPing(++this.seq, performance.now())
+  private ping (entry: WorkerEntry, round = this.rounds.next()): void {
+    const seq = entry.nextPing(round, performance.now())
     if (seq === undefined) {
       this.dirty = true
       return

@@ -1,12 +1,14 @@
 /**
- * A worker's round-trip time over IPC, smoothed as Finagle's peak EWMA smooths it: a slower sample is taken at
- * once, a faster one only pulls the estimate down with time constant `decayMs`. A worker whose loop is blocked
- * half of the time answers some pings at once and others late; the estimate follows the late ones, which are
- * what a connection handed to it at a random moment risks.
+ * A worker's round-trip time over IPC, smoothed by an exponentially weighted moving average in time: a sample
+ * `dt` after the previous one weighs `1 − e^(−dt / decayMs)`. A worker whose loop is blocked half of the time
+ * answers some pings at once and others late; the mean follows the wait a connection handed to it at a random
+ * moment meets. A mean rather than Finagle's peak EWMA: on a busy machine every process is now and then
+ * descheduled, and holding on to each worker's worst answer made the fast workers look as slow as the blocked one.
  */
-export class PeakEwma {
+export class Ewma {
   private current: number | undefined
   private at = 0
+  private samples = 0
 
   constructor (private readonly decayMs: number) {}
 
@@ -15,12 +17,15 @@ export class PeakEwma {
   }
 
   observe (sampleMs: number, now: number): void {
-    if (this.current === undefined || sampleMs >= this.current) {
+    if (this.current === undefined) {
       this.current = sampleMs
     } else {
-      const keep = Math.exp(-Math.max(0, now - this.at) / this.decayMs)
+      // The first samples weigh as in a plain mean of those so far, so that a new worker's estimate settles in a
+      // few pings instead of creeping from its first answer over several time constants.
+      const keep = Math.min(Math.exp(-Math.max(0, now - this.at) / this.decayMs), this.samples / (this.samples + 1))
       this.current = this.current * keep + sampleMs * (1 - keep)
     }
+    this.samples++
     this.at = now
   }
 
@@ -29,3 +34,4 @@ export class PeakEwma {
     if (this.current === undefined || floorMs > this.current) this.current = floorMs
   }
 }
+

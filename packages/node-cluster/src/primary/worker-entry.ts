@@ -1,14 +1,16 @@
-import { PeakEwma } from './latency.js'
+import { Ewma } from './latency.js'
+import type { PingRounds } from './ping-rounds.js'
 import type { Member, MemberStatus } from '@meshbalancer/core'
 import type { Worker } from 'node:cluster'
 import type { Socket } from 'node:net'
 
 /**
  * A worker as the balancer's algorithm sees it: a {@link Member} whose `load` is its open connections and whose
- * `latencyMs` is its smoothed IPC round trip plus the event-loop lag it reports, with that lag apart.
+ * `latencyMs` is how much later than the fastest worker it answers the primary's pings (smoothed), plus the
+ * event-loop lag it reports, plus {@link LATENCY_FLOOR_MS}; the lag is also apart.
  */
 export type WorkerMember = Member & {
-  /** The lag the worker reported in its last pong: the mean wait of a connection arriving at a random moment. */
+  /** The event-loop lag the worker reports in its pongs (the longest block between two), smoothed. */
   readonly eventLoopLagMs: number
   /** The node:cluster worker id. */
   readonly workerId: number
@@ -19,6 +21,12 @@ export type WorkerMember = Member & {
  * takes connections, `draining` from the moment it is being disconnected, `gone` once disconnected or dead.
  */
 export type WorkerState = 'starting' | 'ready' | 'draining' | 'gone'
+
+/**
+ * Added to every worker's latency: with the fastest worker at 0, a pick between two such workers would ignore
+ * their connections (0 × anything), so each starts from a small common floor instead.
+ */
+export const LATENCY_FLOOR_MS = 1
 
 const STATUS: Record<WorkerState, MemberStatus> = { starting: 'joining', ready: 'active', draining: 'draining', gone: 'left' }
 
@@ -33,8 +41,10 @@ export class WorkerEntry {
    * not leave the client waiting on a connection nobody serves.
    */
   readonly unconfirmed: Socket[] = []
-  lagMs = 0
-  private readonly rtt: PeakEwma
+  /** When the oldest of {@link unconfirmed} was handed over. */
+  private oldestSentAt: number[] = []
+  private readonly lag: Ewma
+  private readonly rtt: Ewma
   private ping: { seq: number, sentAt: number } | undefined
   private snapshot: WorkerMember | undefined
   private resolveReady!: () => void
@@ -42,7 +52,13 @@ export class WorkerEntry {
   readonly ready = new Promise<void>(resolve => { this.resolveReady = resolve })
 
   constructor (readonly worker: Worker, decayMs: number) {
-    this.rtt = new PeakEwma(decayMs)
+    this.rtt = new Ewma(decayMs)
+    this.lag = new Ewma(decayMs)
+  }
+
+  /** The worker's event-loop lag, smoothed over its pongs; 0 until the first. */
+  get lagMs (): number {
+    return this.lag.value ?? 0
   }
 
   /** The worker said it is ready; returns false when it was not starting. */
@@ -77,15 +93,58 @@ export class WorkerEntry {
     return seq
   }
 
-  /** Records a pong; returns false when it answers no ping in flight. */
-  pong (seq: number, lagMs: number, now: number): boolean {
+  /**
+   * Records a pong, whose wait is measured by `rounds` (against the first answer of its round); returns false
+   * when it answers no ping in flight.
+   */
+  pong (seq: number, lagMs: number, now: number, rounds: PingRounds): boolean {
     if (this.ping?.seq !== seq) return false
-    this.rtt.observe(now - this.ping.sentAt, now)
+    this.rtt.observe(rounds.excess(seq, now, this.ping.sentAt), now)
     this.ping = undefined
-    this.lagMs = lagMs
+    this.lag.observe(lagMs, now)
     this.snapshot = undefined
     return true
   }
+
+  /** Counts `socket` as handed over at `now` and not yet confirmed. */
+  handing (socket: Socket, now: number): void {
+    this.unconfirmed.push(socket)
+    this.oldestSentAt.push(now)
+  }
+
+  /** The worker confirmed the oldest socket handed over; returns the primary's copy. */
+  confirmed (): Socket | undefined {
+    this.oldestSentAt.shift()
+    const socket = this.unconfirmed.shift()
+    this.snapshot = undefined
+    return socket
+  }
+
+  /** Forgets `socket`, whose send failed, or every socket when `socket` is undefined (the worker is gone). */
+  unhand (socket?: Socket): Socket[] {
+    if (socket === undefined) {
+      this.oldestSentAt = []
+      return this.unconfirmed.splice(0)
+    }
+    const position = this.unconfirmed.indexOf(socket)
+    if (position < 0) return []
+    this.oldestSentAt.splice(position, 1)
+    return this.unconfirmed.splice(position, 1)
+  }
+
+  /**
+   * Brings the snapshot up to `now` when a socket waits to be taken: a worker that has not taken a connection
+   * handed to it `t` ms ago answers no faster than `t`, whatever its pings said before. This is what keeps the
+   * next connections away from a worker while its loop is blocked, as node:cluster's own round robin does by
+   * handing a worker nothing while it owes an acknowledgement.
+   */
+  refresh (now: number): void {
+    const oldest = this.oldestSentAt[0]
+    if (oldest !== undefined && now - oldest > (this.snapshot?.latencyMs ?? 0)) this.snapshot = undefined
+    this.now = now
+  }
+
+  private now = 0
 
   /** Forgets the snapshot, after a change of state or load. */
   changed (): void {
@@ -96,6 +155,9 @@ export class WorkerEntry {
   member (): WorkerMember {
     if (this.snapshot !== undefined) return this.snapshot
     const rtt = this.rtt.value
+    const measured = rtt === undefined ? undefined : LATENCY_FLOOR_MS + rtt + this.lagMs
+    const oldest = this.oldestSentAt[0]
+    const waiting = oldest === undefined ? 0 : this.now - oldest
     this.snapshot = Object.freeze({
       id: this.id,
       name: `worker-${this.worker.id}`,
@@ -105,7 +167,7 @@ export class WorkerEntry {
       weight: 1,
       tags: {},
       clientAddress: '',
-      latencyMs: rtt === undefined ? undefined : rtt + this.lagMs,
+      latencyMs: measured === undefined ? undefined : Math.max(measured, waiting),
       eventLoopLagMs: this.lagMs,
       local: false,
       load: this.connections

@@ -1,15 +1,13 @@
 /**
- * The event-loop lag of this process as a connection arriving at a random moment meets it: the mean time it
- * waits before its first callback runs. A timer ticks every `resolutionMs`; a tick that is late by `d` means the
- * loop was blocked for about `d`, and an arrival inside that block waits `d / 2` on average, with probability
- * `d / window`. Summed over the window that is Σd² / (2 · window): a loop blocked half of the time in 100 ms
- * blocks reads 25 ms, and an idle one about 0.
+ * The event-loop lag of this process: the longest the loop was blocked within a window, measured by a timer that
+ * ticks every `resolutionMs` (a tick `d` late means the loop was blocked for about `d`). Over a window of some
+ * fifty ticks this is the window's p99 of the delays, the measure the gossiped member record also carries. A loop
+ * blocked for 50 ms out of every 100 ms reads about 50 ms; an idle one about 0.
  */
 export class LagSampler {
   private readonly timer: NodeJS.Timeout
   private last = performance.now()
-  private windowStart = this.last
-  private squares = 0
+  private longest = 0
 
   constructor (private readonly resolutionMs: number) {
     this.timer = setInterval(() => { this.tick() }, resolutionMs)
@@ -17,13 +15,12 @@ export class LagSampler {
     this.timer.unref()
   }
 
-  /** The mean wait over the window since the previous call, in milliseconds; starts a new window. */
+  /** The longest block since the previous call, in milliseconds; starts a new window. */
   take (): number {
-    const now = performance.now()
-    const window = now - this.windowStart
-    const lag = window > 0 ? this.squares / (2 * window) : 0
-    this.windowStart = now
-    this.squares = 0
+    // A block that is still being waited out (the tick not yet run) counts too.
+    const pending = performance.now() - this.last - this.resolutionMs
+    const lag = Math.max(this.longest, pending > 1 ? pending : 0)
+    this.longest = 0
     return lag
   }
 
@@ -35,7 +32,7 @@ export class LagSampler {
     const now = performance.now()
     const late = now - this.last - this.resolutionMs
     // Lateness under a millisecond is timer jitter, not a blocked loop.
-    if (late > 1) this.squares += late * late
+    if (late > 1 && late > this.longest) this.longest = late
     this.last = now
   }
 }
