@@ -50,6 +50,9 @@ if (cluster.isPrimary) {
 } else {
   const id = cluster.worker?.id ?? 0
   const server = createServer((_req, res) => { res.end(`worker ${id}\n`) })
+  // Clients that keep their connection are what a host holds, and what the mesh's shedders compare; node:http
+  // would otherwise close an idle one after 5 s.
+  server.keepAliveTimeout = 120_000
   listen(server)
   ready()
 }
