@@ -54,7 +54,7 @@ describe('reload and shed with node:cluster workers', () => {
     const perWorker = balancer.members().map(member => member.load)
     expect(perWorker.reduce((a, b) => a + b, 0)).toBe(10)
 
-    expect(await implementation.killProcesses(4)).toBe(4)
+    expect(await implementation.killProcesses(4, { targets: [] })).toBe(4)
     await until('6 connections left', () => balancer.connections() === 6)
     expect(Object.values(agent.freeSockets).flat()).toHaveLength(6)
     agent.destroy()
