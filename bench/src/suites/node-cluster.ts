@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net'
 const WORKERS = 4
 const BLOCK_MS = 50
 const REQUESTS = 1000
-const CONCURRENCY = 8
+const CONCURRENCY = 4
 const WORKER_SCRIPT = join(import.meta.dirname, 'node-cluster-worker.js')
 const CLIENT_SCRIPT = join(import.meta.dirname, 'node-cluster-client.js')
 

@@ -153,8 +153,8 @@ export class ClusterBalancer extends EventEmitter<ClusterBalancerEvents> {
         if (entry.pong(message.seq, message.lagMs, performance.now(), this.rounds)) this.dirty = true
         return
       case 'accepted':
+        // The snapshot of the entry is renewed at its next change; a pick meanwhile sees it as it was.
         entry.confirmed()?.destroy()
-        this.dirty = true
         return
       case 'closed': {
         if (entry.connections === 0) return
