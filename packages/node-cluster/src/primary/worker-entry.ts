@@ -10,7 +10,7 @@ import type { Socket } from 'node:net'
  * event-loop lag it reports, plus {@link LATENCY_FLOOR_MS}; the lag is also apart.
  */
 export type WorkerMember = Member & {
-  /** The event-loop lag the worker reports in its pongs (the longest block between two), smoothed. */
+  /** The event-loop lag the worker reports in its pongs (the mean wait of a connection arriving at a random moment), smoothed. */
   readonly eventLoopLagMs: number
   /** The node:cluster worker id. */
   readonly workerId: number

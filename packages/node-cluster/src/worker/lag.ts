@@ -1,13 +1,16 @@
 /**
- * The event-loop lag of this process: the longest the loop was blocked within a window, measured by a timer that
- * ticks every `resolutionMs` (a tick `d` late means the loop was blocked for about `d`). Over a window of some
- * fifty ticks this is the window's p99 of the delays, the measure the gossiped member record also carries. A loop
- * blocked for 50 ms out of every 100 ms reads about 50 ms; an idle one about 0.
+ * The event-loop lag of this process as a connection arriving at a random moment meets it: the mean time it
+ * waits before the loop runs again. A timer ticks every `resolutionMs`; a tick `d` late means the loop was
+ * blocked for about `d`, and an arrival within that block (probability `d / window`) waits `d / 2` on average. Over
+ * the window that is Σd² / (2 · window): a loop blocked for 50 ms out of every 100 ms reads 12.5 ms, an idle one
+ * about 0. Squares weigh long blocks, so that the short pauses every process has on a busy machine (descheduled
+ * for a few milliseconds now and then) count for little, and a loop that is blocked often counts for much.
  */
 export class LagSampler {
   private readonly timer: NodeJS.Timeout
   private last = performance.now()
-  private longest = 0
+  private windowStart = this.last
+  private squares = 0
 
   constructor (private readonly resolutionMs: number) {
     this.timer = setInterval(() => { this.tick() }, resolutionMs)
@@ -15,12 +18,13 @@ export class LagSampler {
     this.timer.unref()
   }
 
-  /** The longest block since the previous call, in milliseconds; starts a new window. */
+  /** The mean wait over the window since the previous call, in milliseconds; starts a new window. */
   take (): number {
-    // A block that is still being waited out (the tick not yet run) counts too.
-    const pending = performance.now() - this.last - this.resolutionMs
-    const lag = Math.max(this.longest, pending > 1 ? pending : 0)
-    this.longest = 0
+    const now = performance.now()
+    const window = now - this.windowStart
+    const lag = window > 0 ? this.squares / (2 * window) : 0
+    this.windowStart = now
+    this.squares = 0
     return lag
   }
 
@@ -32,7 +36,7 @@ export class LagSampler {
     const now = performance.now()
     const late = now - this.last - this.resolutionMs
     // Lateness under a millisecond is timer jitter, not a blocked loop.
-    if (late > 1 && late > this.longest) this.longest = late
+    if (late > 1) this.squares += late * late
     this.last = now
   }
 }
