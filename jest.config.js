@@ -55,6 +55,8 @@ export default {
     project('examples/library-only'),
     project('examples/websocket-service', { setupFiles: ['<rootDir>/../../packages/gossip/src/polyfill.ts'], setupFilesAfterEnv: ['<rootDir>/../../packages/gossip/test/setup.ts'] }),
     // Runs the built example in its own processes, as a user would.
+    project('examples/node-cluster', { displayName: 'node-cluster-example' }),
+    // Runs the built example in its own processes, as a user would.
     project('examples/mesh', { setupFilesAfterEnv: ['<rootDir>/../../packages/gossip/test/setup.ts'] }),
     // The slow part of the fault suite, in network namespaces (root): pnpm test:faults.
     ...(process.env.MESHBALANCER_FAULTS === '1'
