@@ -125,7 +125,7 @@ export const nodeCluster: Suite = {
       `every ${2 * BLOCK_MS} ms. ${REQUESTS} requests per run, ${CONCURRENCY} at a time, each on a new connection (so that each is a balancing`,
       'decision), timed by a client in a process of its own. Against: node:cluster\'s own round robin (`SCHED_RR`, workers',
       'listening on one shared port), measured in the same run with the same workers and client. Through ours: the',
-      '`@meshbalancer/node-cluster` balancer with its defaults (leastLatency, pings every 500 ms). Each figure is the',
+      '`@meshbalancer/node-cluster` balancer with its defaults (leastLatency, pings every 250 ms). Each figure is the',
       `median over ${ROUNDS} runs; latencies are absolute, the ratio is comparable across machines. The row with no slow`,
       'worker is the p99 that the machine itself (other processes, scheduling) gives every request: what is above it',
       'is the slow worker\'s doing.',

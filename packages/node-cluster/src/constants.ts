@@ -1,7 +1,7 @@
 /** Defaults of the balancer's and the worker's options; each is documented where the option is declared. */
 
 /** How often the primary pings each worker over IPC. */
-export const DEFAULT_PING_INTERVAL_MS = 500
+export const DEFAULT_PING_INTERVAL_MS = 250
 /** How fast a worker's measured latency falls back after a slow answer (time constant of the decay). */
 export const DEFAULT_LATENCY_DECAY_MS = 5000
 /** How long `reload()` waits for a new worker to say it is ready. */

@@ -10,7 +10,7 @@ describe('resolveBalancerOptions', () => {
     const resolved = resolveBalancerOptions()
     expect(resolved.algorithm.name).toBe('leastLatency')
     expect(resolved.pingIntervalMs).toBe(defaults.DEFAULT_PING_INTERVAL_MS)
-    expect(resolved.pingIntervalMs).toBe(500)
+    expect(resolved.pingIntervalMs).toBe(250)
     expect(resolved.latencyDecayMs).toBe(5000)
     expect(resolved.readyTimeoutMs).toBe(30_000)
     expect(resolved.disconnectTimeoutMs).toBe(30_000)

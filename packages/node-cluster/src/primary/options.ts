@@ -15,7 +15,7 @@ export interface BalancerOptions {
   /**
    * How often the primary pings each worker, in milliseconds. Shorter finds a worker that turned slow sooner, for
    * one small IPC message per worker per interval.
-   * @default 500
+   * @default 250
    */
   pingIntervalMs?: number
   /**
