@@ -44,6 +44,29 @@ describe('reload and shed with node:cluster workers', () => {
     expect(await request(port)).toBe(old!.id)
   })
 
+  it('lets a request in progress on a kept-alive connection finish through a reload, closing the connection after it', async () => {
+    const { balancer, port } = await start()
+    const [old] = await forkReady(balancer, 1)
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    const response = new Promise<{ body: string, connection: string | undefined }>((resolve, reject) => {
+      get({ host: '127.0.0.1', port, path: '/?delay=1500', agent }, res => {
+        let body = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => { body += chunk })
+        res.on('end', () => { resolve({ body, connection: res.headers.connection }) })
+      }).on('error', reject)
+    })
+    await until('the request reached the worker', () => balancer.connections() === 1)
+    const reloaded = balancer.reload()
+    const { body, connection } = await response
+    await reloaded
+    expect(body).toBe(String(old!.id))
+    expect(connection).toBe('close')
+    expect(old!.isDead()).toBe(true)
+    expect(await request(port)).not.toBe(old!.id)
+    agent.destroy()
+  })
+
   it('counts the connections the workers hold and sheds the number asked for, most loaded first', async () => {
     const { balancer, port } = await start()
     await forkReady(balancer, 2)

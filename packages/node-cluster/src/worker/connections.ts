@@ -9,6 +9,8 @@ import type { Server, Socket } from 'node:net'
 export class HandedConnections {
   private readonly sockets = new Set<Socket>()
   private readonly busy = new Map<Socket, number>()
+  /** The response in progress on each busy socket, whose headers may still say that the connection ends. */
+  private readonly responses = new Map<Socket, ServerResponse>()
   private readonly closeAfterResponse = new Set<Socket>()
   private draining = false
 
@@ -35,6 +37,7 @@ export class HandedConnections {
     socket.once('close', () => {
       this.sockets.delete(socket)
       this.busy.delete(socket)
+      this.responses.delete(socket)
       this.closeAfterResponse.delete(socket)
       this.closed(socket)
     })
@@ -61,19 +64,26 @@ export class HandedConnections {
   }
 
   private close (socket: Socket): void {
-    if (this.isIdle(socket)) socket.end()
-    else this.closeAfterResponse.add(socket)
+    if (this.isIdle(socket)) {
+      socket.end()
+      return
+    }
+    this.closeAfterResponse.add(socket)
+    const response = this.responses.get(socket)
+    if (response !== undefined && !response.headersSent) response.setHeader('connection', 'close')
   }
 
   private request (req: IncomingMessage, res: ServerResponse): void {
     const socket = req.socket
     if (!this.sockets.has(socket)) return
     this.busy.set(socket, (this.busy.get(socket) ?? 0) + 1)
+    this.responses.set(socket, res)
     // Tells the client this connection ends with this response, so that it does not send the next request on it.
     if ((this.draining || this.closeAfterResponse.has(socket)) && !res.headersSent) res.setHeader('connection', 'close')
     res.once('close', () => {
       const left = (this.busy.get(socket) ?? 1) - 1
       this.busy.set(socket, left)
+      if (this.responses.get(socket) === res) this.responses.delete(socket)
       if (left === 0 && this.closeAfterResponse.has(socket)) socket.end()
     })
   }
