@@ -17,6 +17,7 @@ const packages = {
   '@meshbalancer/metrics': 'packages/metrics/src/index.ts',
   '@meshbalancer/gossip': 'packages/gossip/src/index.ts',
   '@meshbalancer/testing': 'packages/testing/src/index.ts',
+  '@meshbalancer/node-cluster': 'packages/node-cluster/src/index.ts',
   '@meshbalancer/example-websocket-service': 'examples/websocket-service/src/index.ts',
   '@meshbalancer/example-custom-algorithm': 'examples/custom-algorithm/src/index.ts'
 }
@@ -44,6 +45,8 @@ export default {
     project('packages/algorithms'),
     project('packages/simulator'),
     project('packages/metrics'),
+    // Real node:cluster workers, which run the built package (a forked worker has no TypeScript loader).
+    project('packages/node-cluster'),
     // Real libp2p nodes and processes: the Node 20 polyfill first, and time for processes to start on a busy machine.
     project('packages/gossip', { setupFiles: ['<rootDir>/src/polyfill.ts'], setupFilesAfterEnv: ['<rootDir>/test/setup.ts'] }),
     project('packages/cli', { setupFiles: ['<rootDir>/../gossip/src/polyfill.ts'], setupFilesAfterEnv: ['<rootDir>/../gossip/test/setup.ts'] }),
@@ -52,6 +55,8 @@ export default {
     // Packs the library, installs it with npm from the registry into an empty folder, runs a two-node script there.
     project('examples/library-only'),
     project('examples/websocket-service', { setupFiles: ['<rootDir>/../../packages/gossip/src/polyfill.ts'], setupFilesAfterEnv: ['<rootDir>/../../packages/gossip/test/setup.ts'] }),
+    // Runs the built example in its own processes, as a user would.
+    project('examples/node-cluster', { displayName: 'node-cluster-example' }),
     // Runs the built example in its own processes, as a user would.
     project('examples/mesh', { setupFilesAfterEnv: ['<rootDir>/../../packages/gossip/test/setup.ts'] }),
     // The slow part of the fault suite, in network namespaces (root): pnpm test:faults.

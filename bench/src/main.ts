@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { describeMachine } from './machine.js'
 import { mesh } from './suites/mesh.js'
+import { nodeCluster } from './suites/node-cluster.js'
 import { peers } from './suites/peers.js'
 import { picks } from './suites/picks.js'
 import { rpc } from './suites/rpc.js'
@@ -10,7 +11,7 @@ import { scaling } from './suites/scaling.js'
 import { simulation } from './suites/simulation.js'
 import type { Suite } from './suite.js'
 
-const SUITES: readonly Suite[] = [picks, peers, mesh, rpc, scaling, simulation]
+const SUITES: readonly Suite[] = [picks, peers, mesh, rpc, nodeCluster, scaling, simulation]
 
 const { values } = parseArgs({
   options: {

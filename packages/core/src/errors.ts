@@ -24,6 +24,8 @@ export type ErrorCode =
   | 'INVALID_TOPIC'
   | 'MESSAGE_TOO_LARGE'
   | 'BROADCAST_RATE_LIMITED'
+  | 'CLUSTER_ROLE'
+  | 'WORKER_START_TIMEOUT'
 
 /** Base class of every error meshbalancer throws or rejects with. */
 export abstract class MeshbalancerError extends Error {

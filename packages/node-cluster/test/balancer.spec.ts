@@ -1,0 +1,98 @@
+import cluster from 'node:cluster'
+import { once } from 'node:events'
+import { afterEach, describe, expect, it, jest } from '@jest/globals'
+import { createBalancer } from '../src/index.js'
+import { forkReady, killAll, load, request, setupWorkers, until } from './helpers.js'
+import type { ClusterBalancer, WorkerMember } from '../src/index.js'
+
+// Real node:cluster workers serving HTTP on connections the balancer hands over, and real clients, each request
+// on a connection of its own so that every request is a balancing decision.
+jest.setTimeout(120_000)
+
+let balancer: ClusterBalancer | undefined
+
+afterEach(async () => {
+  await balancer?.close()
+  balancer = undefined
+  await killAll()
+})
+
+async function start (options: Parameters<typeof createBalancer>[0] = {}): Promise<{ balancer: ClusterBalancer, port: number }> {
+  setupWorkers()
+  balancer = createBalancer({ pingIntervalMs: 100, ...options })
+  const { port } = await balancer.listen(0, '127.0.0.1')
+  return { balancer, port }
+}
+
+describe('createBalancer with node:cluster workers', () => {
+  it('answers every request, also while every worker is replaced by a rolling reload', async () => {
+    const { balancer, port } = await start()
+    const before = await forkReady(balancer, 4)
+    let reloaded = false
+    const traffic = load(port, 8, () => reloaded)
+    await until('traffic flowing', () => balancer.connections() > 0 || reloaded, 10_000)
+    await balancer.reload()
+    const afterReload = balancer.selectable()
+    // Requests on for a little longer, to see the new workers serve.
+    await new Promise(resolve => setTimeout(resolve, 300))
+    reloaded = true
+    const { answers, failures } = await traffic
+
+    expect(failures).toEqual([])
+    expect(answers.length).toBeGreaterThan(50)
+    expect(before.every(worker => worker.isDead())).toBe(true)
+    expect(afterReload).toHaveLength(4)
+    expect(afterReload.every(member => before.every(worker => worker.id !== member.workerId))).toBe(true)
+    const fresh = new Set(afterReload.map(member => member.workerId))
+    expect(answers.some(id => fresh.has(id))).toBe(true)
+  })
+
+  it('hands a killed worker no new connection, and its replacement connections once it is ready', async () => {
+    const { balancer, port } = await start()
+    const [victim, ...others] = await forkReady(balancer, 4)
+    const handed: Array<{ id: number, at: number }> = []
+    balancer.on('connection:handed', (member: WorkerMember) => { handed.push({ id: member.workerId, at: performance.now() }) })
+    let stop = false
+    const traffic = load(port, 4, () => stop)
+    await until('the victim serving', () => handed.some(entry => entry.id === victim!.id))
+
+    const exited = once(victim!, 'exit')
+    victim!.process.kill('SIGKILL')
+    await exited
+    const exitedAt = performance.now()
+    const replacement = cluster.fork({ READY_DELAY_MS: '500' })
+    let readyAt = Number.POSITIVE_INFINITY
+    balancer.on('worker:ready', member => { if (member.workerId === replacement.id) readyAt = performance.now() })
+    await until('replacement ready', () => readyAt < Number.POSITIVE_INFINITY)
+    await until('the replacement serving', () => handed.some(entry => entry.id === replacement.id))
+    const stopAt = performance.now()
+    stop = true
+    const { failures } = await traffic
+
+    expect(handed.filter(entry => entry.id === victim!.id && entry.at > exitedAt)).toEqual([])
+    expect(handed.filter(entry => entry.id === replacement.id && entry.at < readyAt)).toEqual([])
+    // The others served all along; requests may fail only if they were on the victim when it was killed.
+    expect(handed.filter(entry => entry.at > exitedAt && entry.at < stopAt).length).toBeGreaterThan(0)
+    expect(others.every(worker => handed.some(entry => entry.id === worker.id && entry.at > exitedAt))).toBe(true)
+    expect(failures.length).toBeLessThanOrEqual(4)
+    // Once the victim is gone, every request is answered.
+    const answers = await Promise.all(Array.from({ length: 20 }, async () => await request(port)))
+    expect(answers).not.toContain(victim!.id)
+  })
+
+  it('sends a worker whose loop is blocked half of the time at most 10 % of new connections', async () => {
+    const { balancer, port } = await start()
+    const fast = await forkReady(balancer, 3)
+    const [slow] = await forkReady(balancer, 1, { BLOCK_MS: '50' })
+    // A worker cannot be known to be slow before it has been measured: wait until its pings say so.
+    const latency = (id: number): number => balancer.selectable().find(member => member.workerId === id)?.latencyMs ?? Number.NaN
+    await until('the slow worker measured as the slowest', () => fast.every(worker => latency(worker.id) < latency(slow!.id)))
+    const target = 400
+    const { answers, failures } = await load(port, 4, made => made >= target)
+    expect(failures).toEqual([])
+    const share = answers.filter(id => id === slow!.id).length / answers.length
+    expect(answers.length).toBeGreaterThanOrEqual(target)
+    expect(share).toBeLessThanOrEqual(0.1)
+    expect(fast.every(worker => answers.includes(worker.id))).toBe(true)
+  })
+})
