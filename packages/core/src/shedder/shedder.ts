@@ -46,7 +46,8 @@ export interface ShedRound {
 
 /**
  * Connections this node shed to a member, counted as arrived there until its announced count shows them, or for
- * {@link CREDIT_ROUNDS} rounds at most (clients that went elsewhere must not hold this node back for longer).
+ * {@link CREDIT_ROUNDS} rounds and at least {@link CREDIT_MIN_MS} (clients that went elsewhere must not hold this
+ * node back for longer).
  */
 interface Credit {
   /** The member's count at the shed plus its share. */
@@ -56,6 +57,11 @@ interface Credit {
 
 /** How many rounds a shed is credited to its targets. */
 export const CREDIT_ROUNDS = 3
+/**
+ * The least time a shed is credited to its targets, however short the rounds: on a busy machine, clients that
+ * reconnect and the target's record that counts them were seen to take more than 1.5 s between them.
+ */
+export const CREDIT_MIN_MS = 10_000
 
 export interface ShedderHost {
   readonly id: string
@@ -207,7 +213,7 @@ export class Shedder extends EventEmitter<ShedderEvents> {
 
   /** After a shed, its targets are credited with their shares (scaled down if fewer were dropped than decided). */
   private credit (targets: readonly ShedTarget[], decided: number, killed: number): void {
-    const until = this.host.clock.now() + CREDIT_ROUNDS * this.knobs.roundDurationSeconds * 1000
+    const until = this.host.clock.now() + Math.max(CREDIT_MIN_MS, CREDIT_ROUNDS * this.knobs.roundDurationSeconds * 1000)
     let left = killed
     for (const target of targets) {
       const share = Math.min(left, decided === killed ? target.share : Math.round(target.share * killed / decided))
