@@ -35,6 +35,7 @@ export interface ShedRound {
   readonly time: number
   /** The member table's version when the snapshot was taken. */
   readonly snapshotVersion: number
+  /** The counts decided from: as announced, or a target's count plus what this node recently shed to it (see the README). */
   readonly members: ReadonlyArray<Pick<ShedMember, 'id' | 'name' | 'count' | 'draining'>>
   /** Present when the round decided; absent when it was skipped. */
   readonly decision?: ShedDecision
