@@ -250,6 +250,19 @@ describe('the peer dialer', () => {
       expect(dialsOf(address)).toBe(dials)
     })
 
+    it('is dialled at its last address also when it was declared dead, to find it under a new id', async () => {
+      const [crashed, reborn] = await peers(2)
+      dialer.lose(crashed!.toString())
+      dialer.remember(crashed!.toString(), [multiaddr(address)])
+      host.listening.set(address, reborn!)
+      host.reachable.add(reborn!.toString())
+      await runUntil(1000)
+      expect(host.open(reborn!)).toHaveLength(1)
+      expect(dialer.departedCount).toBe(0)
+      // Still redialled by its old id, which is how it is found when it comes back with its key.
+      expect(dialer.lostCount).toBe(1)
+    })
+
     it('is dialled less often by each node the more members it knows, and less often as time passes, for ten minutes', async () => {
       const [seed, ...members] = await peers(10)
       for (const member of members) dialer.consider(member)

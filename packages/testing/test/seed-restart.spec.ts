@@ -26,14 +26,15 @@ describe('a seed restarted with its original command line', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
-  /** Starts n1 (no --join) at a fixed port and n2, n3 joining it; stops n1 gracefully and starts it again. */
-  async function restartSeed (seedArgs: string[]): Promise<{ restarted: NodeProcess, startedAt: number, oldId: string }> {
+  /** Starts n1 (no --join) at a fixed port and n2, n3 joining it; stops n1 (gracefully unless `kill`) and starts it again. */
+  async function restartSeed (seedArgs: string[], kill = false): Promise<{ restarted: NodeProcess, startedAt: number, oldId: string }> {
     const seed = await new NodeProcess('n1', seedArgs).ready()
     const joiners = await Promise.all(['n2', 'n3'].map(async name => await new NodeProcess(name, ['--join', seed.address]).ready()))
     nodes = [seed, ...joiners]
     await converged(nodes)
     const leaves = joiners.map(async node => await node.next(e => e.event === 'member:leave' && e.member?.name === 'n1', 10_000))
-    expect(await seed.terminate()).toBe(0)
+    if (kill) await seed.kill()
+    else expect(await seed.terminate()).toBe(0)
     await Promise.all(leaves)
     const restarted = new NodeProcess('n1', seedArgs)
     nodes = [restarted, ...joiners]
@@ -58,5 +59,13 @@ describe('a seed restarted with its original command line', () => {
     await converged(nodes, 2000 - (Date.now() - startedAt))
     expect(Date.now() - startedAt).toBeLessThan(2000)
     for (const node of nodes.slice(1)) expect(node.sees('n1')?.id).toBe(restarted.id)
+  })
+
+  it('is back in every view within 2 s of its start under a new peer id after a crash (SIGKILL)', async () => {
+    const args = ['--listen', `/ip4/127.0.0.1/tcp/${await freePort()}`]
+    const { restarted, startedAt, oldId } = await restartSeed(args, true)
+    expect(restarted.id).not.toBe(oldId)
+    await converged(nodes, 2000 - (Date.now() - startedAt))
+    expect(Date.now() - startedAt).toBeLessThan(2000)
   })
 })

@@ -21,7 +21,8 @@ export const LOST_REDIAL_MAX_MS = 5000
 export const LOST_RETENTION_MS = 24 * 60 * 60 * 1000
 export const LOST_DIALS_PER_TICK = 2
 /**
- * A member that left gracefully is forgotten by id, but its last addresses are dialled now and then for 10 minutes,
+ * A member that left gracefully is forgotten by id, but its last addresses (as those of a member declared dead,
+ * besides its redials by id) are dialled now and then for 10 minutes,
  * so that a member restarted at a known address (a seed with no join list, in a rolling deploy) is found again
  * whether it joins anyone or not. For the first minute the whole cluster dials each such address about twice a
  * second: each node every n / 2 s (never more often than its tick), n being the members it knows, each delay times

@@ -183,12 +183,10 @@ export class Libp2pTransport implements Transport {
   }
 
   forgetPeer (peer: string, reason: 'left' | 'dead'): void {
-    if (reason === 'dead') {
-      this.dialer.lose(peer)
-      return
-    }
-    this.dialer.forget(peer)
-    // Its last addresses, from the peer store, are dialled now and then in case it restarts there.
+    if (reason === 'dead') this.dialer.lose(peer)
+    else this.dialer.forget(peer)
+    // Its last addresses, from the peer store, are dialled now and then in case it restarts there, perhaps as
+    // another peer id.
     let id: PeerId
     try { id = peerIdFromString(peer) } catch { return }
     this.libp2p.peerStore.get(id)

@@ -112,12 +112,13 @@ export class PeerDialer {
   }
 
   /**
-   * The last `addresses` of a member that left, dialled now and then for a while (see `DEPARTED_RETENTION_MS`), so
-   * that it is found again if it restarts there, even with no join list of its own. Ignored if the member is known
-   * again meanwhile.
+   * The last `addresses` of a member that left or was declared dead, dialled now and then for a while (see
+   * `DEPARTED_RETENTION_MS`), so that it is found again if it restarts there, even with no join list of its own and
+   * with a new peer id (a dead member is also redialled by id, which only finds it under its old one). Ignored if
+   * the member is known again meanwhile.
    */
   remember (id: string, addresses: readonly Multiaddr[]): void {
-    if (this.candidates.has(id) || this.lost.has(id)) return
+    if (this.candidates.has(id)) return
     const dialable = addresses.map(address => address.decapsulateCode(421)).slice(0, DEPARTED_MAX_ADDRESSES)
     if (dialable.length === 0) return
     let peerId: PeerId
