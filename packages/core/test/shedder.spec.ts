@@ -146,13 +146,17 @@ describe('shedder rounds on the in-memory cluster', () => {
     const [node, other] = mesh.nodes as [Cluster, Cluster]
     passive(other, 0)
     const rounds: ShedRound[] = []
-    node.on('shed:round', round => { rounds.push(round) })
-    let calls = 0
+    // count() fails from the end of the first round until a round has reported it (polls in between fail too).
+    let failing = false
+    node.on('shed:round', round => {
+      rounds.push(round)
+      failing = rounds.length === 1
+    })
     node.shedder({
       namespace: 'ws',
       roundDurationSeconds: 0.5,
       implementation: {
-        count: () => { if (++calls === 2) throw new Error('socket table busy'); return 400 },
+        count: () => { if (failing) throw new Error('socket table busy'); return 400 },
         killProcesses: async () => { throw new Error('cannot close sockets') }
       }
     })
@@ -206,5 +210,40 @@ describe('shedder rounds on the in-memory cluster', () => {
     expect(leaving.clients).toBe(0)
     expect(staying.map(s => s.clients)).toEqual([250, 250])
     expect(leaving.rounds.filter(r => r.killed > 0).every(r => r.killed <= 50)).toBe(true)
+  })
+
+  it('announces a count polled between rounds, so the others decide from counts at most countIntervalMs old', async () => {
+    mesh = await startMesh(2)
+    const [node, other] = mesh.nodes as [Cluster, Cluster]
+    let count = 10
+    // Like the core README's example: the service never calls announce().
+    node.shedder({ namespace: 'ws', roundDurationSeconds: 10, implementation: { count: () => count, killProcesses: async () => 0 } })
+    const seen = (): number | undefined => other.member(node.id)?.shedding.get('ws')
+    await mesh.clock.advanceUntil(() => seen() === 10, 11_000, 10)
+    count = 250
+    const took = await mesh.clock.advanceUntil(() => seen() === 250, 5000, 10)
+    // The default interval with 10 s rounds is 1 s; the publish and the network add a few ms.
+    expect(took).toBeLessThanOrEqual(1000 + FAST.minPublishIntervalMs + 20)
+  })
+
+  it('does not shed twice for one imbalance when the target announces its new count late', async () => {
+    // Slow records rather than lost ones: the target stays alive in every view.
+    mesh = await startMesh(2, { suspectAfterMs: 4000, deadAfterMs: 8000 })
+    const byId = new Map<string, FakeService>()
+    const [heavy, light] = mesh.nodes.map((node, i) => new FakeService(node, i === 0 ? 200 : 0, byId)) as [FakeService, FakeService]
+    for (const service of [heavy, light]) byId.set(service.node.id, service)
+    await mesh.clock.advanceUntil(() => mesh!.nodes.every(node => node.members().length === 2), 1000)
+    // What the target says takes 2.5 s to arrive: more than two rounds.
+    mesh.network.setDelay((from) => from === light.node.id ? 2500 : 1)
+    for (const service of [heavy, light]) service.shed({ roundDurationSeconds: 1 })
+    await mesh.clock.advanceUntil(() => heavy.rounds.some(round => round.killed > 0), 20_000, 50)
+    await mesh.clock.advance(6000)
+    const shedding = heavy.rounds.filter(round => round.killed > 0)
+    expect(shedding.map(round => round.killed)).toEqual([100])
+    expect([heavy.clients, light.clients]).toEqual([100, 100])
+    // The rounds in between decided, on the target's count as it would be with the clients arrived.
+    const after = heavy.rounds.slice(heavy.rounds.indexOf(shedding[0]!) + 1)
+    expect(after.length).toBeGreaterThanOrEqual(5)
+    expect(after.every(round => round.decision?.reason === 'balanced')).toBe(true)
   })
 })

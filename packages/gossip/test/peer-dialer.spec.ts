@@ -2,10 +2,14 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { beforeEach, describe, expect, it } from '@jest/globals'
 import { silentLogger } from '@meshbalancer/core'
-import { LOST_DIALS_PER_TICK, LOST_REDIAL_MAX_MS, LOST_RETENTION_MS } from '../src/node/constants.js'
+import { isMultiaddr, multiaddr } from '@multiformats/multiaddr'
+import {
+  DEPARTED_MAX_MEMBERS, DEPARTED_RETENTION_MS, LOST_DIALS_PER_TICK, LOST_REDIAL_MAX_MS, LOST_RETENTION_MS
+} from '../src/node/constants.js'
 import { PeerDialer } from '../src/transport/peer-dialer.js'
 import type { DialerHost } from '../src/transport/peer-dialer.js'
 import type { PeerId } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
 
 /** A connection reduced to what the dialer uses. */
 class FakeConnection {
@@ -18,6 +22,8 @@ class FakeHost {
   readonly connections = new Map<string, FakeConnection[]>()
   readonly reachable = new Set<string>()
   readonly dials: Array<{ id: string, at: number }> = []
+  /** Who answers at an address dialled without a peer id. */
+  readonly listening = new Map<string, PeerId>()
   constructor (readonly peerId: PeerId, private readonly clock: { now: number }) {}
 
   /** A new connection to `id` (dialled by either side). */
@@ -34,10 +40,12 @@ class FakeHost {
   asHost (): DialerHost {
     return {
       peerId: this.peerId,
-      dial: (async (target: PeerId) => {
+      dial: (async (target: PeerId | Multiaddr) => {
         this.dials.push({ id: target.toString(), at: this.clock.now })
-        if (!this.reachable.has(target.toString())) throw new Error('unreachable')
-        this.connect(target)
+        const remotePeer = isMultiaddr(target) ? this.listening.get(target.toString()) : target
+        if (remotePeer === undefined || !this.reachable.has(remotePeer.toString())) throw new Error('unreachable')
+        this.connect(remotePeer)
+        return { remotePeer }
       }) as unknown as DialerHost['dial'],
       getConnections: ((id: PeerId) => this.open(id)) as unknown as DialerHost['getConnections'],
       getPeers: (() => [...this.connections.keys()].filter(id => this.open(id).length > 0)) as unknown as DialerHost['getPeers']
@@ -218,5 +226,75 @@ describe('the peer dialer', () => {
     host.reachable.add(partitioned!.toString())
     await runUntil(10_000 + LOST_REDIAL_MAX_MS * 1.5)
     expect(host.open(partitioned!)).toHaveLength(1)
+  })
+
+  describe('a member that left', () => {
+    const address = '/ip4/10.0.0.1/tcp/4001'
+    const dialsOf = (target: string, from = 0, to = Infinity): number => host.dials.filter(dial => dial.id === target && dial.at > from && dial.at <= to).length
+
+    it('is dialled at its last address, without its peer id, until someone answers there, under a new id too', async () => {
+      const [seed, reborn] = await peers(2)
+      dialer.forget(seed!.toString())
+      dialer.remember(seed!.toString(), [multiaddr(`${address}/p2p/${seed!.toString()}`)])
+      await runUntil(5000)
+      // One member known (itself): every 500 ms, the cluster's two dials a second being all its own.
+      expect(dialsOf(address)).toBe(10)
+      expect(dialsOf(seed!.toString())).toBe(0)
+      host.listening.set(address, reborn!)
+      host.reachable.add(reborn!.toString())
+      await runUntil(6000)
+      expect(host.open(reborn!)).toHaveLength(1)
+      expect(dialer.departedCount).toBe(0)
+      const dials = dialsOf(address)
+      await runUntil(20_000)
+      expect(dialsOf(address)).toBe(dials)
+    })
+
+    it('is dialled at its last address also when it was declared dead, to find it under a new id', async () => {
+      const [crashed, reborn] = await peers(2)
+      dialer.lose(crashed!.toString())
+      dialer.remember(crashed!.toString(), [multiaddr(address)])
+      host.listening.set(address, reborn!)
+      host.reachable.add(reborn!.toString())
+      await runUntil(1000)
+      expect(host.open(reborn!)).toHaveLength(1)
+      expect(dialer.departedCount).toBe(0)
+      // Still redialled by its old id, which is how it is found when it comes back with its key.
+      expect(dialer.lostCount).toBe(1)
+    })
+
+    it('is dialled less often by each node the more members it knows, and less often as time passes, for ten minutes', async () => {
+      const [seed, ...members] = await peers(10)
+      for (const member of members) dialer.consider(member)
+      dialer.remember(seed!.toString(), [multiaddr(address)])
+      await runUntil(60_000)
+      // Ten members known: every 5 s, so that ten nodes together dial it twice a second.
+      expect(dialsOf(address)).toBe(12)
+      await runUntil(9 * 60_000)
+      // Eight minutes or more after it left, every 8·5 s or more.
+      expect(dialsOf(address, 8 * 60_000, 9 * 60_000)).toBeLessThanOrEqual(2)
+      expect(dialsOf(address, 8 * 60_000, 9 * 60_000)).toBeGreaterThanOrEqual(1)
+      await runUntil(DEPARTED_RETENTION_MS + 100)
+      expect(dialer.departedCount).toBe(0)
+      const dials = dialsOf(address)
+      await runUntil(DEPARTED_RETENTION_MS + 120_000)
+      expect(dialsOf(address)).toBe(dials)
+    })
+
+    it(`is remembered among ${DEPARTED_MAX_MEMBERS} at most, and not once it is heard of again`, async () => {
+      const left = await peers(DEPARTED_MAX_MEMBERS + 2)
+      left.forEach((id, i) => { dialer.remember(id.toString(), [multiaddr(`/ip4/10.0.1.${i}/tcp/4001`)]) })
+      expect(dialer.departedCount).toBe(DEPARTED_MAX_MEMBERS)
+      // Back and gossiping: dialled by id like any member, no longer at its old address.
+      dialer.consider(left.at(-1)!)
+      expect(dialer.departedCount).toBe(DEPARTED_MAX_MEMBERS - 1)
+      // A member known again before its addresses were looked up is not remembered.
+      dialer.remember(left.at(-1)!.toString(), [multiaddr(address)])
+      expect(dialer.departedCount).toBe(DEPARTED_MAX_MEMBERS - 1)
+      await runUntil(2000)
+      expect(dialsOf(address)).toBe(0)
+      // The oldest was dropped.
+      expect(dialsOf('/ip4/10.0.1.0/tcp/4001')).toBe(0)
+    })
   })
 })

@@ -19,7 +19,7 @@ export interface DrainOptions {
   withinMs?: number
 }
 
-const SHEDDER_OPTIONS = ['namespace', 'implementation', 'allowedAverageDeviationPercent', 'shedPercentage', 'maxShedCount', 'minShedCount', 'roundDurationSeconds', 'mode']
+const SHEDDER_OPTIONS = ['namespace', 'implementation', 'allowedAverageDeviationPercent', 'shedPercentage', 'maxShedCount', 'minShedCount', 'roundDurationSeconds', 'countIntervalMs', 'mode']
 export const DEFAULT_DRAIN_WITHIN_MS = 30_000
 
 /** What the shedders of a cluster node need from it. */

@@ -27,6 +27,14 @@ export interface ShedKnobs {
   /** Time between two rounds of a node. @default 10 */
   roundDurationSeconds: number
   /**
+   * How often `count()` is polled between rounds, in milliseconds; a count that changed is announced at once
+   * (publishes are coalesced within the cluster's `minPublishIntervalMs`). It bounds the age of the counts the
+   * other members decide from, whether or not the service calls `announce()`: a member's count in a decision was
+   * taken at most `countIntervalMs + minPublishIntervalMs` before its record left it.
+   * @default a tenth of the round, between 50 and 1000 ms (1000 with the default round)
+   */
+  countIntervalMs: number
+  /**
    * `exact` follows ClusterLoadBalancer: only the most loaded node sheds, at most `maxShedCount` a round.
    * `parallel`: every node above the mean sheds its share of what the nodes below the mean can take, all computed
    * from the same view, so they never shed more together than is missing elsewhere.
@@ -37,7 +45,7 @@ export interface ShedKnobs {
 
 export type ShedMode = 'exact' | 'parallel'
 
-export const DEFAULT_SHED_KNOBS: Readonly<Omit<ShedKnobs, 'shedPercentage'>> = Object.freeze({
+export const DEFAULT_SHED_KNOBS: Readonly<Omit<ShedKnobs, 'shedPercentage' | 'countIntervalMs'>> = Object.freeze({
   allowedAverageDeviationPercent: 25,
   maxShedCount: 100,
   minShedCount: 10,
@@ -48,16 +56,28 @@ export const DEFAULT_SHED_KNOBS: Readonly<Omit<ShedKnobs, 'shedPercentage'>> = O
 /** The default of `shedPercentage`, by mode. */
 export const DEFAULT_SHED_PERCENTAGE: Readonly<Record<ShedMode, number>> = Object.freeze({ exact: 50, parallel: 100 })
 
+/** The default of `countIntervalMs`: a tenth of the round, between 50 and 1000 ms. */
+export function defaultCountIntervalMs (roundDurationSeconds: number): number {
+  return Math.min(1000, Math.max(50, roundDurationSeconds * 100))
+}
+
 /** Merges `knobs` over the defaults and checks each; throws an error naming the first bad one. */
 export function createShedKnobs (knobs: Partial<ShedKnobs> = {}): ShedKnobs {
   const given = stripUndefined(knobs)
   const mode = given.mode ?? DEFAULT_SHED_KNOBS.mode
-  const merged: ShedKnobs = { ...DEFAULT_SHED_KNOBS, shedPercentage: DEFAULT_SHED_PERCENTAGE[mode] ?? 100, ...given }
+  const roundDurationSeconds = given.roundDurationSeconds ?? DEFAULT_SHED_KNOBS.roundDurationSeconds
+  const merged: ShedKnobs = {
+    ...DEFAULT_SHED_KNOBS,
+    shedPercentage: DEFAULT_SHED_PERCENTAGE[mode] ?? 100,
+    countIntervalMs: typeof roundDurationSeconds === 'number' ? defaultCountIntervalMs(roundDurationSeconds) : 1000,
+    ...given
+  }
   assertNumber('allowedAverageDeviationPercent', merged.allowedAverageDeviationPercent, 0, 10_000)
   assertNumber('shedPercentage', merged.shedPercentage, Number.MIN_VALUE, 100)
   assertInteger('maxShedCount', merged.maxShedCount, 1)
   assertInteger('minShedCount', merged.minShedCount, 0, merged.maxShedCount)
   assertNumber('roundDurationSeconds', merged.roundDurationSeconds, 0.05, 86_400)
+  assertNumber('countIntervalMs', merged.countIntervalMs, 10, merged.roundDurationSeconds * 1000)
   if (merged.mode !== 'exact' && merged.mode !== 'parallel') {
     throw new InvalidOptionError('mode', `expected 'exact' or 'parallel', got ${String(merged.mode)}`)
   }

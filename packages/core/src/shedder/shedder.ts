@@ -35,6 +35,7 @@ export interface ShedRound {
   readonly time: number
   /** The member table's version when the snapshot was taken. */
   readonly snapshotVersion: number
+  /** The counts decided from: as announced, or a target's count plus what this node recently shed to it (see the README). */
   readonly members: ReadonlyArray<Pick<ShedMember, 'id' | 'name' | 'count' | 'draining'>>
   /** Present when the round decided; absent when it was skipped. */
   readonly decision?: ShedDecision
@@ -44,7 +45,25 @@ export interface ShedRound {
   readonly error?: string
 }
 
-/** What the shedder needs from its cluster. */
+/**
+ * Connections this node shed to a member, counted as arrived there until its announced count shows them, or for
+ * {@link CREDIT_ROUNDS} rounds and at least {@link CREDIT_MIN_MS} (clients that went elsewhere must not hold this
+ * node back for longer).
+ */
+interface Credit {
+  /** The member's count at the shed plus its share. */
+  readonly expected: number
+  readonly until: number
+}
+
+/** How many rounds a shed is credited to its targets. */
+export const CREDIT_ROUNDS = 3
+/**
+ * The least time a shed is credited to its targets, however short the rounds: on a busy machine, clients that
+ * reconnect and the target's record that counts them were seen to take more than 1.5 s between them.
+ */
+export const CREDIT_MIN_MS = 10_000
+
 export interface ShedderHost {
   readonly id: string
   readonly clock: Clock
@@ -84,6 +103,11 @@ export class Shedder extends EventEmitter<ShedderEvents> {
   private running: Promise<ShedRound> | undefined
   private stopped = false
   private lastCount: number | undefined
+  /** The count last announced, by a round, a poll or `announce()`. */
+  private announced: number | undefined
+  private poller: TimerHandle | undefined
+  private polling = false
+  private readonly credits = new Map<string, Credit>()
   private drainDeadline: number | undefined
 
   constructor (
@@ -103,6 +127,7 @@ export class Shedder extends EventEmitter<ShedderEvents> {
   /** @internal */
   start (): void {
     this.schedule(this.untilNextSlot())
+    this.poll()
   }
 
   /** Runs a round now (or joins the one running) and resolves with it. */
@@ -120,7 +145,9 @@ export class Shedder extends EventEmitter<ShedderEvents> {
    * @throws InvalidOptionError when `count` is not an integer in [0, 2^32 - 1]
    */
   announce (count: number): void {
-    if (!this.stopped) this.host.setCount(count)
+    if (this.stopped) return
+    this.host.setCount(count)
+    this.announced = count
   }
 
   /** Stops the rounds and takes the namespace out of this node's record; a round in progress finishes. */
@@ -128,6 +155,7 @@ export class Shedder extends EventEmitter<ShedderEvents> {
     if (this.stopped) return
     this.stopped = true
     if (this.timer !== undefined) this.host.clock.clearTimeout(this.timer)
+    if (this.poller !== undefined) this.host.clock.clearTimeout(this.poller)
     this.host.onStop(this)
   }
 
@@ -143,6 +171,56 @@ export class Shedder extends EventEmitter<ShedderEvents> {
     this.timer = this.host.clock.setTimeout(() => {
       this.round().catch(() => {}).finally(() => { this.schedule(this.drainDeadline === undefined ? this.untilNextSlot() : this.interval()) })
     }, delayMs)
+  }
+
+  /**
+   * Polls `count()` every `countIntervalMs` between rounds and announces a count that changed, so that the others
+   * decide from a count at most that old plus the publish delay, even from a service that never calls
+   * `announce()`. A round counts for itself; a poll that fails is only logged (the round will report it).
+   */
+  private poll (): void {
+    if (this.stopped) return
+    this.poller = this.host.clock.setTimeout(() => {
+      if (this.running !== undefined || this.polling) {
+        this.poll()
+        return
+      }
+      this.polling = true
+      Promise.resolve().then(async () => await this.implementation.count()).then(count => {
+        if (this.stopped || !Number.isSafeInteger(count) || count < 0 || count === this.announced) return
+        this.announce(count)
+      }, (err: unknown) => { this.host.logger.debug(`count() of ${this.namespace} failed between rounds: ${(err as Error).message}`) })
+        .finally(() => {
+          this.polling = false
+          this.poll()
+        })
+    }, this.knobs.countIntervalMs)
+  }
+
+  /**
+   * The count a decision takes for a member: what it announced, or more while this node's last shed towards it
+   * may not show in its announcements yet. Otherwise a node whose target's record is late (delayed, or published
+   * before the clients arrived) would see the same imbalance again and shed twice for it.
+   */
+  private creditedCount (id: string, announced: number, now: number): number {
+    const credit = this.credits.get(id)
+    if (credit === undefined) return announced
+    if (announced >= credit.expected || now > credit.until) {
+      this.credits.delete(id)
+      return announced
+    }
+    return credit.expected
+  }
+
+  /** After a shed, its targets are credited with their shares (scaled down if fewer were dropped than decided). */
+  private credit (targets: readonly ShedTarget[], decided: number, killed: number): void {
+    const until = this.host.clock.now() + Math.max(CREDIT_MIN_MS, CREDIT_ROUNDS * this.knobs.roundDurationSeconds * 1000)
+    let left = killed
+    for (const target of targets) {
+      const share = Math.min(left, decided === killed ? target.share : Math.round(target.share * killed / decided))
+      left -= share
+      if (share > 0) this.credits.set(target.id, { expected: target.count + share, until })
+    }
   }
 
   /** Time to the next multiple of the round duration (a round that overran skips the slots it missed). */
@@ -183,7 +261,7 @@ export class Shedder extends EventEmitter<ShedderEvents> {
       return report({ snapshotVersion: host.version(), members: [], skipped: 'count-failed', killed: 0, error: (err as Error).message })
     }
     this.lastCount = count
-    host.setCount(count)
+    this.announce(count)
 
     const snapshotVersion = host.version()
     const draining = host.draining()
@@ -193,7 +271,7 @@ export class Shedder extends EventEmitter<ShedderEvents> {
     const members: ShedMember[] = inNamespace.map(member => ({
       id: member.id,
       name: member.name,
-      count: member.id === host.id ? count : member.shedding.get(this.namespace) ?? 0,
+      count: member.id === host.id ? count : this.creditedCount(member.id, member.shedding.get(this.namespace) ?? 0, time),
       draining: member.id === host.id ? draining : member.status === 'draining',
       clientAddress: member.clientAddress
     }))
@@ -210,6 +288,7 @@ export class Shedder extends EventEmitter<ShedderEvents> {
       const killed = await this.implementation.killProcesses(decision.amount, { targets: decision.targets })
       if (!Number.isSafeInteger(killed) || killed < 0) throw new InvalidShedCountError(`killProcesses() returned ${String(killed)}, not a count`)
       this.shed += killed
+      this.credit(decision.targets, decision.amount, killed)
       return report({ snapshotVersion, members: summary, decision, killed })
     } catch (err) {
       host.logger.warn(`shedding round of ${this.namespace} failed to drop connections: ${(err as Error).message}`)

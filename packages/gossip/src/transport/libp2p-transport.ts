@@ -183,8 +183,15 @@ export class Libp2pTransport implements Transport {
   }
 
   forgetPeer (peer: string, reason: 'left' | 'dead'): void {
-    if (reason === 'left') this.dialer.forget(peer)
-    else this.dialer.lose(peer)
+    if (reason === 'dead') this.dialer.lose(peer)
+    else this.dialer.forget(peer)
+    // Its last addresses, from the peer store, are dialled now and then in case it restarts there, perhaps as
+    // another peer id.
+    let id: PeerId
+    try { id = peerIdFromString(peer) } catch { return }
+    this.libp2p.peerStore.get(id)
+      .then(stored => { this.dialer.remember(peer, stored.addresses.map(address => address.multiaddr)) })
+      .catch(() => {})
   }
 
   addPeerAddresses (peer: string, addresses: readonly string[]): void {

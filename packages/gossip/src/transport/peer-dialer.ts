@@ -2,9 +2,11 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ServiceUnavailableError } from '@meshbalancer/core'
 import {
-  LOST_DIALS_PER_TICK, LOST_PROBE_TIMEOUT_MS, LOST_REDIAL_MAX_MS, LOST_REDIAL_MIN_MS, LOST_RETENTION_MS
+  DEPARTED_CLUSTER_DIALS_PER_S, DEPARTED_DIALS_PER_TICK, DEPARTED_MAX_ADDRESSES, DEPARTED_MAX_MEMBERS, DEPARTED_RETENTION_MS,
+  DEPARTED_STEADY_MS, LOST_DIALS_PER_TICK, LOST_PROBE_TIMEOUT_MS, LOST_REDIAL_MAX_MS, LOST_REDIAL_MIN_MS, LOST_RETENTION_MS
 } from '../node/constants.js'
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Logger } from '@meshbalancer/core'
 
 /** What the dialer needs of a libp2p node. */
@@ -36,6 +38,15 @@ interface LostMember {
   nextDialAt: number
 }
 
+/** A member that left, remembered by its last addresses in case it comes back at one of them. */
+interface DepartedMember {
+  id: PeerId
+  /** Without `/p2p/<id>`: a member restarted without its key comes back at the same address with another id. */
+  addresses: Multiaddr[]
+  leftAt: number
+  nextDialAt: number
+}
+
 /**
  * Keeps the node connected: dials the join addresses until it has a peer (and again whenever it has none), and
  * dials members learned from gossip until it has `targetPeers` connections, so that neither gossip nor RPC
@@ -45,6 +56,9 @@ interface LostMember {
  * closes them and dials the member again with a jittered backoff until it is connected again. After a partition heals, TCP connections that outlived it could
  * stay silent for as long as their retransmission backoff (tens of seconds after a minute's partition); fresh
  * dials, spread out by the jitter over every pair of nodes across the cut, find the other side within seconds.
+ *
+ * A member that left is no longer dialled by id, but its last addresses are, for a while: a seed restarted with no
+ * join list would otherwise stay alone, as no one dials it and it dials no one.
  */
 export class PeerDialer {
   private timer: ReturnType<typeof setInterval> | undefined
@@ -55,6 +69,8 @@ export class PeerDialer {
   private readonly lost = new Map<string, LostMember>()
   /** Lost members being pinged: not dialled meanwhile, as a dial would only find the connection under test. */
   private readonly probing = new Set<string>()
+  /** Members that left, oldest first, at most `DEPARTED_MAX_MEMBERS`. */
+  private readonly departed = new Map<string, DepartedMember>()
   private readonly now: () => number
   private readonly random: () => number
 
@@ -73,6 +89,7 @@ export class PeerDialer {
     if (this.timer !== undefined) clearInterval(this.timer)
     this.candidates.clear()
     this.lost.clear()
+    this.departed.clear()
   }
 
   /**
@@ -81,14 +98,39 @@ export class PeerDialer {
    */
   consider (id: PeerId): void {
     if (id.equals(this.host.peerId) || this.lost.has(id.toString())) return
+    // Heard of again (it came back and joined someone): dialled as a member, no longer at its old addresses.
+    this.departed.delete(id.toString())
     if (!this.candidates.has(id.toString())) this.candidates.set(id.toString(), { id, failedAt: -Infinity })
     if (this.connectionCount() < this.init.targetPeers) this.dial(id)
   }
 
-  /** A member that left: stop trying it. */
+  /** A member that left: stop trying it by id. */
   forget (id: string): void {
     this.candidates.delete(id)
     this.lost.delete(id)
+    this.departed.delete(id)
+  }
+
+  /**
+   * The last `addresses` of a member that left or was declared dead, dialled now and then for a while (see
+   * `DEPARTED_RETENTION_MS`), so that it is found again if it restarts there, even with no join list of its own and
+   * with a new peer id (a dead member is also redialled by id, which only finds it under its old one). Ignored if
+   * the member is known again meanwhile.
+   */
+  remember (id: string, addresses: readonly Multiaddr[]): void {
+    if (this.candidates.has(id)) return
+    const dialable = addresses.map(address => address.decapsulateCode(421)).slice(0, DEPARTED_MAX_ADDRESSES)
+    if (dialable.length === 0) return
+    let peerId: PeerId
+    try {
+      peerId = peerIdFromString(id)
+    } catch {
+      return
+    }
+    const now = this.now()
+    this.departed.delete(id)
+    this.departed.set(id, { id: peerId, addresses: dialable, leftAt: now, nextDialAt: now + this.departedDelay(0) })
+    if (this.departed.size > DEPARTED_MAX_MEMBERS) this.departed.delete(this.departed.keys().next().value as string)
   }
 
   /**
@@ -115,12 +157,18 @@ export class PeerDialer {
     return this.lost.size
   }
 
+  /** Members that left whose last addresses are still dialled now and then. */
+  get departedCount (): number {
+    return this.departed.size
+  }
+
   /** One round of upkeep, every `joinRetryIntervalMs`. */
   tick (): void {
     const connected = this.connectionCount()
     if (connected === 0) this.dialJoinAddresses()
     const now = this.now()
     this.redialLost(now)
+    this.redialDeparted(now)
     let missing = this.init.targetPeers - connected
     for (const candidate of this.candidates.values()) {
       if (missing <= 0) break
@@ -180,6 +228,57 @@ export class PeerDialer {
       this.dial(member.id)
       dials++
     }
+  }
+
+  /**
+   * Dials the last addresses of the members that left and are due (a few per tick, in turns as for lost members).
+   * Whoever answers there, the same member or one with a new id, is a peer whose records will tell the rest; either
+   * way the address has served and is forgotten.
+   */
+  private redialDeparted (now: number): void {
+    let dials = 0
+    for (const [key, member] of this.departed) {
+      if (dials === DEPARTED_DIALS_PER_TICK) return
+      if (now - member.leftAt > DEPARTED_RETENTION_MS || this.isConnected(member.id)) {
+        this.departed.delete(key)
+        continue
+      }
+      // Due by the nearest tick: with a delay of about one tick, a small cluster dials every tick rather than every
+      // other one, which halves the time a returning member waits.
+      if (member.nextDialAt > now + this.init.joinRetryIntervalMs / 2 || this.dialing.has(key)) continue
+      this.departed.delete(key)
+      member.nextDialAt = now + this.departedDelay(now - member.leftAt)
+      this.departed.set(key, member)
+      this.dialDeparted(key, member)
+      dials++
+    }
+  }
+
+  private dialDeparted (key: string, member: DepartedMember): void {
+    this.dialing.add(key)
+    const attempt = async (): Promise<void> => {
+      for (const address of member.addresses) {
+        try {
+          const connection = await this.host.dial(address, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
+          const who = connection.remotePeer.equals(member.id) ? 'it' : `${connection.remotePeer.toString()}, a new id`
+          this.init.logger.debug(`${key} left; its address ${address.toString()} answers again, as ${who}`)
+          if (this.departed.get(key) === member) this.departed.delete(key)
+          return
+        } catch {}
+      }
+    }
+    void attempt().finally(() => { this.dialing.delete(key) })
+  }
+
+  /**
+   * Delay before the next dial of a member that left `age` ms ago: spread over the members this node knows so that
+   * the cluster as a whole dials about `DEPARTED_CLUSTER_DIALS_PER_S` times a second whatever its size, growing in
+   * proportion to the age after the first minute, times a factor in [0.5, 1.5) so the nodes' dials interleave.
+   */
+  private departedDelay (age: number): number {
+    const members = this.candidates.size + 1
+    const spread = Math.max(this.init.joinRetryIntervalMs, members * 1000 / DEPARTED_CLUSTER_DIALS_PER_S)
+    return spread * Math.max(1, age / DEPARTED_STEADY_MS) * (0.5 + this.random())
   }
 
   /** A lost member connected again: a candidate like any member learned from gossip. */

@@ -1,0 +1,71 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { converged, NodeProcess } from '../src/node-process.js'
+
+/** A TCP port free on 127.0.0.1 now, for a node that must come back at the same address. */
+async function freePort (): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve, reject) => { server.once('error', reject).listen(0, '127.0.0.1', resolve) })
+  const { port } = server.address() as { port: number }
+  await new Promise(resolve => server.close(resolve))
+  return port
+}
+
+// Real processes over TCP on 127.0.0.1: the first node has no join list, the others joined through it.
+describe('a seed restarted with its original command line', () => {
+  let nodes: NodeProcess[] = []
+  let dir: string
+
+  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'meshbalancer-')) })
+
+  afterEach(async () => {
+    await Promise.all(nodes.map(async node => { await node.kill() }))
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  /** Starts n1 (no --join) at a fixed port and n2, n3 joining it; stops n1 (gracefully unless `kill`) and starts it again. */
+  async function restartSeed (seedArgs: string[], kill = false): Promise<{ restarted: NodeProcess, startedAt: number, oldId: string }> {
+    const seed = await new NodeProcess('n1', seedArgs).ready()
+    const joiners = await Promise.all(['n2', 'n3'].map(async name => await new NodeProcess(name, ['--join', seed.address]).ready()))
+    nodes = [seed, ...joiners]
+    await converged(nodes)
+    const leaves = joiners.map(async node => await node.next(e => e.event === 'member:leave' && e.member?.name === 'n1', 10_000))
+    if (kill) await seed.kill()
+    else expect(await seed.terminate()).toBe(0)
+    await Promise.all(leaves)
+    const restarted = new NodeProcess('n1', seedArgs)
+    nodes = [restarted, ...joiners]
+    await restarted.ready()
+    // From the moment it listens (its process takes about a second to get there on a busy machine).
+    const startedAt = restarted.events.find(e => e.event === 'node:ready')!.t
+    return { restarted, startedAt, oldId: seed.id }
+  }
+
+  it('is back in every view within 2 s of its start, with its key file', async () => {
+    const args = ['--listen', `/ip4/127.0.0.1/tcp/${await freePort()}`, '--key-file', join(dir, 'n1.key')]
+    const { restarted, startedAt, oldId } = await restartSeed(args)
+    expect(restarted.id).toBe(oldId)
+    await converged(nodes, 2000 - (Date.now() - startedAt))
+    expect(Date.now() - startedAt).toBeLessThan(2000)
+  })
+
+  it('is back in every view within 2 s of its start under a new peer id, without a key file', async () => {
+    const args = ['--listen', `/ip4/127.0.0.1/tcp/${await freePort()}`]
+    const { restarted, startedAt, oldId } = await restartSeed(args)
+    expect(restarted.id).not.toBe(oldId)
+    await converged(nodes, 2000 - (Date.now() - startedAt))
+    expect(Date.now() - startedAt).toBeLessThan(2000)
+    for (const node of nodes.slice(1)) expect(node.sees('n1')?.id).toBe(restarted.id)
+  })
+
+  it('is back in every view within 2 s of its start under a new peer id after a crash (SIGKILL)', async () => {
+    const args = ['--listen', `/ip4/127.0.0.1/tcp/${await freePort()}`]
+    const { restarted, startedAt, oldId } = await restartSeed(args, true)
+    expect(restarted.id).not.toBe(oldId)
+    await converged(nodes, 2000 - (Date.now() - startedAt))
+    expect(Date.now() - startedAt).toBeLessThan(2000)
+  })
+})
