@@ -1,5 +1,6 @@
 import { InvalidFrameError, RequestAbortedError } from '@meshbalancer/core'
-import { encodeErrorPayload, ErrorReason, FrameDecoder, FrameType, MAX_MUX_FRAME_BYTES } from './rpc-frames.js'
+import { encodeErrorPayload, ErrorReason, FrameDecoder, FrameType } from './rpc-frames.js'
+import { MAX_UNREAD_BYTES } from './rpc-limits.js'
 import { FrameWriter } from './rpc-writer.js'
 import type { PeerBudgets } from './rpc-limits.js'
 import type { Connection, Stream, StreamMessageEvent } from '@libp2p/interface'
@@ -40,8 +41,9 @@ export function serveRpcStream (stream: Stream, connection: Connection, handler:
       stream.pause()
     }
   }, fail)
-  // A frame of the largest size must fit in what the stream buffers while paused.
-  stream.maxReadBufferLength = Math.max(stream.maxReadBufferLength, 2 * MAX_MUX_FRAME_BYTES)
+  // While the stream is not read, the caller can still send what is left of its yamux receive window: buffering
+  // that much never resets a caller that keeps to the window (yamux itself refuses more).
+  stream.maxReadBufferLength = Math.max(stream.maxReadBufferLength, MAX_UNREAD_BYTES)
 
   const settled = (bytes: number): void => {
     running--

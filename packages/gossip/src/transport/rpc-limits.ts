@@ -38,6 +38,9 @@ export const DEFAULT_RPC_LIMITS: Readonly<RpcLimits> = Object.freeze({
   maxStreamsPerConnection: 8
 })
 
+/** What a stream that is not read may buffer: yamux's largest receive window (its default maximum), 16 MiB. */
+export const MAX_UNREAD_BYTES = 16 * 1024 * 1024
+
 /** How long a caller waits for an RPC stream to open (a dial and a protocol negotiation) before failing its calls. */
 export const RPC_STREAM_OPEN_TIMEOUT_MS = 10_000
 
