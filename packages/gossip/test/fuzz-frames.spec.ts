@@ -71,8 +71,8 @@ describe('fuzz: multiplexed RPC frames', () => {
   it('writes the frames queued in one tick as one batch that decodes into them', async () => {
     await fc.assert(fc.asyncProperty(fc.array(frame, { minLength: 1, maxLength: 12 }), async (frames) => {
       const sent: Uint8Array[] = []
-      const stream = { writeStatus: 'writable', writeBufferLength: 0, send: (data: Uint8Array) => { sent.push(data); return true } }
-      const writer = new FrameWriter(stream as unknown as Stream, () => {}, err => { throw err })
+      const stream = { status: 'open', readStatus: 'readable', writeStatus: 'writable', writeBufferLength: 0, send: (data: Uint8Array) => { sent.push(data); return true } }
+      const writer = new FrameWriter(stream as unknown as Stream, { onFailure: err => { throw err } })
       for (const f of frames) writer.enqueue(f.type, f.id, f.payload)
       await Promise.resolve()
       expect(sent).toHaveLength(1)

@@ -28,19 +28,14 @@ export function serveRpcStream (stream: Stream, connection: Connection, handler:
   const lost = new AbortController()
   const decoder = new FrameDecoder()
   let running = 0
-  let paused = false
   let remoteDone = false
-  const { maxUnsentBytesPerStream } = budgets.limits
 
   const fail = (err: Error): void => { stream.abort(err) }
-  const writer = new FrameWriter(stream, () => {
-    if (!paused && writer.unsentBytes > maxUnsentBytesPerStream && stream.readStatus === 'readable') {
-      // The caller does not read what it asked for: read nothing more from it until that drains.
-      paused = true
-      counters.paused++
-      stream.pause()
-    }
-  }, fail)
+  const writer = new FrameWriter(stream, {
+    onFailure: fail,
+    maxUnsentBytes: budgets.limits.maxUnsentBytesPerStream,
+    onBacklog: () => { counters.paused++ }
+  })
   // While the stream is not read, the caller can still send what is left of its yamux receive window: buffering
   // that much never resets a caller that keeps to the window (yamux itself refuses more).
   stream.maxReadBufferLength = Math.max(stream.maxReadBufferLength, MAX_UNREAD_BYTES)
@@ -112,16 +107,10 @@ export function serveRpcStream (stream: Stream, connection: Connection, handler:
   const onMessage = (event: StreamMessageEvent): void => {
     try {
       decoder.push(event.data, onFrame)
+      writer.deferWindowUpdate()
     } catch (err) {
       counters.protocolErrors++
       fail(err as Error)
-    }
-  }
-
-  const onIdle = (): void => {
-    if (paused && stream.readStatus === 'paused') {
-      paused = false
-      stream.resume()
     }
   }
 
@@ -137,7 +126,6 @@ export function serveRpcStream (stream: Stream, connection: Connection, handler:
 
   const onClose = (): void => {
     stream.removeEventListener('message', onMessage)
-    stream.removeEventListener('idle', onIdle)
     stream.removeEventListener('remoteCloseWrite', onRemoteCloseWrite)
     const reason = new RequestAbortedError(`${from} closed the stream`)
     lost.abort(reason)
@@ -146,7 +134,6 @@ export function serveRpcStream (stream: Stream, connection: Connection, handler:
   }
 
   stream.addEventListener('message', onMessage)
-  stream.addEventListener('idle', onIdle)
   stream.addEventListener('remoteCloseWrite', onRemoteCloseWrite)
   stream.addEventListener('close', onClose, { once: true })
 }

@@ -34,7 +34,7 @@ export class RpcCaller {
   private closed = false
 
   constructor (readonly stream: Stream, private readonly peer: string, private readonly onClosed: (caller: RpcCaller) => void) {
-    this.writer = new FrameWriter(stream, () => {}, err => { this.fail(`the RPC stream to ${peer} failed: ${err.message}`, err) })
+    this.writer = new FrameWriter(stream, { onFailure: err => { this.fail(`the RPC stream to ${peer} failed: ${err.message}`, err) } })
     stream.addEventListener('message', this.onMessage)
     stream.addEventListener('remoteCloseWrite', this.onRemoteCloseWrite)
     stream.addEventListener('close', this.onClose, { once: true })
@@ -86,6 +86,7 @@ export class RpcCaller {
   private readonly onMessage = (event: StreamMessageEvent): void => {
     try {
       this.decoder.push(event.data, this.onFrame)
+      this.writer.deferWindowUpdate()
     } catch (err) {
       this.fail(`${this.peer} broke the RPC protocol: ${(err as Error).message}`, err as Error)
     }
