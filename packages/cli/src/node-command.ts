@@ -233,8 +233,8 @@ function readCommands (cluster: Cluster, output: Output, stop: () => Promise<voi
         // `stats gc` collects garbage first (when node runs with --expose-gc): heapUsed is then the live heap.
         const collected = rest[0] === 'gc' && globalThis.gc !== undefined
         if (collected) globalThis.gc!()
-        const { heapUsed, rss } = process.memoryUsage()
-        output.event('stats', { ...cluster.stats(), heapUsed, rss, collected, members: cluster.members().length, connectedPeers: cluster.connectedPeers().length })
+        const { heapUsed, rss, arrayBuffers } = process.memoryUsage()
+        output.event('stats', { ...cluster.stats(), heapUsed, arrayBuffers, rss, collected, members: cluster.members().length, connectedPeers: cluster.connectedPeers().length })
         return
       }
       case 'drain':

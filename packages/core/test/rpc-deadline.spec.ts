@@ -73,6 +73,18 @@ describe('a handler that outlives its deadline, over the in-memory transport', (
     expect(error).toMatchObject({ code: 'REQUEST_TIMEOUT', timeoutMs: 300 })
   })
 
+  it('reaches the caller as REQUEST_TIMEOUT when it stops at its deadline and returns what it has', async () => {
+    await setup()
+    callee.handle('partial', async (_args, { signal }) => {
+      await new Promise<void>(resolve => { signal.addEventListener('abort', () => { resolve() }) })
+      return 'partial result'
+    })
+    const error = await failure('partial')
+    expect(error).toBeInstanceOf(RequestTimeoutError)
+    expect(error).toMatchObject({ code: 'REQUEST_TIMEOUT', timeoutMs: 300 })
+    expect((error as Error).message).toMatch(/deadline of 300 ms/)
+  })
+
   it('still reaches the caller as REMOTE_ERROR when it throws before the deadline', async () => {
     await setup()
     callee.handle('quick', async () => {

@@ -7,6 +7,8 @@ import { silentLogger } from '@meshbalancer/core'
 import { rpcProtocol } from '@meshbalancer/core/protocol'
 import { createNode } from '../src/index.js'
 import { createMeshLibp2p } from '../src/node/libp2p.js'
+import { encodeFrame, FrameType } from '../src/transport/rpc-frames.js'
+import { RpcRequest } from '../../core/src/pb/frames.js'
 import type { Cluster } from '@meshbalancer/core'
 
 /** Streams per property: a few hundred in the test run, more with `pnpm fuzz` (FUZZ_RUNS / 100). */
@@ -33,14 +35,25 @@ describe('fuzz: RPC streams of a real node', () => {
     await target?.stop()
   })
 
-  it('survives any bytes on its RPC protocol, and still answers a proper call', async () => {
+  it('survives any bytes and any frames on its RPC protocol, and still answers a proper call', async () => {
+    const id = fc.integer({ min: 0, max: 0xffff_ffff })
+    const request = fc.record({
+      version: fc.constantFrom(1, 1, 2),
+      method: fc.constantFrom('echo', 'echo', '', 'nope'),
+      group: fc.string({ maxLength: 4 }),
+      args: fc.oneof(fc.constant(new TextEncoder().encode('"x"')), fc.uint8Array({ maxLength: 16 })),
+      cast: fc.boolean(),
+      timeoutMs: fc.nat()
+    }).map(fields => RpcRequest.encode(fields as RpcRequest))
     const chunks = fc.array(fc.oneof(
       fc.uint8Array({ maxLength: 64 }),
       // A length prefix promising far more than the 4 MiB a frame may hold.
       fc.constant(Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0x0f])),
-      // A proper prefix before garbage that is not a request.
-      fc.uint8Array({ minLength: 1, maxLength: 100 }).map(body => Uint8Array.from([body.length, ...body]))
-    ), { minLength: 1, maxLength: 4 })
+      // Frames of the protocol: requests well formed or not, casts, cancels of any id, and types nobody sends.
+      fc.tuple(fc.constantFrom(FrameType.REQUEST, FrameType.CAST), id, fc.oneof(request, fc.uint8Array({ maxLength: 32 }))).map(([type, n, payload]) => encodeFrame(type, n, payload)),
+      id.map(n => encodeFrame(FrameType.CANCEL, n)),
+      fc.tuple(fc.integer({ min: 0, max: 255 }), id, fc.uint8Array({ maxLength: 16 })).map(([type, n, payload]) => encodeFrame(type, n, payload))
+    ), { minLength: 1, maxLength: 6 })
     await fc.assert(fc.asyncProperty(chunks, fc.boolean(), async (parts, abort) => {
       const stream = await sender.dialProtocol(peerIdFromString(target.id), rpcProtocol('default'))
       try {

@@ -32,7 +32,7 @@ export function stateTopic (cluster: string): string {
 
 /** The protocol id of RPC streams between members of `cluster`. */
 export function rpcProtocol (cluster: string): string {
-  return `/meshbalancer/${cluster}/rpc/1.0.0`
+  return `/meshbalancer/${cluster}/rpc/2.0.0`
 }
 
 /** Broadcasts a node accepts from one origin per second, sustained (twice as many in a burst). */

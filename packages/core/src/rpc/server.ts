@@ -21,7 +21,8 @@ export interface HandlerContext {
 /**
  * Serves one RPC method. Its return value (or resolved value) is the result; throwing a `BadRequestError` answers
  * `BAD_REQUEST`, and any other throw reaches the caller as a `RemoteError` carrying the error's name and message,
- * unless the call's deadline has passed: then the caller receives a `RequestTimeoutError`, whatever was thrown.
+ * unless the call's deadline has passed: then the caller receives a `RequestTimeoutError`, whatever was returned or
+ * thrown.
  */
 export type Handler<Args = unknown, Result = unknown> = (args: Args, context: HandlerContext) => Result | Promise<Result>
 
@@ -136,6 +137,9 @@ export class RpcServer {
         group: request.group,
         signal: controller.signal
       })
+      // A result after the deadline (a handler that stops on its signal and returns what it has) is as late as a
+      // throw: the caller is told the call timed out, whichever of its timer and this answer it meets first.
+      if (timedOut !== undefined) return failure('REQUEST_TIMEOUT', timedOut)
       return { ok: true, result: this.init.codec.encode(result) }
     } catch (err) {
       if (timedOut !== undefined) return failure('REQUEST_TIMEOUT', timedOut)

@@ -6,8 +6,6 @@ export const DEFAULT_MAX_CONNECTIONS = 128
 export const DEFAULT_MESH_DEGREE = 4
 /** Gossip messages larger than this are dropped before decoding; a record is at most 16 KiB. */
 export const MAX_GOSSIP_MESSAGE_BYTES = 32 * 1024
-/** Concurrent RPC streams accepted per connection, and opened per connection. */
-export const MAX_RPC_STREAMS = 1024
 /**
  * A member declared dead is pinged once over the connections it may still have (answer within 1 s or see them
  * closed), then dialled again about 1 s after that, then after twice as long each time up to about 5 s (each delay

@@ -2,12 +2,15 @@ import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ServiceUnavailableError, TransportStartError } from '@meshbalancer/core'
-import { MAX_RPC_STREAMS } from '../node/constants.js'
 import { PeerDialer } from './peer-dialer.js'
-import { exchange, serveStream } from './rpc-streams.js'
+import { serveRpcStream } from './rpc-callee.js'
+import { RpcCaller } from './rpc-caller.js'
+import { PeerBudgets, RPC_STREAM_OPEN_TIMEOUT_MS, rpcLimits } from './rpc-limits.js'
+import type { CalleeCounters } from './rpc-callee.js'
+import type { RpcLimits } from './rpc-limits.js'
 import type { GossipSub, GossipsubMessage, SubscriptionChangeData } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
-import type { Libp2p, PeerId } from '@libp2p/interface'
+import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
 import type { Ping } from '@libp2p/ping'
 import type { Logger, PeerListener, RequestHandler, RequestOptions, TopicHandler, Transport, ValidationResult } from '@meshbalancer/core'
 
@@ -38,21 +41,33 @@ export interface Libp2pTransportInit {
   joinRetryIntervalMs: number
   targetPeers: number
   logger: Logger
+  /** Bounds on what one peer can make this node hold as a callee. @default DEFAULT_RPC_LIMITS */
+  rpcLimits?: Partial<RpcLimits>
 }
 
 /**
  * The core's `Transport` over a libp2p node: gossipsub for topics (signed messages, validated before they are
- * forwarded), one stream per RPC request, libp2p ping for round-trip times, and a dialer that joins through the
- * given addresses and then connects to members learned from gossip.
+ * forwarded), RPC multiplexed over one long-lived stream per peer and protocol (PROTOCOL.md §6), libp2p ping for
+ * round-trip times, and a dialer that joins through the given addresses and then connects to members learned from
+ * gossip.
  */
 export class Libp2pTransport implements Transport {
   readonly id: string
   private readonly dialer: PeerDialer
   private readonly listeners = new Map<string, Array<() => void>>()
   private started = false
+  /** Open RPC streams to peers, by peer and protocol; and those being opened. */
+  private readonly callers = new Map<string, RpcCaller>()
+  private readonly opening = new Map<string, Promise<RpcCaller>>()
+  /** RPC streams this node serves, by protocol, reset when the protocol is no longer handled. */
+  private readonly served = new Map<string, Set<Stream>>()
+  private readonly budgets: PeerBudgets
+  /** What this node refused or dropped as a callee. */
+  readonly rpcCounters: CalleeCounters = { overloaded: 0, protocolErrors: 0, paused: 0 }
 
   constructor (readonly libp2p: TransportHost, init: Libp2pTransportInit) {
     this.id = libp2p.peerId.toString()
+    this.budgets = new PeerBudgets(rpcLimits(init.rpcLimits))
     this.dialer = new PeerDialer(libp2p, {
       ...init,
       ping: async (id, signal) => await libp2p.services.ping.ping(id, { signal })
@@ -87,6 +102,7 @@ export class Libp2pTransport implements Transport {
     this.started = false
     this.libp2p.removeEventListener('peer:discovery', this.onDiscovery)
     this.dialer.stop()
+    for (const caller of [...this.callers.values()]) caller.close(`${this.id} stopped`)
     await this.libp2p.stop()
   }
 
@@ -139,25 +155,59 @@ export class Libp2pTransport implements Transport {
   }
 
   handleRequests (protocol: string, handler: RequestHandler): void {
-    void this.libp2p.handle(protocol, async (stream, connection) => { await serveStream(stream, connection, handler) }, {
-      maxInboundStreams: MAX_RPC_STREAMS,
-      maxOutboundStreams: MAX_RPC_STREAMS
+    const streams = new Set<Stream>()
+    this.served.set(protocol, streams)
+    const { maxStreamsPerConnection } = this.budgets.limits
+    void this.libp2p.handle(protocol, (stream, connection) => {
+      streams.add(stream)
+      stream.addEventListener('close', () => { streams.delete(stream) }, { once: true })
+      serveRpcStream(stream, connection, handler, this.budgets, this.rpcCounters)
+    }, {
+      maxInboundStreams: maxStreamsPerConnection,
+      maxOutboundStreams: maxStreamsPerConnection
     })
   }
 
   unhandleRequests (protocol: string): void {
     void this.libp2p.unhandle(protocol)
+    // Streams already open would go on serving: their callers learn at once, and the next call finds no protocol.
+    for (const stream of this.served.get(protocol) ?? []) stream.abort(new ServiceUnavailableError(`${protocol} is no longer served`))
+    this.served.delete(protocol)
   }
 
-  async request (peer: string, protocol: string, data: Uint8Array, options: RequestOptions): Promise<Uint8Array | undefined> {
-    let stream
-    try {
-      stream = await this.libp2p.dialProtocol(toPeerId(peer), protocol, { signal: options.signal })
-    } catch (err) {
-      if (options.signal.aborted) throw options.signal.reason
-      throw new ServiceUnavailableError(`cannot open a stream to ${peer}: ${messageOf(err)}`)
+  request (peer: string, protocol: string, data: Uint8Array, options: RequestOptions): Promise<Uint8Array | undefined> {
+    // Not async: the stream is usually open, and the call then goes straight onto it.
+    if (options.signal.aborted) return Promise.reject(options.signal.reason)
+    const key = `${peer} ${protocol}`
+    const caller = this.callers.get(key)
+    if (caller !== undefined && caller.usable) return caller.request(data, options.expectResponse, options.signal)
+    return untilAborted(this.openCaller(key, peer, protocol), options.signal)
+      .then(async opened => await opened.request(data, options.expectResponse, options.signal))
+  }
+
+  /** Opens the RPC stream to `peer` for `protocol`, once for all the calls that wait for it. */
+  private async openCaller (key: string, peer: string, protocol: string): Promise<RpcCaller> {
+    let opening = this.opening.get(key)
+    if (opening === undefined) {
+      opening = (async () => {
+        const id = toPeerId(peer)
+        let stream: Stream
+        try {
+          // Not the first call's signal: the stream outlives it, and the other calls waiting for it.
+          stream = await this.libp2p.dialProtocol(id, protocol, { signal: AbortSignal.timeout(RPC_STREAM_OPEN_TIMEOUT_MS) })
+        } catch (err) {
+          throw new ServiceUnavailableError((err as Error | undefined)?.name === 'UnsupportedProtocolError'
+            ? `${peer} does not speak ${protocol} (a node of another protocol version?)`
+            : `cannot open an RPC stream to ${peer}: ${messageOf(err)}`)
+        }
+        const caller = new RpcCaller(stream, peer, closed => { if (this.callers.get(key) === closed) this.callers.delete(key) })
+        this.callers.set(key, caller)
+        return caller
+      })()
+      this.opening.set(key, opening)
+      opening.then(() => { this.opening.delete(key) }, () => { this.opening.delete(key) })
     }
-    return await exchange(stream, data, options.expectResponse, options.signal)
+    return await opening
   }
 
   async ping (peer: string, options: { signal: AbortSignal }): Promise<number> {
@@ -211,6 +261,15 @@ function toPeerId (peer: string): PeerId {
   } catch {
     throw new ServiceUnavailableError(`"${peer}" is not a peer id`)
   }
+}
+
+/** Settles with `work`, or rejects with the signal's reason as soon as it aborts, whichever comes first. */
+async function untilAborted<T> (work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return await new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => { reject(signal.reason) }
+    signal.addEventListener('abort', onAbort, { once: true })
+    work.then(resolve, reject).finally(() => { signal.removeEventListener('abort', onAbort) })
+  })
 }
 
 function messageOf (err: unknown): string {

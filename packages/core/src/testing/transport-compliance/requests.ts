@@ -10,6 +10,12 @@ function freshProtocol (): string {
   return `/meshbalancer-compliance/rpc-${process.pid}-${++protocols}/1.0.0`
 }
 
+/**
+ * How soon a requester's abort must reach the handler's signal: a handler that stops then does not work for
+ * nobody, and frees what the requester's budget at the handler holds.
+ */
+export const ABORT_REACHES_HANDLER_MS = 50
+
 /** Options of a request that expects a response and gives up after a generous while. */
 function call (signal = AbortSignal.timeout(30_000)): RequestOptions {
   return { signal, expectResponse: true }
@@ -112,6 +118,27 @@ export function requestTests (context: SuiteContext): void {
     await context.until(() => signal.aborted, "the handler's signal aborted")
     // The handler learns that the caller went away, not the caller's own reason.
     expect(isErrorCode(signal.reason, 'REQUEST_ABORTED')).toBe(true)
+  })
+
+  it(`aborts the handler's signal within ${ABORT_REACHES_HANDLER_MS} ms of the requester's abort`, async () => {
+    const { transports } = await context.peers(2)
+    const protocol = freshProtocol()
+    const started: Array<{ signal: AbortSignal, abortedAt?: number }> = []
+    transports[1]!.handleRequests(protocol, async (_request, { signal }) => {
+      const entry: { signal: AbortSignal, abortedAt?: number } = { signal }
+      started.push(entry)
+      signal.addEventListener('abort', () => { entry.abortedAt = performance.now() })
+      return await new Promise(resolve => { signal.addEventListener('abort', () => { resolve(bytes('too late')) }) })
+    })
+    const controller = new AbortController()
+    const pending = transports[0]!.request(transports[1]!.id, protocol, bytes('?'), call(controller.signal)).catch((err: unknown) => err)
+    await context.until(() => started.length === 1, 'the handler started')
+    const abortedAt = performance.now()
+    controller.abort(new Error('the caller gave up'))
+    await pending
+    const entry = started[0]!
+    await context.until(() => entry.abortedAt !== undefined, "the handler's signal aborted")
+    expect(entry.abortedAt! - abortedAt).toBeLessThan(ABORT_REACHES_HANDLER_MS)
   })
 
   it("rejects a request whose signal is already aborted with the signal's reason, without running the handler", async () => {
