@@ -2,31 +2,35 @@ import { spawn, spawnSync } from 'node:child_process'
 import { connect } from 'node:net'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { haproxyConfig } from '@meshbalancer/example-websocket-service'
 import type { ChildProcess } from 'node:child_process'
 
 export interface Backend {
   name: string
   port: number
+  /** Its agent's port, when HAProxy should ask it for a weight. */
+  agentPort?: number
 }
 
 /**
- * Debian's HAProxy as the front door of the WebSocket servers: round robin over the servers whose /health answers
- * 200 (a draining server answers 503 and stops getting new clients), and `?node=NAME` to reach a named server, which
- * is how a client behind the front door follows a reconnect hint.
+ * Debian's HAProxy as the front door of the WebSocket servers, with the configuration that websocket-service
+ * recommends (its HAPROXY.md): `/health` checks, each server's agent setting its weight, and `?node=NAME` to reach a
+ * named server, which is how a client behind the front door follows a reconnect hint.
  */
 export class HaproxyFront {
   private child: ChildProcess | undefined
 
   /** @param clients - connections to plan for; each takes two file descriptors, and HAProxy checks the limit at start */
-  constructor (private readonly dir: string, readonly port: number, private readonly backends: readonly Backend[], private readonly clients: number) {}
+  constructor (
+    private readonly dir: string,
+    readonly port: number,
+    private readonly backends: readonly Backend[],
+    private readonly clients: number,
+    private readonly balance: 'roundrobin' | 'leastconn' = 'roundrobin'
+  ) {}
 
   get url (): string {
     return `ws://127.0.0.1:${this.port}/`
-  }
-
-  /** The front door's address that leads to server `name`. */
-  urlFor (name: string): string {
-    return `ws://127.0.0.1:${this.port}/?node=${encodeURIComponent(name)}`
   }
 
   async start (): Promise<void> {
@@ -58,30 +62,12 @@ export class HaproxyFront {
   }
 
   private config (): string {
-    return [
-      'global',
-      `  maxconn ${this.clients + 1000}`,
-      'defaults',
-      '  mode http',
-      // A server that is stopping refuses connections before the next health check marks it down: retry
-      // elsewhere (redispatch on every retry), also when it closed an accepted connection without answering.
-      '  retries 3',
-      '  option redispatch 1',
-      '  retry-on conn-failure empty-response',
-      '  timeout connect 2s',
-      '  timeout client 1h',
-      '  timeout server 1h',
-      '  timeout tunnel 1h',
-      'frontend websockets',
-      `  bind 127.0.0.1:${this.port}`,
-      '  default_backend servers',
-      'backend servers',
-      '  balance roundrobin',
-      '  option httpchk GET /health',
-      ...this.backends.map(b => `  use-server ${b.name} if { urlp(node) -m str ${b.name} }`),
-      ...this.backends.map(b => `  server ${b.name} 127.0.0.1:${b.port} check inter 250 fall 1 rise 1`),
-      ''
-    ].join('\n')
+    return haproxyConfig({
+      bind: `127.0.0.1:${this.port}`,
+      servers: this.backends.map(b => ({ name: b.name, address: `127.0.0.1:${b.port}`, ...(b.agentPort === undefined ? {} : { agentPort: b.agentPort }) })),
+      balance: this.balance,
+      maxconn: this.clients + 1000
+    })
   }
 }
 

@@ -58,6 +58,12 @@ try {
     const result = results.at(-1)!
     say(`[${mode}] ${result.secondsToBalance === null ? 'did not balance' : `balanced ${result.secondsToBalance} s after the deploy`}; ` +
       `shed ${result.totalShed} for a minimum of ${result.minimumMoves} moves; clients ${result.connectedAtEnd}/${options.clients}`)
+    if (result.kill !== undefined) {
+      const { kill } = result
+      say(`[${mode}] killed ${kill.name} holding ${kill.clients} clients: ` +
+        `${kill.secondsUntilItsClientsReconnected === null ? 'some never reconnected' : `all connected elsewhere after ${kill.secondsUntilItsClientsReconnected} s`}; ` +
+        `${kill.secondsToBalance === null ? 'the rest did not balance' : `the rest balanced after ${kill.secondsToBalance} s`}, shedding ${kill.shed}`)
+    }
     if (options.linger && mode === options.modes.at(-1)) {
       say(`the mesh keeps running: ${dashboardUrl} (Ctrl-C to stop)`)
       await new Promise(() => {})

@@ -10,6 +10,12 @@ export interface MeshOptions {
   roundSeconds: number
   deploy: boolean
   front: 'none' | 'haproxy'
+  /** HAProxy's `balance`, with `--front haproxy`. */
+  balance: 'roundrobin' | 'leastconn'
+  /** The servers run HAProxy agents and the front door asks them for weights (the recommended configuration). */
+  agent: boolean
+  /** A server to SIGKILL once the mesh is balanced after the deploy (or after connecting, without one). */
+  kill: string | undefined
   json: boolean
   /** Clients follow the servers' reconnect hints, or reconnect at random. */
   reconnect: 'hint' | 'random'
@@ -30,7 +36,12 @@ restarts every server in turn (a rolling deploy), and shows how the servers shed
   --mode MODE            exact, parallel or both (default parallel; both with --json)
   --round-seconds S      shedding round duration (default 2)
   --no-deploy            only connect and balance; no restarts
-  --front haproxy        put Debian's HAProxy in front (config generated; apt-get install haproxy)
+  --front haproxy        put Debian's HAProxy in front, configured as websocket-service/HAPROXY.md
+                         recommends (apt-get install haproxy)
+  --balance HOW          HAProxy's balance, roundrobin (default) or leastconn; with --front haproxy
+  --no-agent             no agent checks: HAProxy balances on its own, health checks only; to compare
+  --kill NAME            SIGKILL server NAME (ws1 to wsN) once the mesh is balanced after the deploy (after
+                         connecting with --no-deploy), and report how its clients came back and the rest rebalanced
   --reconnect HOW        hint (follow the servers' reconnect hints, default) or random
   --algorithm NAME       place new clients with this selection algorithm instead of at random: random,
                          roundRobin, powerOfTwo, leastConnections, leastLatency, weightedRoundRobin, hashRing,
@@ -50,6 +61,9 @@ export function parseMeshOptions (args: string[]): MeshOptions | undefined {
       'round-seconds': { type: 'string', default: '2' },
       'no-deploy': { type: 'boolean', default: false },
       front: { type: 'string', default: 'none' },
+      balance: { type: 'string' },
+      'no-agent': { type: 'boolean', default: false },
+      kill: { type: 'string' },
       reconnect: { type: 'string', default: 'hint' },
       'dashboard-port': { type: 'string', default: '0' },
       algorithm: { type: 'string' },
@@ -71,15 +85,27 @@ export function parseMeshOptions (args: string[]): MeshOptions | undefined {
   if (values.algorithm !== undefined && !(values.algorithm in PLACEMENT_ALGORITHMS)) {
     throw new Error(`--algorithm expects one of ${Object.keys(PLACEMENT_ALGORITHMS).join(', ')}, got "${values.algorithm}"`)
   }
+  if (values.balance !== undefined && values.balance !== 'roundrobin' && values.balance !== 'leastconn') {
+    throw new Error(`--balance expects roundrobin or leastconn, got "${values.balance}"`)
+  }
+  if (values.balance !== undefined && values.front !== 'haproxy') throw new Error('--balance needs --front haproxy')
+  const nodes = integer('nodes', values.nodes, 2, 16)
+  if (values.kill !== undefined && !Array.from({ length: nodes }, (_, i) => `ws${i + 1}`).includes(values.kill)) {
+    throw new Error(`--kill expects a server's name, ws1 to ws${nodes}, got "${values.kill}"`)
+  }
+  if (values.kill !== undefined && nodes < 3) throw new Error('--kill needs --nodes 3 or more, so that two servers are left to balance')
   const roundSeconds = Number(values['round-seconds'])
   if (!Number.isFinite(roundSeconds) || roundSeconds < 0.2 || roundSeconds > 60) throw new Error(`--round-seconds expects a number from 0.2 to 60, got "${values['round-seconds']}"`)
   return {
-    nodes: integer('nodes', values.nodes, 2, 16),
+    nodes,
     clients: integer('clients', values.clients, 1, 20_000),
     modes: mode === 'both' ? ['exact', 'parallel'] : [mode as ShedMode],
     roundSeconds,
     deploy: !values['no-deploy'],
     front: values.front,
+    balance: values.balance ?? 'roundrobin',
+    agent: !values['no-agent'],
+    kill: values.kill,
     json: values.json,
     reconnect: values.reconnect,
     dashboardPort: integer('dashboard-port', values['dashboard-port'], 0, 65_535),

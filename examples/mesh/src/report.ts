@@ -1,4 +1,5 @@
 import type { MeshOptions } from './options.js'
+import { KILL_RECONNECT_SECONDS } from './scenario.js'
 import type { RunResult } from './scenario.js'
 
 /** The JSON report of `--json`: each run, and how the modes compare when both ran. */
@@ -8,6 +9,11 @@ export interface MeshReport {
   roundSeconds: number
   reconnect: MeshOptions['reconnect']
   front: MeshOptions['front']
+  /** With HAProxy: its `balance`, and whether it took weights from the servers' agents. */
+  balance?: MeshOptions['balance']
+  agentChecks?: boolean
+  /** The server `--kill` killed. */
+  kill?: string
   /** How new clients were placed: an algorithm's name, or `random` (like DNS round robin). */
   placement: string
   runs: RunResult[]
@@ -25,7 +31,13 @@ export function buildReport (options: MeshOptions, runs: RunResult[]): MeshRepor
   const checks: Record<string, boolean> = {
     everyRunBalanced: runs.every(run => run.secondsToBalance !== null && run.balancedAtEnd),
     allClientsConnectedAtEnd: runs.every(run => run.connectedAtEnd === options.clients),
+    // A killed server's closes and refused connections are counted apart (clientStats.killedServer*), not here.
     noClientErrorsButPlannedCloses: runs.every(run => run.clientStats.unexpectedCloses === 0 && run.clientStats.errors === 0)
+  }
+  if (options.kill !== undefined) {
+    checks.killedServersClientsElsewhereWithin5s = runs.every(run => run.kill?.secondsUntilItsClientsReconnected != null &&
+      run.kill.secondsUntilItsClientsReconnected <= KILL_RECONNECT_SECONDS)
+    checks.serversLeftBalancedAfterTheKill = runs.every(run => run.kill?.secondsToBalance != null && run.balancedAtEnd)
   }
   const exact = runs.find(run => run.mode === 'exact')
   const parallel = runs.find(run => run.mode === 'parallel')
@@ -45,6 +57,8 @@ export function buildReport (options: MeshOptions, runs: RunResult[]): MeshRepor
     roundSeconds: options.roundSeconds,
     reconnect: options.reconnect,
     front: options.front,
+    ...(options.front === 'haproxy' ? { balance: options.balance, agentChecks: options.agent } : {}),
+    ...(options.kill === undefined ? {} : { kill: options.kill }),
     placement: options.algorithm ?? 'random',
     runs,
     ...(comparison === undefined ? {} : { comparison }),

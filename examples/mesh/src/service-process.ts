@@ -25,13 +25,15 @@ export interface PrintedRound {
   killed: number
 }
 
-export type ServiceState = 'starting' | 'up' | 'stopping' | 'stopped'
+export type ServiceState = 'starting' | 'up' | 'stopping' | 'stopped' | 'killed'
 
 export interface ServiceSpec {
   name: string
   port: number
   clusterPort: number
   keyFile: string
+  /** Port of its HAProxy agent, if it runs one. */
+  agentPort?: number
   /** Arguments passed as they are (shedding knobs). */
   args: string[]
 }
@@ -67,6 +69,7 @@ export class ServiceProcess {
       '--port', String(this.spec.port),
       '--cluster-listen', this.clusterAddress,
       '--key-file', this.spec.keyFile,
+      ...(this.spec.agentPort === undefined ? [] : ['--agent-port', String(this.spec.agentPort)]),
       ...this.join().flatMap(address => ['--join', address]),
       ...this.spec.args
     ], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: '' } })
@@ -82,7 +85,7 @@ export class ServiceProcess {
   /** SIGTERM: the service drains, closes what is left with the reconnect code and exits. */
   async stop (): Promise<void> {
     const child = this.child
-    if (child === undefined || child.exitCode !== null) return
+    if (child === undefined || hasExited(child)) return
     this.state = 'stopping'
     const exited = new Promise<void>(resolve => { child.once('exit', () => { resolve() }) })
     child.kill('SIGTERM')
@@ -92,7 +95,17 @@ export class ServiceProcess {
 
   /** Ends the process at once (cleanup). */
   kill (): void {
-    if (this.child !== undefined && this.child.exitCode === null) this.child.kill('SIGKILL')
+    if (this.child !== undefined && !hasExited(this.child)) this.child.kill('SIGKILL')
+  }
+
+  /** SIGKILL, as a crash would end it: no drain, no goodbye. Resolves once it exited. */
+  async crash (): Promise<void> {
+    const child = this.child
+    if (child === undefined || hasExited(child)) return
+    const gone = new Promise<void>(resolve => { child.once('exit', () => { resolve() }) })
+    child.kill('SIGKILL')
+    await gone
+    this.state = 'killed'
   }
 
   private receive (line: string): void {
@@ -124,4 +137,8 @@ export class ServiceProcess {
         break
     }
   }
+}
+
+function hasExited (child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null
 }

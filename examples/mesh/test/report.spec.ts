@@ -37,6 +37,32 @@ describe('pnpm example:mesh -- --json', () => {
     expect(code).toBe(0)
   }, 180_000)
 
+  // Clients that reconnect through HAProxy and never follow a hint: the servers' agents steer the front door to the
+  // servers below the mean, so that a deploy converges with close to the fewest moves whatever `balance` is.
+  for (const balance of ['roundrobin', 'leastconn']) {
+    it(`behind HAProxy (balance ${balance}) with clients that ignore hints, sheds at most 1.5× the fewest moves and balances within 10 s`, async () => {
+      const { code, stdout, stderr } = await runExample(['--json', '--front', 'haproxy', '--balance', balance, '--reconnect', 'random', '--mode', 'parallel', '--clients', '1000']).done
+      const report = JSON.parse(stdout) as MeshReport
+      if (!report.ok) console.error(stderr)
+      expect(report).toMatchObject({ front: 'haproxy', balance, agentChecks: true, reconnect: 'random' })
+      const run = report.runs[0]!
+      // On failure jest prints the figures the assertions below are about.
+      const figures = { minimumMoves: run.minimumMoves, totalShed: run.totalShed, secondsToBalance: run.secondsToBalance, problems: run.clientStats.problems }
+      expect(figures.problems).toEqual({})
+      expect(run.minimumMoves).toBeGreaterThan(0)
+      expect(run.totalShed).toBeLessThanOrEqual(1.5 * run.minimumMoves)
+      expect(run.shedOverMinimum).toBe(Math.round(run.totalShed / run.minimumMoves * 100) / 100)
+      expect(run.secondsToBalance).not.toBeNull()
+      expect(run.secondsToBalance!).toBeLessThanOrEqual(10)
+      expect(run.connectedAtEnd).toBe(1000)
+      const counts = Object.values(run.finalCounts)
+      const mean = counts.reduce((a, b) => a + b, 0) / counts.length
+      for (const count of counts) expect(Math.abs(count - mean)).toBeLessThanOrEqual(mean * 0.1)
+      expect(report.ok).toBe(true)
+      expect(code).toBe(0)
+    }, 300_000)
+  }
+
   it('places clients with an algorithm from another package, and sheds what it got wrong', async () => {
     const { code, stdout } = await runExample(['--json', '--algorithm', 'leastLoadedTagged', '--no-deploy', '--mode', 'parallel', '--clients', '400']).done
     const report = JSON.parse(stdout) as MeshReport
@@ -53,5 +79,10 @@ describe('pnpm example:mesh -- --json', () => {
     const { code, stderr } = await runExample(['--nodes', 'many']).done
     expect(code).toBe(2)
     expect(stderr).toMatch(/--nodes expects an integer/)
+    for (const [args, message] of [[['--kill', 'ws9'], /--kill expects a server's name, ws1 to ws4/], [['--balance', 'leastconn'], /--balance needs --front haproxy/], [['--front', 'haproxy', '--balance', 'first'], /--balance expects roundrobin or leastconn/]] as const) {
+      const refused = await runExample([...args]).done
+      expect(refused.code).toBe(2)
+      expect(refused.stderr).toMatch(message)
+    }
   })
 })

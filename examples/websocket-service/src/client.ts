@@ -9,8 +9,17 @@ export interface ReconnectingClientOptions {
   followHints?: boolean
   /** Reconnects wait a random time up to this, so that shed clients do not arrive at once. @default 500 */
   jitterMs?: number
-  /** Turns a hinted server address into the address to dial, for clients behind a front door. @default as is */
-  resolveHint?(address: string): string
+  /**
+   * Turns a hint (see protocol.ts) into the address to dial, for clients behind a front door: `viaFrontDoor(url)`
+   * keeps the hint's `?node=NAME` and dials the front door. @default as is
+   */
+  resolveHint?(hint: string): string
+  /**
+   * Called with every problem as it is counted, and the server it concerns: the address in the server's greeting
+   * for a close, the address dialed for a connection that failed. Lets a caller tell apart, say, the closes of a
+   * server that was killed.
+   */
+  onProblem?(what: string, server: string): void
 }
 
 /** What a client went through. */
@@ -80,6 +89,7 @@ export class ReconnectingClient {
       this.open = true
       this.stats.connects++
     })
+    let greeted: string | undefined
     socket.once('message', data => {
       try {
         this.server = (JSON.parse(data.toString()) as Greeting).server
@@ -87,11 +97,12 @@ export class ReconnectingClient {
         this.server = target
       }
       this.firstServer ??= this.server
+      greeted = this.server
     })
     socket.on('error', err => {
       if (opened) return
       this.stats.errors++
-      this.problem(`error: ${err.message}`)
+      this.problem(`error: ${err.message}`, target)
     })
     socket.on('close', (code, reason) => {
       this.open = false
@@ -105,15 +116,16 @@ export class ReconnectingClient {
       } else {
         if (opened) {
           this.stats.unexpectedCloses++
-          this.problem(`close ${code}`)
+          this.problem(`close ${code}`, greeted ?? target)
         }
         this.later(undefined)
       }
     })
   }
 
-  private problem (what: string): void {
+  private problem (what: string, server: string): void {
     this.stats.problems[what] = (this.stats.problems[what] ?? 0) + 1
+    this.options.onProblem?.(what, server)
   }
 
   private later (target: string | undefined): void {

@@ -1,71 +1,35 @@
 #!/usr/bin/env node
 /**
- * Runs one WebSocket service node and prints what it does as JSON lines: `ready`, `count` (every
- * `--report-ms`), `round` (every shedding round) and `stopped`. SIGTERM and SIGINT stop it gracefully: it drains,
- * then leaves.
+ * Runs one WebSocket service node and prints what it does as JSON lines, each with the time `t` (ms since the
+ * epoch), the `event` and the server's `name`: `ready`, `count` (every `--report-ms`), `round` (every shedding
+ * round), `stopping` and `stopped`. SIGTERM and SIGINT stop it gracefully: it drains, then leaves. `--help` lists
+ * every flag with its default.
  */
-import { parseArgs } from 'node:util'
 import { silentLogger } from '@meshbalancer/core'
+import { parseServiceArgs, USAGE } from './options.js'
 import { startWebsocketService } from './service.js'
-import type { ShedKnobs, ShedMode } from '@meshbalancer/core'
+import type { ServiceArgs } from './options.js'
 
-const { values } = parseArgs({
-  options: {
-    name: { type: 'string' },
-    port: { type: 'string', default: '0' },
-    'cluster-listen': { type: 'string', default: '/ip4/127.0.0.1/tcp/0' },
-    join: { type: 'string', multiple: true, default: [] },
-    'key-file': { type: 'string' },
-    tag: { type: 'string', multiple: true, default: [] },
-    mode: { type: 'string', default: 'parallel' },
-    'round-seconds': { type: 'string', default: '2' },
-    deviation: { type: 'string', default: '2' },
-    'min-shed': { type: 'string', default: '5' },
-    'max-shed': { type: 'string', default: '100' },
-    'shed-percentage': { type: 'string' },
-    'drain-ms': { type: 'string', default: '2000' },
-    'report-ms': { type: 'string', default: '250' }
-  }
-})
-
-const print = (event: string, fields: Record<string, unknown>): void => {
-  process.stdout.write(`${JSON.stringify({ t: performance.timeOrigin + performance.now(), event, ...fields })}\n`)
-}
-const number = (flag: string, text: string): number => {
-  const value = Number(text)
-  if (!Number.isFinite(value)) {
-    console.error(`websocket-service: --${flag} expects a number, got "${text}"`)
-    process.exit(2)
-  }
-  return value
-}
-
-if (values.name === undefined) {
-  console.error('websocket-service: --name is required')
+let args: ServiceArgs | undefined
+try {
+  args = parseServiceArgs(process.argv.slice(2).filter(arg => arg !== '--'))
+} catch (err) {
+  console.error(`websocket-service: ${(err as Error).message}\n\n${USAGE}`)
   process.exit(2)
 }
-
-const shed: Partial<ShedKnobs> = {
-  mode: values.mode as ShedMode,
-  roundDurationSeconds: number('round-seconds', values['round-seconds']),
-  allowedAverageDeviationPercent: number('deviation', values.deviation),
-  minShedCount: number('min-shed', values['min-shed']),
-  maxShedCount: number('max-shed', values['max-shed']),
-  ...(values['shed-percentage'] === undefined ? {} : { shedPercentage: number('shed-percentage', values['shed-percentage']) })
+if (args === undefined) {
+  console.log(USAGE)
+  process.exit(0)
 }
-const service = await startWebsocketService({
-  name: values.name,
-  port: number('port', values.port),
-  clusterListen: values['cluster-listen'],
-  join: values.join,
-  ...(values['key-file'] === undefined ? {} : { keyFile: values['key-file'] }),
-  tags: Object.fromEntries(values.tag.map(tag => [tag.slice(0, Math.max(0, tag.indexOf('='))), tag.slice(tag.indexOf('=') + 1)])),
-  drainWithinMs: number('drain-ms', values['drain-ms']),
-  shed,
-  logger: silentLogger
-})
+
+const name = args.service.name
+const print = (event: string, fields: Record<string, unknown>): void => {
+  process.stdout.write(`${JSON.stringify({ t: performance.timeOrigin + performance.now(), event, name, ...fields })}\n`)
+}
+
+const service = await startWebsocketService({ ...args.service, logger: silentLogger })
 const { node } = service
-print('ready', { name: node.name, id: node.id, url: service.url, cluster: node.self().addresses })
+print('ready', { id: node.id, url: service.url, agentPort: service.agentPort ?? null, cluster: node.self().addresses })
 
 node.on('shed:round', round => {
   print('round', {
@@ -81,7 +45,7 @@ node.on('shed:round', round => {
 })
 const report = setInterval(() => {
   print('count', { count: service.count(), members: node.members().length, rounds: service.shedder.rounds, shed: service.shedder.shed })
-}, number('report-ms', values['report-ms']))
+}, args.reportMs)
 
 let stopping = false
 const stop = async (): Promise<void> => {

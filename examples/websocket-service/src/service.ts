@@ -4,10 +4,11 @@ import { WebSocketServer } from 'ws'
 import { consoleLogger } from '@meshbalancer/core'
 import { createNode } from '@meshbalancer/gossip'
 import { instrumentCluster, metricsHandler, Registry } from '@meshbalancer/metrics'
-import { NAMESPACE, RECONNECT_CLOSE_CODE } from './protocol.js'
+import { agentReply, startAgent } from './agent.js'
 import { startChat } from './chat.js'
-import type { AddressInfo } from 'node:net'
-import type { Cluster, Logger, ShedHint, ShedKnobs, Shedder } from '@meshbalancer/core'
+import { NAMESPACE, RECONNECT_CLOSE_CODE, reconnectHint } from './protocol.js'
+import type { AddressInfo, Server } from 'node:net'
+import type { Cluster, ClusterMember, Logger, ShedHint, ShedKnobs, Shedder } from '@meshbalancer/core'
 import type { WebSocket } from 'ws'
 
 export interface WebsocketServiceOptions {
@@ -29,6 +30,11 @@ export interface WebsocketServiceOptions {
   shed?: Partial<ShedKnobs>
   /** Time a stopping service has to hand its connections to the others. @default 2000 */
   drainWithinMs?: number
+  /**
+   * Port of its HAProxy agent (see HAPROXY.md), which answers a weight from this server's place against the mean of
+   * the namespace, or `drain`; 0 picks a free one. @default no agent
+   */
+  agentPort?: number
   logger?: Logger
 }
 
@@ -37,6 +43,8 @@ export interface WebsocketService {
   readonly shedder: Shedder
   /** The address clients connect to, `ws://host:port`. */
   readonly url: string
+  /** The port of its HAProxy agent, when it runs one. */
+  readonly agentPort: number | undefined
   /** Open sockets. */
   count(): number
   /** Drains (hands connections over), closes what is left with the reconnect code, leaves the cluster. */
@@ -46,7 +54,8 @@ export interface WebsocketService {
 /**
  * Starts a WebSocket server that embeds a cluster node: it announces its open sockets as its load in the `ws`
  * namespace, and its shedder closes some of them, with the reconnect code and a hinted address, when it holds more
- * than its share. Its HTTP side answers `/health` (readiness) and `/metrics` (Prometheus).
+ * than its share (see protocol.ts for the hint's form). Its HTTP side answers `/health` (readiness) and `/metrics`
+ * (Prometheus); with `agentPort`, an HAProxy agent steers a front door's new connections to the servers below the mean.
  */
 export async function startWebsocketService (options: WebsocketServiceOptions): Promise<WebsocketService> {
   const host = options.host ?? '127.0.0.1'
@@ -115,12 +124,32 @@ export async function startWebsocketService (options: WebsocketServiceOptions): 
     announce()
   })
   announce()
+  const weigh = (): string => {
+    // Once stopped the node has no record of its own: it takes no one.
+    const status = (cluster.self() as ClusterMember | undefined)?.status ?? 'left'
+    return agentReply(
+      { count: wss.clients.size, draining: status === 'draining' || status === 'left' },
+      // The others as this node hears them; one it does not hear from takes no one, and its clients are elsewhere now.
+      cluster.members().filter(member => !member.local && member.liveness === 'alive' && member.shedding.has(NAMESPACE))
+        .map(member => ({ count: member.shedding.get(NAMESPACE) ?? 0, draining: member.status === 'draining' })),
+      shedder.knobs.allowedAverageDeviationPercent
+    )
+  }
+  let agent: Server | undefined
+  try {
+    agent = options.agentPort === undefined ? undefined : await startAgent(options.agentPort, host, weigh)
+  } catch (err) {
+    await cluster.stop()
+    await close(wss, new Promise<void>(resolve => { server.close(() => { resolve() }) }))
+    throw err
+  }
 
   let stopping: Promise<void> | undefined
   return {
     node: cluster,
     shedder,
     url,
+    agentPort: agent === undefined ? undefined : (agent.address() as AddressInfo).port,
     count: () => wss.clients.size,
     stop: async () => {
       stopping ??= (async () => {
@@ -131,6 +160,7 @@ export async function startWebsocketService (options: WebsocketServiceOptions): 
         closeWithHints([...wss.clients], { targets: [] })
         await cluster.stop()
         await close(wss, closed)
+        if (agent !== undefined) await closeAgent(agent)
       })()
       await stopping
     }
@@ -148,7 +178,7 @@ function pickSockets (sockets: WebSocket[], count: number): WebSocket[] {
 
 /** Closes sockets with the reconnect code, telling each where to go according to the hint's shares. */
 function closeWithHints (sockets: WebSocket[], hint: ShedHint): number {
-  const destinations = hint.targets.flatMap(target => Array<string>(target.share).fill(target.clientAddress))
+  const destinations = hint.targets.flatMap(target => Array<string>(target.share).fill(reconnectHint(target.clientAddress, target.name)))
   sockets.forEach((socket, i) => { socket.close(RECONNECT_CLOSE_CODE, destinations[i] ?? '') })
   return sockets.length
 }
@@ -158,4 +188,8 @@ async function close (wss: WebSocketServer, listenerClosed: Promise<void>): Prom
   for (const socket of wss.clients) socket.terminate()
   await new Promise<void>(resolve => { wss.close(() => { resolve() }) })
   await listenerClosed
+}
+
+async function closeAgent (agent: Server): Promise<void> {
+  await new Promise<void>(resolve => { agent.close(() => { resolve() }) })
 }

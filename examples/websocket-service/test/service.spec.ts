@@ -33,9 +33,10 @@ describe('the WebSocket service', () => {
     return service
   }
 
+  const hints: string[] = []
   function connect (count: number, pick: () => string | undefined): void {
     for (let i = 0; i < count; i++) {
-      const client = new ReconnectingClient({ pick, jitterMs: 100 })
+      const client = new ReconnectingClient({ pick, jitterMs: 100, resolveHint: hint => { hints.push(hint); return hint } })
       clients.push(client)
       client.start()
     }
@@ -55,6 +56,8 @@ describe('the WebSocket service', () => {
     // A client knows where it landed from the greeting, which may still be on its way when b counts the socket.
     await until(() => clients.filter(client => client.server === b.url).length >= 100, 5000, 'the moved clients greeted by b')
     expect(clients.filter(client => client.server === b.url)).toHaveLength(100)
+    // Each hint names b beside its address, for a front door to route on.
+    expect(new Set(hints.splice(0))).toEqual(new Set([`${b.url}/?node=b`]))
   })
 
   it('answers its health check with 200, and 503 while it drains on the way out', async () => {
