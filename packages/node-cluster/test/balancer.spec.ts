@@ -1,28 +1,15 @@
 import cluster from 'node:cluster'
 import { once } from 'node:events'
-import { afterEach, describe, expect, it, jest } from '@jest/globals'
+import { describe, expect, it, jest } from '@jest/globals'
 import { createBalancer } from '../src/index.js'
-import { forkReady, killAll, load, request, setupWorkers, until } from './helpers.js'
-import type { ClusterBalancer, WorkerMember } from '../src/index.js'
+import { balancerStarter, forkReady, load, request, until } from './helpers.js'
+import type { WorkerMember } from '../src/index.js'
 
 // Real node:cluster workers serving HTTP on connections the balancer hands over, and real clients, each request
 // on a connection of its own so that every request is a balancing decision.
 jest.setTimeout(120_000)
 
-let balancer: ClusterBalancer | undefined
-
-afterEach(async () => {
-  await balancer?.close()
-  balancer = undefined
-  await killAll()
-})
-
-async function start (options: Parameters<typeof createBalancer>[0] = {}): Promise<{ balancer: ClusterBalancer, port: number }> {
-  setupWorkers()
-  balancer = createBalancer({ pingIntervalMs: 100, ...options })
-  const { port } = await balancer.listen(0, '127.0.0.1')
-  return { balancer, port }
-}
+const start = balancerStarter()
 
 describe('createBalancer with node:cluster workers', () => {
   it('answers every request, also while every worker is replaced by a rolling reload', async () => {

@@ -2,6 +2,8 @@ import cluster from 'node:cluster'
 import { once } from 'node:events'
 import * as http from 'node:http'
 import { join } from 'node:path'
+import { afterEach } from '@jest/globals'
+import { createBalancer } from '../src/index.js'
 import type { ClusterBalancer, WorkerMember } from '../src/index.js'
 import type { Worker } from 'node:cluster'
 
@@ -77,4 +79,24 @@ export async function killAll (): Promise<void> {
 
 export function byWorker (members: readonly WorkerMember[], id: number): WorkerMember | undefined {
   return members.find(member => member.workerId === id)
+}
+
+/**
+ * Registers the cleanup of a spec file's balancers and workers, and returns how the file starts a balancer
+ * (pinging every 100 ms) in front of the fixture workers, listening on a free port.
+ */
+export function balancerStarter (): (options?: Parameters<typeof createBalancer>[0]) => Promise<{ balancer: ClusterBalancer, port: number }> {
+  let current: ClusterBalancer | undefined
+  afterEach(async () => {
+    await current?.close()
+    current = undefined
+    await killAll()
+  })
+  return async (options = {}) => {
+    setupWorkers()
+    const balancer = createBalancer({ pingIntervalMs: 100, ...options })
+    current = balancer
+    const { port } = await balancer.listen(0, '127.0.0.1')
+    return { balancer, port }
+  }
 }

@@ -1,26 +1,12 @@
 import cluster from 'node:cluster'
 import { Agent, get } from 'node:http'
-import { afterEach, describe, expect, it, jest } from '@jest/globals'
-import { createBalancer, WorkerStartTimeoutError } from '../src/index.js'
-import { forkReady, killAll, request, setupWorkers, until } from './helpers.js'
-import type { ClusterBalancer } from '../src/index.js'
+import { describe, expect, it, jest } from '@jest/globals'
+import { WorkerStartTimeoutError } from '../src/index.js'
+import { balancerStarter, forkReady, request, until } from './helpers.js'
 
 jest.setTimeout(120_000)
 
-let balancer: ClusterBalancer | undefined
-
-afterEach(async () => {
-  await balancer?.close()
-  balancer = undefined
-  await killAll()
-})
-
-async function start (options: Parameters<typeof createBalancer>[0] = {}): Promise<{ balancer: ClusterBalancer, port: number }> {
-  setupWorkers()
-  balancer = createBalancer({ pingIntervalMs: 100, ...options })
-  const { port } = await balancer.listen(0, '127.0.0.1')
-  return { balancer, port }
-}
+const start = balancerStarter()
 
 /** Opens `count` keep-alive connections and leaves them idle; resolves with the agent that holds them. */
 async function hold (port: number, count: number): Promise<Agent> {

@@ -121,12 +121,8 @@ export class PeerDialer {
     if (this.candidates.has(id)) return
     const dialable = addresses.map(address => address.decapsulateCode(421)).slice(0, DEPARTED_MAX_ADDRESSES)
     if (dialable.length === 0) return
-    let peerId: PeerId
-    try {
-      peerId = peerIdFromString(id)
-    } catch {
-      return
-    }
+    const peerId = parsePeerId(id)
+    if (peerId === undefined) return
     const now = this.now()
     this.departed.delete(id)
     this.departed.set(id, { id: peerId, addresses: dialable, leftAt: now, nextDialAt: now + this.departedDelay(0) })
@@ -139,12 +135,8 @@ export class PeerDialer {
    */
   lose (id: string): void {
     this.candidates.delete(id)
-    let peerId: PeerId
-    try {
-      peerId = peerIdFromString(id)
-    } catch {
-      return
-    }
+    const peerId = parsePeerId(id)
+    if (peerId === undefined) return
     const now = this.now()
     const member: LostMember = { id: peerId, lostAt: now, attempts: 0, nextDialAt: now + this.backoff(0) }
     this.lost.set(id, member)
@@ -326,5 +318,14 @@ export class PeerDialer {
 
   private connectionCount (): number {
     return this.host.getPeers().length
+  }
+}
+
+/** A member id as a peer id; undefined for an id that is not one (a member of another transport, say). */
+function parsePeerId (id: string): PeerId | undefined {
+  try {
+    return peerIdFromString(id)
+  } catch {
+    return undefined
   }
 }
