@@ -14,6 +14,15 @@ async function freePort (): Promise<number> {
   return port
 }
 
+/**
+ * How long a restarted seed may take to be back in every view. Each of the two others dials its last address
+ * every max(1 s tick, 3 members / 2 dials per s) = 1.5 s, times a random factor below 1.5: a dial that lands while
+ * the new process is still starting fails, and the next can be 2.25 s later. Then the seed learns the other
+ * member from the one that reached it and dials it, and both exchange records. Typically it takes 0.2–1.2 s; the
+ * bound is the worst case of that schedule with a heartbeat to spare, not a speed figure (docs/SCALING.md).
+ */
+const BACK_WITHIN_MS = 2 * 2250 + 1000
+
 // Real processes over TCP on 127.0.0.1: the first node has no join list, the others joined through it.
 describe('a seed restarted with its original command line', () => {
   let nodes: NodeProcess[] = []
@@ -44,28 +53,28 @@ describe('a seed restarted with its original command line', () => {
     return { restarted, startedAt, oldId: seed.id }
   }
 
-  it('is back in every view within 2 s of its start, with its key file', async () => {
+  it('is back in every view soon after its start, with its key file', async () => {
     const args = ['--listen', `/ip4/127.0.0.1/tcp/${await freePort()}`, '--key-file', join(dir, 'n1.key')]
     const { restarted, startedAt, oldId } = await restartSeed(args)
     expect(restarted.id).toBe(oldId)
-    await converged(nodes, 2000 - (Date.now() - startedAt))
-    expect(Date.now() - startedAt).toBeLessThan(2000)
+    await converged(nodes, BACK_WITHIN_MS - (Date.now() - startedAt))
+    expect(Date.now() - startedAt).toBeLessThan(BACK_WITHIN_MS)
   })
 
-  it('is back in every view within 2 s of its start under a new peer id, without a key file', async () => {
+  it('is back in every view soon after its start under a new peer id, without a key file', async () => {
     const args = ['--listen', `/ip4/127.0.0.1/tcp/${await freePort()}`]
     const { restarted, startedAt, oldId } = await restartSeed(args)
     expect(restarted.id).not.toBe(oldId)
-    await converged(nodes, 2000 - (Date.now() - startedAt))
-    expect(Date.now() - startedAt).toBeLessThan(2000)
+    await converged(nodes, BACK_WITHIN_MS - (Date.now() - startedAt))
+    expect(Date.now() - startedAt).toBeLessThan(BACK_WITHIN_MS)
     for (const node of nodes.slice(1)) expect(node.sees('n1')?.id).toBe(restarted.id)
   })
 
-  it('is back in every view within 2 s of its start under a new peer id after a crash (SIGKILL)', async () => {
+  it('is back in every view soon after its start under a new peer id after a crash (SIGKILL)', async () => {
     const args = ['--listen', `/ip4/127.0.0.1/tcp/${await freePort()}`]
     const { restarted, startedAt, oldId } = await restartSeed(args, true)
     expect(restarted.id).not.toBe(oldId)
-    await converged(nodes, 2000 - (Date.now() - startedAt))
-    expect(Date.now() - startedAt).toBeLessThan(2000)
+    await converged(nodes, BACK_WITHIN_MS - (Date.now() - startedAt))
+    expect(Date.now() - startedAt).toBeLessThan(BACK_WITHIN_MS)
   })
 })
