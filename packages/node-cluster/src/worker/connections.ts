@@ -3,8 +3,8 @@ import type { Server, Socket } from 'node:net'
 
 /**
  * The connections a worker was handed, oldest first, and for an HTTP server which of them are between requests,
- * so that draining and shedding close idle connections at once and busy ones after their response: no request
- * is cut off.
+ * so that draining and shedding close idle connections at once, and busy ones, or new ones that have yet to send
+ * their first request, after their response: no request is cut off.
  */
 export class HandedConnections {
   private readonly sockets = new Set<Socket>()
@@ -12,6 +12,11 @@ export class HandedConnections {
   /** The response in progress on each busy socket, whose headers may still say that the connection ends. */
   private readonly responses = new Map<Socket, ServerResponse>()
   private readonly closeAfterResponse = new Set<Socket>()
+  /**
+   * Connections that have had a response. One that has not is not idle, even with no request in progress: its
+   * first request may be on its way, and ending it then would reset a client that did nothing wrong.
+   */
+  private readonly served = new Set<Socket>()
   private draining = false
 
   constructor (server: Server, private readonly closed: (socket: Socket) => void) {
@@ -39,6 +44,7 @@ export class HandedConnections {
       this.busy.delete(socket)
       this.responses.delete(socket)
       this.closeAfterResponse.delete(socket)
+      this.served.delete(socket)
       this.closed(socket)
     })
     if (this.draining) this.close(socket)
@@ -60,7 +66,7 @@ export class HandedConnections {
   }
 
   private isIdle (socket: Socket): boolean {
-    return this.http && (this.busy.get(socket) ?? 0) === 0
+    return this.http && (this.busy.get(socket) ?? 0) === 0 && this.served.has(socket)
   }
 
   private close (socket: Socket): void {
@@ -83,6 +89,7 @@ export class HandedConnections {
     res.once('close', () => {
       const left = (this.busy.get(socket) ?? 1) - 1
       this.busy.set(socket, left)
+      this.served.add(socket)
       if (this.responses.get(socket) === res) this.responses.delete(socket)
       if (left === 0 && this.closeAfterResponse.has(socket)) socket.end()
     })
