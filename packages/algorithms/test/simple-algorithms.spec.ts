@@ -86,6 +86,20 @@ describe('leastLatency', () => {
     expect(counts.get('node-0') ?? 0).toBe(0)
   })
 
+  it('follows measured latency and gossiped lag as they change', () => {
+    const nodes = testMembers(2, i => ({ latencyMs: i === 0 ? 5 : 50 }))
+    const algorithm = leastLatency({ random: seededRandom(9) })
+    expect(algorithm.chooseFromNodes(nodes, {}).name).toBe('node-0')
+    algorithm.releaseNode?.(nodes[0]!)
+    const slower = Object.freeze([Object.freeze({ ...nodes[0]!, latencyMs: 100 }), nodes[1]!])
+    algorithm.onNodeChange!({ nodes: slower, joined: [], left: [], updated: [slower[0]!] })
+    expect(algorithm.chooseFromNodes(slower, {}).name).toBe('node-1')
+    algorithm.releaseNode?.(slower[1]!)
+    const lagging = Object.freeze([slower[0]!, Object.freeze({ ...slower[1]!, eventLoopLagMs: 200 })])
+    algorithm.onNodeChange!({ nodes: lagging, joined: [], left: [], updated: [lagging[1]!] })
+    expect(algorithm.chooseFromNodes(lagging, {}).name).toBe('node-0')
+  })
+
   it('spreads calls in flight instead of piling them on the fastest member', () => {
     const nodes = testMembers(2, i => ({ latencyMs: i === 0 ? 10 : 30 }))
     const counts = tally(leastLatency({ random: seededRandom(7) }), nodes, 400, false)

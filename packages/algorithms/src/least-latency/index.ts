@@ -1,7 +1,7 @@
 import { sampleNodes } from '@meshbalancer/core'
 import { randomFrom } from '../common/options.js'
 import { TrackedNodes } from '../common/tracked-nodes.js'
-import type { Member, RandomOptions, SelectionAlgorithm } from '@meshbalancer/core'
+import type { Member, NodeChange, RandomOptions, SelectionAlgorithm } from '@meshbalancer/core'
 
 /** Options of {@link leastLatency}. */
 export interface LeastLatencyOptions extends RandomOptions {}
@@ -22,17 +22,35 @@ export interface LeastLatencyOptions extends RandomOptions {}
 export function leastLatency (options?: LeastLatencyOptions): SelectionAlgorithm {
   const draw = randomFrom('leastLatency', options)
   const tracked = new TrackedNodes()
+  /**
+   * latencyMs + eventLoopLagMs per position, or -1 while the latency is unknown: kept beside the calls in flight so
+   * that a pick reads two typed arrays, not two fields of member objects scattered in memory (at n = 1000 those
+   * reads cost more than the rest of the pick).
+   */
+  let responseMs = new Float64Array(0)
+
+  function adopt (nodes: readonly Member[], change?: NodeChange): void {
+    const adoption = tracked.adopt(nodes, change)
+    if (adoption === 'membership') {
+      responseMs = new Float64Array(nodes.length)
+      for (let position = 0; position < nodes.length; position++) responseMs[position] = responseOf(nodes[position]!)
+    } else if (adoption === 'contents' && change !== undefined) {
+      for (const member of change.updated) {
+        const position = tracked.position(member.id)
+        if (position !== undefined) responseMs[position] = responseOf(member)
+      }
+    }
+  }
 
   function cost (position: number): number {
-    const member = tracked.nodes[position] as Member
-    const latency = member.latencyMs
-    return latency === undefined ? -1 : (latency + member.eventLoopLagMs) * ((tracked.inFlight[position] as number) + 1)
+    const response = responseMs[position] as number
+    return response < 0 ? -1 : response * ((tracked.inFlight[position] as number) + 1)
   }
 
   return {
     name: 'leastLatency',
     chooseFromNodes (nodes) {
-      if (nodes !== tracked.nodes) tracked.adopt(nodes)
+      if (nodes !== tracked.nodes) adopt(nodes)
       const count = nodes.length
       let pick = 0
       if (count > 1) {
@@ -49,10 +67,15 @@ export function leastLatency (options?: LeastLatencyOptions): SelectionAlgorithm
     },
     chooseNodes: (nodes, count) => sampleNodes(nodes, count, draw),
     onNodeChange (change) {
-      tracked.adopt(change.nodes, change)
+      adopt(change.nodes, change)
     },
     releaseNode (node) {
       tracked.release(node)
     }
   }
+}
+
+/** What a member's cost is made of before its calls in flight: -1 while its latency is unknown. */
+function responseOf (member: Member): number {
+  return member.latencyMs === undefined ? -1 : member.latencyMs + member.eventLoopLagMs
 }
