@@ -72,8 +72,9 @@ describe('application broadcasts over libp2p', () => {
   describe('from a hostile member', () => {
     /** An honest node subscribed to `chat`, and the reasons of the broadcasts it refused. */
     async function honest (): Promise<{ cluster: Cluster, libp2p: Node, rejected: BroadcastRejectReason[], delivered: string[] }> {
-      const libp2p = await createMeshLibp2p(NETWORK, await generateKeyPair('Ed25519'), 'default')
-      const transport = new Libp2pTransport(libp2p, { join: [], joinRetryIntervalMs: 1000, targetPeers: 16, logger: silentLogger })
+      const privateKey = await generateKeyPair('Ed25519')
+      const libp2p = await createMeshLibp2p(NETWORK, privateKey, 'default')
+      const transport = new Libp2pTransport(libp2p, { join: [], joinRetryIntervalMs: 1000, targetPeers: 16, logger: silentLogger, privateKey })
       const cluster = await createCluster({ name: 'honest', transport, logger: silentLogger })
       const rejected: BroadcastRejectReason[] = []
       const delivered: string[] = []

@@ -144,8 +144,9 @@ describe('a foreign peer in a meshbalancer cluster', () => {
 describe('the score of a foreign peer after one rejected record', () => {
   it('stays above the graylist threshold, and its LEFT is applied', async () => {
     const network = { listen: ['/ip4/127.0.0.1/tcp/0'], announce: [], clusterKey: undefined, mdns: false, maxConnections: 16, meshDegree: 4 }
-    const libp2p = await createMeshLibp2p(network, await generateKeyPair('Ed25519'), 'default')
-    const transport = new Libp2pTransport(libp2p, { join: [], joinRetryIntervalMs: 1000, targetPeers: 16, logger: silentLogger })
+    const privateKey = await generateKeyPair('Ed25519')
+    const libp2p = await createMeshLibp2p(network, privateKey, 'default')
+    const transport = new Libp2pTransport(libp2p, { join: [], joinRetryIntervalMs: 1000, targetPeers: 16, logger: silentLogger, privateKey })
     const node = await createCluster({ name: 'n1', transport, logger: silentLogger })
     const peer = await ForeignPeer.start()
     try {

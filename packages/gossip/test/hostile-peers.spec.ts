@@ -23,8 +23,9 @@ async function until (condition: () => boolean, timeoutMs: number, what: string)
 
 /** An honest node whose libp2p we keep, to read the scores gossipsub gives its peers. */
 async function honest (allowPeers?: string[]): Promise<{ cluster: Cluster, libp2p: Node, rejected: RecordRejectReason[] }> {
-  const libp2p = await createMeshLibp2p(NETWORK, await generateKeyPair('Ed25519'), 'default', allowPeers)
-  const transport = new Libp2pTransport(libp2p, { join: [], joinRetryIntervalMs: 1000, targetPeers: 16, logger: silentLogger })
+  const privateKey = await generateKeyPair('Ed25519')
+  const libp2p = await createMeshLibp2p(NETWORK, privateKey, 'default', allowPeers)
+  const transport = new Libp2pTransport(libp2p, { join: [], joinRetryIntervalMs: 1000, targetPeers: 16, logger: silentLogger, privateKey })
   const cluster = await createCluster({ name: 'honest', transport, logger: silentLogger, ...(allowPeers === undefined ? {} : { allowPeers }) })
   const rejected: RecordRejectReason[] = []
   cluster.on('record:reject', reason => { rejected.push(reason) })

@@ -66,6 +66,8 @@ const STAND_IN: Transport = {
   handleRequests: () => {},
   unhandleRequests: () => {},
   request: async () => undefined,
+  sign: async () => new Uint8Array(),
+  verify: async () => false,
   ping: async () => 0
 }
 
