@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { first } from './algorithms.js'
-import { FAST, startMesh } from './fixtures.js'
+import { FAST, LONG_LIVENESS, startMesh } from './fixtures.js'
 import type { Cluster, Shedder, ShedHint, ShedKnobs, ShedRound } from '../src/index.js'
 import type { TestMesh } from './fixtures.js'
 
@@ -56,8 +56,8 @@ function passive (node: Cluster, count: number): Shedder {
   return shedder
 }
 
-async function meshWithClients (counts: number[]): Promise<{ mesh: TestMesh, services: FakeService[] }> {
-  const mesh = await startMesh(counts.length)
+async function meshWithClients (counts: number[], init = LONG_LIVENESS): Promise<{ mesh: TestMesh, services: FakeService[] }> {
+  const mesh = await startMesh(counts.length, init)
   const byId = new Map<string, FakeService>()
   const services = mesh.nodes.map((node, i) => new FakeService(node, counts[i]!, byId))
   for (const service of services) byId.set(service.node.id, service)
@@ -116,7 +116,7 @@ describe('shedder rounds on the in-memory cluster', () => {
   })
 
   it('never sheds before it has heard from every member, nor alone', async () => {
-    const built = await meshWithClients([500])
+    const built = await meshWithClients([500], FAST)
     mesh = built.mesh
     built.services[0]!.shed({ roundDurationSeconds: 0.2 })
     await mesh.clock.advance(5000)
@@ -127,7 +127,7 @@ describe('shedder rounds on the in-memory cluster', () => {
   })
 
   it('skips rounds while a member of the namespace is suspect', async () => {
-    const built = await meshWithClients([900, 100, 100])
+    const built = await meshWithClients([900, 100, 100], FAST)
     mesh = built.mesh
     const [heavy, middle, silent] = built.services as [FakeService, FakeService, FakeService]
     passive(middle.node, middle.clients)
@@ -142,7 +142,7 @@ describe('shedder rounds on the in-memory cluster', () => {
   })
 
   it('logs and skips a round whose count() or killProcesses() fails, and carries on', async () => {
-    mesh = await startMesh(2)
+    mesh = await startMesh(2, LONG_LIVENESS)
     const [node, other] = mesh.nodes as [Cluster, Cluster]
     passive(other, 0)
     const rounds: ShedRound[] = []
@@ -167,7 +167,7 @@ describe('shedder rounds on the in-memory cluster', () => {
   })
 
   it('never overlaps rounds, even when dropping connections outlasts a round', async () => {
-    mesh = await startMesh(2)
+    mesh = await startMesh(2, LONG_LIVENESS)
     const [node, other] = mesh.nodes as [Cluster, Cluster]
     passive(other, 0)
     let inFlight = 0

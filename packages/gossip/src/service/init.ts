@@ -48,7 +48,8 @@ export const CLUSTER_OPTIONS = [
   'name', 'cluster', 'heartbeatIntervalMs', 'suspectAfterMs', 'deadAfterMs', 'minPublishIntervalMs', 'weight', 'tags',
   'clientAddress', 'ready', 'latencyProbeIntervalMs', 'latencySmoothing', 'codec', 'incarnation', 'eventLoopLag',
   'clock', 'random', 'logger', 'allowPeers', 'maxRecordsPerSecond', 'explainOnePickIn',
-  'maxBroadcastsPerSecond'
+  'maxBroadcastsPerSecond', 'refreshIntervalMs', 'pushPullIntervalMs', 'loadChangeMin', 'loadChangeRatio',
+  'lagChangeMinMs', 'lagChangeRatio', 'loadRecordsPerSecond'
 ] as const satisfies ReadonlyArray<keyof Omit<ClusterInit, 'transport'>>
 
 /**
