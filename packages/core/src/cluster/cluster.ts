@@ -127,6 +127,8 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       // while of hearing records.
       settled: () => this.running && (this.records.synced() || clock.now() - this.startedAt >= Math.min(this.init.suspectAfterMs, SETTLE_WITHOUT_SYNC_MS)),
       draining: () => this.local.status === 'draining',
+      // A changed count waits for the publish interval, or for a token of this node's share of the load budget.
+      publishDelayMs: () => Math.max(this.init.minPublishIntervalMs, 1000 / this.records.publisher.loadShare()),
       running: () => this.running,
       setCount: (namespace, count) => {
         assertInteger('count', count, 0, MAX_LOAD)
