@@ -403,7 +403,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     const kind: RecordChange = change === true ? 'content' : change === false ? 'none' : change
     if (kind === 'none') return
     this.table.setLocal(this.local.current(), this.init.clock.now())
-    if (this.running) this.records.changed(kind)
+    if (this.running && kind !== 'quiet') this.records.changed(kind)
   }
 
   /**

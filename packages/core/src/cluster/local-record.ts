@@ -8,10 +8,11 @@ import type { ClusterInit } from './init.js'
 import type { LoadChangeRule } from './load-change.js'
 
 /**
- * What a change of the local record means for publishing: nothing to publish, a change of content (published at
- * once, coalesced), or a significant change of load (published within the load budget).
+ * What a change of the local record means for publishing: nothing changed (`none`), a change of content (published
+ * at once, coalesced), a significant change of load (published within the load budget), or a change of load below
+ * the significance rule (`quiet`: this node's own view shows it at once; peers see it with the next publish).
  */
-export type RecordChange = 'none' | 'content' | 'load'
+export type RecordChange = 'none' | 'quiet' | 'content' | 'load'
 
 /** The record's fields that are options of the cluster of the same name (name, weight, tags, …), fixed for a run. */
 export type OptionFields = Pick<MemberRecord, keyof MemberRecord & keyof ClusterInit>
@@ -74,14 +75,15 @@ export class LocalRecord {
 
   /**
    * Sets the application's load in `group` (joining it): `content` when the node was not in the group, `load` when
-   * the load moved significantly from the published one, else `none` (it enters with the next publish).
+   * the load moved significantly from the published one, `quiet` when it moved less, `none` when it is the same.
    */
   setLoad (group: string, load: number): RecordChange {
     const joins = !this.manualLoads.has(group) && !this.groupRefs.has(group)
     if (joins) this.assertRoomFor(group)
     if (this.manualLoads.get(group) === load) return 'none'
     this.manualLoads.set(group, load)
-    return joins ? 'content' : this.groupChange(group, load)
+    if (joins) return 'content'
+    return this.groupChange(group, load) === 'load' ? 'load' : 'quiet'
   }
 
   /**

@@ -120,6 +120,7 @@ export class RecordGossip {
 
   /** After a change of this node's record: publishes it as the kind of change requires. */
   changed (change: RecordChange): void {
+    // A quiet change waits for the next publish, whatever causes it.
     if (change === 'content') this.publisher.changed()
     else if (change === 'load') this.publisher.loadChanged()
   }
