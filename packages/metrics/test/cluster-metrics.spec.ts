@@ -64,6 +64,9 @@ describe('cluster metrics', () => {
     expect(value('meshbalancer_records_published_total')).toBeGreaterThan(0)
     expect(value('meshbalancer_records_accepted_total')).toBeGreaterThan(0)
     expect(value('meshbalancer_records_rejected_total', { reason: 'origin-mismatch' })).toBe(1)
+    // a and b exchanged their states when they met.
+    expect(value('meshbalancer_sync_exchanges_total', { outcome: 'completed' }) + value('meshbalancer_sync_exchanges_total', { outcome: 'served' })).toBeGreaterThan(0)
+    expect(value('meshbalancer_sync_rejected_total', { reason: 'bad-signature' })).toBe(0)
     expect(value('meshbalancer_broadcasts_published_total')).toBe(1)
     expect(value('meshbalancer_broadcasts_delivered_total')).toBe(2)
     expect(value('meshbalancer_broadcasts_rejected_total', { reason: 'not-member' })).toBe(1)
