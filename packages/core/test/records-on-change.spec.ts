@@ -99,6 +99,16 @@ describe('records gossiped on change', () => {
     await clock.advanceUntil(() => seen() === 60, 1100)
   })
 
+  it('publishes a change of its transport addresses within a second', async () => {
+    mesh = await startMesh(2, LONG_LIVENESS)
+    const { clock, network, nodes } = mesh
+    const [moving, watcher] = nodes as [Cluster, Cluster]
+    await clock.advanceUntil(() => watcher.member(moving.id) !== undefined, 1000)
+    const transport = network.transport(moving.id)!
+    transport.addresses = () => ['/memory/id-n1', '/memory/elsewhere']
+    await clock.advanceUntil(() => watcher.member(moving.id)?.addresses.includes('/memory/elsewhere') === true, 1100)
+  })
+
   it('keeps the load records each member receives within loadRecordsPerSecond, whatever the size of the cluster', async () => {
     const perMember = async (count: number): Promise<number> => {
       mesh = await startMesh(count, { ...LONG_LIVENESS, refreshIntervalMs: 600_000, loadRecordsPerSecond: 40 })

@@ -155,6 +155,17 @@ export class LocalRecord {
     return published !== undefined && significantLag(this.rule, this.eventLoopLagMs, published) ? 'load' : 'none'
   }
 
+  /**
+   * True when the transport's addresses differ from those last published (a listener added or gone, an address
+   * observed): a change of content, which nothing else would announce.
+   */
+  addressesChanged (): boolean {
+    const published = this.published?.addresses
+    if (published === undefined) return false
+    const now = this.init.addresses()
+    return now.length !== published.length || now.some((address, i) => address !== published[i])
+  }
+
   /** The record as it stands, with the sequence of the last publish and the calls in flight at this moment. */
   current (): MemberRecord {
     const groups = new Map<string, number>()

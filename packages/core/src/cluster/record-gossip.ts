@@ -191,16 +191,20 @@ export class RecordGossip {
     })
   }
 
-  /** Samples the lag every second; a significant move is published within the load budget. */
+  /**
+   * Every second: samples the lag (a significant move is published within the load budget) and looks for a change
+   * of this node's transport addresses (published as a change of content).
+   */
   private sampleLag (): void {
     const { clock, eventLoopLag } = this.init.options
     this.lagTimer = clock.setTimeout(() => {
       if (!this.init.running()) return
-      const change = this.init.local.setEventLoopLag(eventLoopLag())
-      if (change === 'load') {
-        this.init.table.setLocal(this.init.local.current(), clock.now())
-        this.publisher.loadChanged()
-      }
+      const { local, table } = this.init
+      const change = local.setEventLoopLag(eventLoopLag())
+      const moved = local.addressesChanged()
+      if (change === 'load' || moved) table.setLocal(local.current(), clock.now())
+      if (moved) this.publisher.changed()
+      else if (change === 'load') this.publisher.loadChanged()
       this.sampleLag()
     }, LAG_SAMPLE_INTERVAL_MS)
   }
