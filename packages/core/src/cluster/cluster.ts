@@ -98,14 +98,15 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       clock,
       logger,
       // Counted, and published only when the count moved significantly from the published load (an O(1) check).
+      // This node's own view takes the count with that publish: a served call never rebuilds it.
       onCallStart: group => {
         const counted = this.local.startServing(group)
-        if (counted) this.changed(this.local.servingChange(group))
+        if (counted && this.running && this.local.servingChange(group) === 'load') this.records.changed('load')
         return counted
       },
       onCallEnd: group => {
         this.local.endServing(group)
-        this.changed(this.local.servingChange(group))
+        if (this.running && this.local.servingChange(group) === 'load') this.records.changed('load')
       },
       onServed: record => { this.emit('rpc:serve', record) }
     })
