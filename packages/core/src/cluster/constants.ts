@@ -54,6 +54,11 @@ export const DEFAULT_LOAD_CHANGE_RULE = Object.freeze({
  * `suspectAfterMs`, if shorter) when no exchange succeeds.
  */
 export const SETTLE_WITHOUT_SYNC_MS = 10_000
+/**
+ * A member that sees an unknown peer subscribe exchanges with it after a delay drawn uniformly from [0, this), unless
+ * the peer has become known meanwhile.
+ */
+export const NEWCOMER_EXCHANGE_DELAY_MS = 100
 /** How often the event loop's lag is sampled and judged by the lag rule. */
 export const LAG_SAMPLE_INTERVAL_MS = 1000
 

@@ -1,6 +1,6 @@
 import { encodeRecord } from '../codec/record-codec.js'
 import { encodeSignedRecord, recordSigningPayload } from '../codec/signed-record.js'
-import { LAG_SAMPLE_INTERVAL_MS, stateTopic, syncProtocol } from './constants.js'
+import { LAG_SAMPLE_INTERVAL_MS, NEWCOMER_EXCHANGE_DELAY_MS, stateTopic, syncProtocol } from './constants.js'
 import { Publisher } from './publisher.js'
 import { PushPull } from './push-pull.js'
 import { SignedStore } from './signed-store.js'
@@ -100,10 +100,20 @@ export class RecordGossip {
         if (received !== undefined && this.init.running()) this.accept(received.record, received.signed, 'direct')
       },
       // A peer on the topic that this node does not know: a joiner, or the far side of a healed partition. One
-      // exchange gives each side the other's whole view at once.
+      // exchange gives each side the other's whole view at once. This node, when it is the one starting, exchanges
+      // at once; a member that sees a peer arrive waits a moment first, and skips the exchange if the newcomer's
+      // own announcement or its exchange with someone else has made it known meanwhile: a join then costs about
+      // one exchange rather than one per member that sees it.
       peerSubscribed: peer => {
-        if (!this.init.running()) this.early.add(peer)
-        else if (this.init.table.get(peer) === undefined) void this.pushPull.exchange(peer)
+        if (!this.init.running()) {
+          this.early.add(peer)
+          return
+        }
+        if (this.init.table.get(peer) !== undefined) return
+        const { clock, random } = this.init.options
+        clock.setTimeout(() => {
+          if (this.init.running() && this.init.table.get(peer) === undefined) void this.pushPull.exchange(peer)
+        }, random() * NEWCOMER_EXCHANGE_DELAY_MS)
       }
     })
     transport.handleRequests(this.protocol, async (request, context) => await this.pushPull.serve(request, context))
