@@ -32,8 +32,8 @@ describe('push-pull exchanges of state', () => {
     await clock.advance(0)
     network.setLoss(0)
     const took = await clock.advanceUntil(() => nodes.every(node => node.members().length === 6), 1000, 1)
-    // The joiner exchanges at once (a request and its answer: two link delays) with up to four members; a member it
-    // did not exchange with does after its own short delay, the joiner's announcement being lost.
+    // The joiner exchanges at once with one member (a request and its answer: two link delays), which gives it the
+    // whole view; the others, the joiner's announcement being lost, exchange with it after their own short delay.
     expect(took).toBeLessThanOrEqual(NEWCOMER_EXCHANGE_DELAY_MS + 10)
     expect(namesSeenBy(joiner)).toEqual(['n1', 'n2', 'n3', 'n4', 'n5', 'n6'])
     expect(nodes.slice(0, 5).map(node => node.stats().recordsPublished)).toEqual(published)

@@ -1,4 +1,5 @@
 import { encodeRecord } from '../codec/record-codec.js'
+import { randomIndex } from '../random.js'
 import { encodeSignedRecord, recordSigningPayload } from '../codec/signed-record.js'
 import { LAG_SAMPLE_INTERVAL_MS, NEWCOMER_EXCHANGE_DELAY_MS, stateTopic, syncProtocol } from './constants.js'
 import { Publisher } from './publisher.js'
@@ -124,8 +125,23 @@ export class RecordGossip {
     this.publisher.start()
     this.pushPull.start()
     this.sampleLag()
-    for (const peer of this.early) if (this.init.table.get(peer) === undefined) void this.pushPull.exchange(peer)
+    const early = [...this.early]
     this.early.clear()
+    void this.exchangeUntilKnown(early)
+  }
+
+  /**
+   * The joiner's exchanges: with one of the peers it saw subscribed, chosen at random, then with the next of them
+   * still unknown, and so on. One answer usually carries the whole cluster, so a join usually takes one exchange.
+   */
+  private async exchangeUntilKnown (peers: string[]): Promise<void> {
+    const { table, options } = this.init
+    let left = peers.filter(peer => table.get(peer) === undefined)
+    while (left.length > 0 && this.init.running()) {
+      const peer = left[randomIndex(options.random, left.length)] as string
+      await this.pushPull.exchange(peer)
+      left = left.filter(other => other !== peer && table.get(other) === undefined)
+    }
   }
 
   /** After a change of this node's record: publishes it as the kind of change requires. */
