@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { decodeSignedRecord, encodeSync, recordSigningPayload, signRecord, stateTopic, syncProtocol } from '../src/protocol.js'
 import { encodeRecord } from '../src/codec/record-codec.js'
-import { NEWCOMER_EXCHANGE_DELAY_MS } from '../src/cluster/constants.js'
+import { NEWCOMER_ANNOUNCE_MS, NEWCOMER_EXCHANGE_DELAY_MS } from '../src/cluster/constants.js'
 import { LONG_LIVENESS, namesSeenBy, record, startMesh, startNode } from './fixtures.js'
 import type { Cluster, SyncRejectReason } from '../src/index.js'
 import type { MemoryTransport } from '../src/testing/index.js'
@@ -23,6 +23,8 @@ describe('push-pull exchanges of state', () => {
     mesh = await startMesh(5, LONG_LIVENESS)
     const { clock, network, nodes } = mesh
     await clock.advanceUntil(() => nodes.every(node => node.members().length === 5), 1000)
+    // Members long started: they no longer announce themselves to peers that arrive.
+    await clock.advance(NEWCOMER_ANNOUNCE_MS)
     // The joiner's own announcement is lost: it is known only through the exchanges.
     const published = nodes.map(node => node.stats().recordsPublished)
     const accepted = nodes.map(node => node.stats().recordsAccepted)
@@ -39,6 +41,23 @@ describe('push-pull exchanges of state', () => {
     expect(nodes.slice(0, 5).map(node => node.stats().recordsPublished)).toEqual(published)
     expect(nodes.slice(0, 5).map(node => node.stats().recordsAccepted)).toEqual(accepted)
     expect(joiner.stats().syncExchanges + joiner.stats().syncServed).toBeGreaterThan(0)
+  })
+
+  it('announces a node that has just started again to the peers that arrive, its first announcement having reached nobody', async () => {
+    mesh = await startMesh(3, LONG_LIVENESS)
+    const { clock, network, nodes } = mesh
+    await clock.advanceUntil(() => nodes.every(node => node.members().length === 3), 1000)
+    await clock.advance(NEWCOMER_ANNOUNCE_MS)
+    network.partition(nodes.map(node => node.id), ['id-late'])
+    const late = await startNode(network, clock, 'late', LONG_LIVENESS)
+    nodes.push(late)
+    await clock.advance(100)
+    expect(late.stats().recordsPublished).toBe(1)
+    expect(late.members()).toHaveLength(1)
+    network.heal()
+    await clock.advanceUntil(() => nodes.every(node => node.members().length === 4), 1000, 1)
+    // One announcement more, coalesced over the three peers that arrived at once.
+    expect(late.stats().recordsPublished).toBe(2)
   })
 
   it('repairs a lost record with the periodic exchange with one random member', async () => {
@@ -139,6 +158,7 @@ describe('push-pull exchanges of state', () => {
     // Their connections across close: each side declares the other dead after the grace.
     for (const a of left) for (const b of right) network.disconnect(a.id, b.id)
     await clock.advanceUntil(() => left.every(node => node.members().length === 2) && right.every(node => node.members().length === 3), 1000)
+    await clock.advance(NEWCOMER_ANNOUNCE_MS)
     const published = nodes.map(node => node.stats().recordsPublished)
     network.heal()
     const merged = await clock.advanceUntil(() => nodes.every(node => node.members().length === 5), 1000, 1)

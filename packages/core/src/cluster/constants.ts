@@ -59,6 +59,11 @@ export const SETTLE_WITHOUT_SYNC_MS = 10_000
  * the peer has become known meanwhile.
  */
 export const NEWCOMER_EXCHANGE_DELAY_MS = 100
+/**
+ * For this long after it starts, a node announces its record again (coalesced by `minPublishIntervalMs`) when a peer
+ * subscribes: its first announcement may have reached nobody.
+ */
+export const NEWCOMER_ANNOUNCE_MS = 10_000
 /** How often the event loop's lag is sampled and judged by the lag rule. */
 export const LAG_SAMPLE_INTERVAL_MS = 1000
 

@@ -1,7 +1,7 @@
 import { encodeRecord } from '../codec/record-codec.js'
 import { randomIndex } from '../random.js'
 import { encodeSignedRecord, recordSigningPayload } from '../codec/signed-record.js'
-import { LAG_SAMPLE_INTERVAL_MS, NEWCOMER_EXCHANGE_DELAY_MS, stateTopic, syncProtocol } from './constants.js'
+import { LAG_SAMPLE_INTERVAL_MS, NEWCOMER_ANNOUNCE_MS, NEWCOMER_EXCHANGE_DELAY_MS, stateTopic, syncProtocol } from './constants.js'
 import { Publisher } from './publisher.js'
 import { PushPull } from './push-pull.js'
 import { SignedStore } from './signed-store.js'
@@ -42,6 +42,7 @@ export class RecordGossip {
   private readonly topicName: string
   private readonly protocol: string
   private lagTimer: TimerHandle | undefined
+  private startedAt = 0
   /** Peers heard subscribing before this node started: exchanged with once it has. */
   private readonly early = new Set<string>()
   /** The last publish handed to the transport: publishes are signed and sent in order, one after the other. */
@@ -110,8 +111,11 @@ export class RecordGossip {
           this.early.add(peer)
           return
         }
-        if (this.init.table.get(peer) !== undefined) return
         const { clock, random } = this.init.options
+        // A node that just started may have announced itself to nobody (no peer was connected yet): it announces
+        // again, coalesced, to each peer that arrives while it is new, whence its record spreads to the cluster.
+        if (clock.now() - this.startedAt < NEWCOMER_ANNOUNCE_MS) this.publisher.changed()
+        if (this.init.table.get(peer) !== undefined) return
         clock.setTimeout(() => {
           if (this.init.running() && this.init.table.get(peer) === undefined) void this.pushPull.exchange(peer)
         }, random() * NEWCOMER_EXCHANGE_DELAY_MS)
@@ -122,6 +126,7 @@ export class RecordGossip {
 
   /** Announces this node, and starts the refresh, the periodic exchanges and the sampling of the event loop's lag. */
   start (): void {
+    this.startedAt = this.init.options.clock.now()
     this.publisher.start()
     this.pushPull.start()
     this.sampleLag()
