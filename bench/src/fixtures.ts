@@ -1,11 +1,11 @@
 import { createCluster, silentLogger } from '@meshbalancer/core'
-import { encodeRecord, memberRecord } from '@meshbalancer/core/protocol'
+import { memberRecord, signRecord, stateTopic } from '@meshbalancer/core/protocol'
 import { ManualClock, MemoryNetwork } from '@meshbalancer/core/testing'
 import type { Cluster } from '@meshbalancer/core'
 
 /**
  * A real cluster node on the in-memory network whose view holds `members` other members of `group`, each announced
- * by its own transport with a real encoded record, exactly as gossip would deliver them. Loads vary (0 to 6) and
+ * by its own transport with a real signed record, exactly as gossip would deliver them. Loads vary (0 to 6) and
  * every link has its own delay, so latency-aware algorithms see measured, distinct latencies.
  */
 export async function clusterWithMembers (members: number, group: string): Promise<Cluster> {
@@ -26,14 +26,14 @@ export async function clusterWithMembers (members: number, group: string): Promi
   for (let i = 0; i < members; i++) {
     const transport = network.createTransport(`peer-${String(i).padStart(5, '0')}`)
     await transport.start()
-    await transport.publish(`/meshbalancer/${cluster.clusterName}/state/1`, encodeRecord(memberRecord({
+    await transport.publish(stateTopic(cluster.clusterName), await signRecord(memberRecord({
       origin: transport.id,
       name: `member-${i}`,
       incarnation: 1,
       sequence: 1,
       groups: new Map([[group, i % 7]]),
       weight: 1 + (i % 3)
-    })))
+    }), async payload => await transport.sign(payload)))
   }
   // Deliver the records, then let the prober (8 members per interval) measure every member twice.
   await clock.advance(20)

@@ -91,6 +91,21 @@ export type RecordRejectReason =
   | 'not-allowed'
   /** The origin publishes faster than any honest member would. */
   | 'rate-limited'
+  /** A relayed record whose signature is not its origin's (or whose origin's key type is not supported). */
+  | 'bad-signature'
+
+/**
+ * Why a push-pull exchange, or a record relayed in one, was refused; each reason is counted separately. The
+ * record reasons ({@link RecordRejectReason}) apply to each relayed record; these to the exchange as a whole.
+ */
+export type SyncRejectReason =
+  | RecordRejectReason
+  /** More records than an exchange may carry. */
+  | 'too-many-records'
+  /** The peer asked for exchanges faster than the protocol allows. */
+  | 'busy'
+  /** A relayed record would bring back a member declared dead, and the member did not answer a direct ping. */
+  | 'unconfirmed'
 
 /** A gossiped member record failed to decode or validate. */
 export class InvalidRecordError extends MeshbalancerError {

@@ -35,6 +35,8 @@ export { Shedder } from './shedder/shedder.js'
 export type { ShedderEvents, ShedHint, ShedImplementation, ShedRound, ShedSkipReason } from './shedder/shedder.js'
 export * as defaults from './cluster/constants.js'
 export type { BroadcastHandler, BroadcastMessage, BroadcastStats } from './cluster/broadcast.js'
+export type { SyncStats } from './cluster/push-pull.js'
+export type { StateTopicStats } from './cluster/state-topic.js'
 
 export { LoadBalancer } from './balancer/load-balancer.js'
 export type { CallOutcome, CallRecord, PickExplanation } from './balancer/observer.js'

@@ -1,7 +1,7 @@
 /**
  * `@meshbalancer/core/protocol`: the wire format of docs/PROTOCOL.md as code, for tools, tests and other
  * implementations that speak to a cluster without running one: the member record's codec, validation and limits,
- * the RPC frames, the broadcast envelope, the topic and protocol names, and the member table that merges records as §5 describes.
+ * the signed record and the push-pull message, the RPC frames, the broadcast envelope, the topic and protocol names, and the member table that merges records as §5 describes.
  * Applications that only run nodes do not need it.
  *
  * @packageDocumentation
@@ -14,6 +14,12 @@ export { MemberTable } from './member/table.js'
 export type { ApplyResult, MemberTableEvents, MemberTableInit } from './member/table.js'
 export { decodeRequest, decodeResponse, encodeRequest, encodeResponse, MAX_FRAME_BYTES } from './rpc/frames.js'
 export type { Request as RpcRequestFrame, Response as RpcResponseFrame } from './rpc/frames.js'
-export { broadcastTopic, rpcProtocol, stateTopic } from './cluster/constants.js'
+export { broadcastTopic, rpcProtocol, stateTopic, syncProtocol } from './cluster/constants.js'
+export {
+  decodeSignedRecord, decodeSync, decodeSyncEntry, encodeSignedRecord, encodeSync, RECORD_SIGNING_DOMAIN, recordSigningPayload,
+  signRecord
+} from './codec/signed-record.js'
+export type { DecodedSync, SignedRecord } from './codec/signed-record.js'
+export type { RecordRoute } from './member/table.js'
 export { decodeBroadcast, encodeBroadcast } from './codec/broadcast-codec.js'
 export type { BroadcastEnvelope, DecodedBroadcast } from './codec/broadcast-codec.js'

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { FAST, namesSeenBy, startMesh, startNode } from './fixtures.js'
+import { FAST, LONG_LIVENESS, namesSeenBy, startMesh, startNode } from './fixtures.js'
 import type { TestMesh } from './fixtures.js'
 
 const ALL = ['n1', 'n2', 'n3', 'n4', 'n5']
@@ -79,15 +79,18 @@ describe('cluster membership on the in-memory transport', () => {
   })
 
   it('keeps a member whose connection closed while it is still heard from', async () => {
-    mesh = await startMesh(2)
+    mesh = await startMesh(2, LONG_LIVENESS)
     const { clock, network, nodes } = mesh
     await clock.advanceUntil(() => nodes.every(node => node.members().length === 2), 1000)
     const [watcher, peer] = nodes as [typeof nodes[0], typeof nodes[0]]
     const leaves: string[] = []
     watcher.on('member:leave', member => { leaves.push(member.name) })
-    // The link closed, but gossip still carries the peer's heartbeats (a pruned connection, say).
+    // The link closed, but gossip still carries the peer's records (a pruned connection, say): it publishes one
+    // after the close, within the grace of 1.5 heartbeat intervals.
     network.disconnect(watcher.id, peer.id)
     expect(watcher.member(peer.id)?.liveness).toBe('suspect')
+    await clock.advance(FAST.heartbeatIntervalMs / 2)
+    peer.setLoad('api', 1)
     await clock.advanceUntil(() => watcher.member(peer.id)?.liveness === 'alive', FAST.heartbeatIntervalMs + 10)
     await clock.advance(FAST.deadAfterMs * 2)
     expect(leaves).toEqual([])
@@ -104,14 +107,15 @@ describe('cluster membership on the in-memory transport', () => {
     nodes.push(restarted)
     expect(restarted.id).toBe(crashed.id)
     await clock.advanceUntil(() => nodes.every(node => node.member(restarted.id)?.incarnation === 2), 1000)
-    // The newcomer learns the others from their next heartbeat.
+    // The newcomer learns the others at once, from a push-pull exchange with the members it hears subscribe.
     await clock.advanceUntil(() => restarted.members().length === 5, FAST.heartbeatIntervalMs + 10)
     for (const node of nodes) expect(namesSeenBy(node)).toEqual(ALL)
     await crashed.stop()
   })
 
   it('splits the views in a partition and merges them when it heals', async () => {
-    mesh = await startMesh(5)
+    // Refreshes as often as heartbeats were, so that silence tells the halves apart.
+    mesh = await startMesh(5, { refreshIntervalMs: FAST.heartbeatIntervalMs })
     const { clock, network, nodes } = mesh
     await clock.advanceUntil(() => nodes.every(node => node.members().length === 5), 1000)
     const left = nodes.slice(0, 2)
@@ -126,14 +130,14 @@ describe('cluster membership on the in-memory transport', () => {
   })
 
   it('does not blame peers for a pause of its own', async () => {
-    mesh = await startMesh(2)
+    mesh = await startMesh(2, LONG_LIVENESS)
     const { clock, nodes } = mesh
     await clock.advanceUntil(() => nodes.every(node => node.members().length === 2), 1000)
     const [n1, n2] = nodes as [typeof nodes[0], typeof nodes[0]]
     let falseSuspicions = 0
     n1.on('member:suspect', () => { falseSuspicions++ })
     // Jump the clock as a SIGSTOP/SIGCONT would: no timer ran in between on either node.
-    clock.jump(5 * FAST.deadAfterMs)
+    clock.jump(5 * LONG_LIVENESS.deadAfterMs)
     await clock.advance(FAST.heartbeatIntervalMs * 2)
     expect(n1.member(n2.id)).toBeDefined()
     expect(falseSuspicions).toBe(0)

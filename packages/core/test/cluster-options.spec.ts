@@ -33,6 +33,16 @@ describe('cluster options', () => {
     [{ latencySmoothing: 0 }, 'latencySmoothing'],
     [{ incarnation: 0 }, 'incarnation'],
     [{ heartbeat: 100 }, 'cluster.heartbeat'],
+    [{ refreshIntervalMs: 50 }, 'refreshIntervalMs'],
+    [{ refreshIntervalMs: 1.5e3 + 0.5 }, 'refreshIntervalMs'],
+    [{ pushPullIntervalMs: 10 }, 'pushPullIntervalMs'],
+    [{ pushPullIntervalMs: -1 }, 'pushPullIntervalMs'],
+    [{ loadChangeMin: -1 }, 'loadChangeMin'],
+    [{ loadChangeRatio: Number.NaN }, 'loadChangeRatio'],
+    [{ lagChangeMinMs: -5 }, 'lagChangeMinMs'],
+    [{ lagChangeRatio: 'half' as unknown as number }, 'lagChangeRatio'],
+    [{ loadRecordsPerSecond: 0 }, 'loadRecordsPerSecond'],
+    [{ loadRecordsPerSecond: Number.POSITIVE_INFINITY }, 'loadRecordsPerSecond'],
     [{ transport: {} as never }, 'transport']
   ])('rejects %j naming %s', (init, option) => {
     expect(optionNamedBy(init)).toBe(option)

@@ -30,6 +30,13 @@ export interface TestMesh {
 /** Timings small enough for quick virtual-time tests, with the same proportions as the defaults. */
 export const FAST = { heartbeatIntervalMs: 100, suspectAfterMs: 300, deadAfterMs: 500, minPublishIntervalMs: 10 }
 
+/**
+ * Liveness timings long enough that silence never removes a member during a test. Records go out on change and
+ * refresh slowly, so an idle member is silent for long stretches: tests about anything but silence-based expiry
+ * use these, so that expiry does not remove members that merely have nothing to say.
+ */
+export const LONG_LIVENESS = { suspectAfterMs: 600_000, deadAfterMs: 1_200_000 }
+
 /** Starts `count` nodes named n1…nN on one in-memory network with a virtual clock. */
 export async function startMesh (count: number, init: Partial<ClusterInit> = {}): Promise<TestMesh> {
   const clock = new ManualClock(1_000_000)

@@ -56,12 +56,36 @@ describe('member table', () => {
     expect(events).toEqual(['join a', 'suspect a', 'alive a'])
   })
 
-  it('lets a member removed as dead return with a newer sequence, but not with late copies of old records', () => {
+  it('lets a member removed as dead return with a newer sequence, but not with late copies of older records', () => {
+    table.apply(record({ sequence: 7 }), 0)
     table.apply(record({ sequence: 8 }), 0)
     table.expire(600)
-    expect(table.apply(record({ sequence: 8 }), 700)).toBe('stale')
+    expect(table.apply(record({ sequence: 7 }), 700)).toBe('stale')
     expect(table.apply(record({ sequence: 9 }), 710)).toBe('joined')
     expect(events).toEqual(['join a', 'leave a dead', 'join a'])
+  })
+
+  it('brings a dead member back with the version it died at only from its origin: a relayed copy is unconfirmed', () => {
+    table.apply(record({ sequence: 8 }), 0)
+    table.expire(600)
+    // Relayed by another member (push-pull): it proves nothing about the member being alive, nor does a newer one.
+    expect(table.apply(record({ sequence: 8 }), 700, 'relayed')).toBe('unconfirmed')
+    expect(table.apply(record({ sequence: 9 }), 700, 'relayed')).toBe('unconfirmed')
+    expect(table.get('peer-a')).toBeUndefined()
+    // From the origin itself (its own gossip message, or its answer in push-pull): an idle member on the far side
+    // of a healed partition, which published nothing since it was declared dead.
+    expect(table.apply(record({ sequence: 8 }), 710, 'direct')).toBe('joined')
+    expect(events).toEqual(['join a', 'leave a dead', 'join a'])
+  })
+
+  it('keeps a member that left gone for its incarnation, however its record arrives', () => {
+    table.apply(record({ sequence: 1 }), 0)
+    table.apply(record({ sequence: 2, status: 'left' }), 10)
+    expect(table.apply(record({ sequence: 2 }), 20, 'direct')).toBe('stale')
+    expect(table.apply(record({ sequence: 3 }), 20, 'relayed')).toBe('stale')
+    expect(table.apply(record({ sequence: 3 }), 20, 'direct')).toBe('stale')
+    expect(table.apply(record({ sequence: 1, incarnation: 1_700_000_000_001 }), 30, 'relayed')).toBe('joined')
+    expect(events).toEqual(['join a', 'leave a left', 'join a'])
   })
 
   it('removes a member whose connection closed after the grace, unless a record sent after the close arrives', () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { encodeRecord, stateTopic } from '../src/protocol.js'
+import { signRecord, stateTopic } from '../src/protocol.js'
 import { FAST, record, startMesh, startNode } from './fixtures.js'
 import type { TestMesh } from './fixtures.js'
 
@@ -39,7 +39,7 @@ describe('defences of the state topic', () => {
     const flooder = network.createTransport('flooder')
     await flooder.start()
     for (let sequence = 1; sequence <= 2000; sequence++) {
-      await flooder.publish(stateTopic('default'), encodeRecord(record({ origin: 'flooder', name: 'flood', sequence, incarnation: 1 })))
+      await flooder.publish(stateTopic('default'), await signRecord(record({ origin: 'flooder', name: 'flood', sequence, incarnation: 1 }), async payload => await flooder.sign(payload)))
       await clock.advance(0.5)
     }
     const rejected = watcher.stats().recordsRejected['rate-limited']

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { first } from './algorithms.js'
-import { FAST, startMesh } from './fixtures.js'
+import { FAST, LONG_LIVENESS, startMesh } from './fixtures.js'
 import type { Cluster, Shedder, ShedHint, ShedKnobs, ShedRound } from '../src/index.js'
 import type { TestMesh } from './fixtures.js'
 
@@ -56,8 +56,8 @@ function passive (node: Cluster, count: number): Shedder {
   return shedder
 }
 
-async function meshWithClients (counts: number[]): Promise<{ mesh: TestMesh, services: FakeService[] }> {
-  const mesh = await startMesh(counts.length)
+async function meshWithClients (counts: number[], init = LONG_LIVENESS): Promise<{ mesh: TestMesh, services: FakeService[] }> {
+  const mesh = await startMesh(counts.length, init)
   const byId = new Map<string, FakeService>()
   const services = mesh.nodes.map((node, i) => new FakeService(node, counts[i]!, byId))
   for (const service of services) byId.set(service.node.id, service)
@@ -116,7 +116,7 @@ describe('shedder rounds on the in-memory cluster', () => {
   })
 
   it('never sheds before it has heard from every member, nor alone', async () => {
-    const built = await meshWithClients([500])
+    const built = await meshWithClients([500], FAST)
     mesh = built.mesh
     built.services[0]!.shed({ roundDurationSeconds: 0.2 })
     await mesh.clock.advance(5000)
@@ -127,7 +127,7 @@ describe('shedder rounds on the in-memory cluster', () => {
   })
 
   it('skips rounds while a member of the namespace is suspect', async () => {
-    const built = await meshWithClients([900, 100, 100])
+    const built = await meshWithClients([900, 100, 100], FAST)
     mesh = built.mesh
     const [heavy, middle, silent] = built.services as [FakeService, FakeService, FakeService]
     passive(middle.node, middle.clients)
@@ -142,7 +142,7 @@ describe('shedder rounds on the in-memory cluster', () => {
   })
 
   it('logs and skips a round whose count() or killProcesses() fails, and carries on', async () => {
-    mesh = await startMesh(2)
+    mesh = await startMesh(2, LONG_LIVENESS)
     const [node, other] = mesh.nodes as [Cluster, Cluster]
     passive(other, 0)
     const rounds: ShedRound[] = []
@@ -167,7 +167,7 @@ describe('shedder rounds on the in-memory cluster', () => {
   })
 
   it('never overlaps rounds, even when dropping connections outlasts a round', async () => {
-    mesh = await startMesh(2)
+    mesh = await startMesh(2, LONG_LIVENESS)
     const [node, other] = mesh.nodes as [Cluster, Cluster]
     passive(other, 0)
     let inFlight = 0
@@ -226,7 +226,34 @@ describe('shedder rounds on the in-memory cluster', () => {
     expect(took).toBeLessThanOrEqual(1000 + FAST.minPublishIntervalMs + 20)
   })
 
-  it('does not shed twice for one imbalance when the target announces its new count late', async () => {
+  it('decides on counts at most countAgeBoundMs old, however small its share of the load budget', async () => {
+    // Six nodes and 2 load records a second for the cluster: each node may send one every 2.5 s.
+    mesh = await startMesh(6, { ...LONG_LIVENESS, loadRecordsPerSecond: 2 })
+    const [node, watcher] = mesh.nodes as [Cluster, Cluster]
+    await mesh.clock.advanceUntil(() => mesh!.nodes.every(n => n.members().length === 6), 1000)
+    let count = 0
+    /** When each count stopped being the current one. */
+    const replacedAt = new Map<number, number>()
+    node.shedder({ namespace: 'ws', roundDurationSeconds: 10, implementation: { count: () => count, killProcesses: async () => 0 } })
+    const rounds: ShedRound[] = []
+    watcher.shedder({ namespace: 'ws', roundDurationSeconds: 10, implementation: { count: () => 0, killProcesses: async () => 0 } }).on('round', round => { rounds.push(round) })
+    let worst = 0
+    for (let tick = 1; tick <= 300; tick++) {
+      replacedAt.set(count, mesh.clock.now())
+      count = tick
+      await mesh.clock.advance(100)
+      const seen = watcher.member(node.id)?.shedding.get('ws')
+      if (seen !== undefined && seen !== count) worst = Math.max(worst, mesh.clock.now() - replacedAt.get(seen)!)
+    }
+    const bound = rounds.at(-1)!.countAgeBoundMs
+    // countIntervalMs (1 s with 10 s rounds) and one load record every 5 / 2 s.
+    expect(bound).toBe(1000 + 2500)
+    // The network's 1 ms comes on top.
+    expect(worst).toBeLessThanOrEqual(bound + 2)
+    expect(worst).toBeGreaterThan(2000)
+  })
+
+    it('does not shed twice for one imbalance when the target announces its new count late', async () => {
     // Slow records rather than lost ones: the target stays alive in every view.
     mesh = await startMesh(2, { suspectAfterMs: 4000, deadAfterMs: 8000 })
     const byId = new Map<string, FakeService>()

@@ -2,7 +2,7 @@ import { createServer } from 'node:http'
 import { afterEach, describe, expect, it } from '@jest/globals'
 import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 import { createCluster, silentLogger } from '@meshbalancer/core'
-import { broadcastTopic, encodeRecord, memberRecord, stateTopic } from '@meshbalancer/core/protocol'
+import { broadcastTopic, memberRecord, signRecord, stateTopic } from '@meshbalancer/core/protocol'
 import { ManualClock, MemoryNetwork } from '@meshbalancer/core/testing'
 import { instrumentCluster, metricsHandler, UNKNOWN_METHOD } from '../src/index.js'
 import type { AddressInfo } from 'node:net'
@@ -10,7 +10,8 @@ import type { Cluster, Member, SelectionAlgorithm } from '@meshbalancer/core'
 import type { MetricFamily } from 'parse-prometheus-text-format'
 
 const first: SelectionAlgorithm = { name: 'first', chooseFromNodes: nodes => nodes.find(node => !node.local) ?? nodes[0] as Member }
-const FAST = { heartbeatIntervalMs: 100, suspectAfterMs: 300, deadAfterMs: 500, minPublishIntervalMs: 10, latencyProbeIntervalMs: 0, logger: silentLogger }
+// Records go out on change: idle members are silent, and silence must not remove them during the test.
+const FAST = { heartbeatIntervalMs: 100, suspectAfterMs: 600_000, deadAfterMs: 1_200_000, minPublishIntervalMs: 10, latencyProbeIntervalMs: 0, logger: silentLogger }
 
 describe('cluster metrics', () => {
   const nodes: Cluster[] = []
@@ -38,7 +39,7 @@ describe('cluster metrics', () => {
     // A forged record: its sender claims b's identity.
     const liar = network.createTransport('liar')
     await liar.start()
-    await liar.publish(stateTopic('default'), encodeRecord(memberRecord({ origin: b.id, name: 'b', incarnation: 9, sequence: 1, status: 'left' })))
+    await liar.publish(stateTopic('default'), await signRecord(memberRecord({ origin: b.id, name: 'b', incarnation: 9, sequence: 1, status: 'left' }), async payload => await liar.sign(payload)))
     // Broadcasts: one published here, two received from b, one refused (the liar is no member).
     a.subscribe('chat', () => {})
     await clock.advance(2)
@@ -63,6 +64,9 @@ describe('cluster metrics', () => {
     expect(value('meshbalancer_records_published_total')).toBeGreaterThan(0)
     expect(value('meshbalancer_records_accepted_total')).toBeGreaterThan(0)
     expect(value('meshbalancer_records_rejected_total', { reason: 'origin-mismatch' })).toBe(1)
+    // a and b exchanged their states when they met.
+    expect(value('meshbalancer_sync_exchanges_total', { outcome: 'completed' }) + value('meshbalancer_sync_exchanges_total', { outcome: 'served' })).toBeGreaterThan(0)
+    expect(value('meshbalancer_sync_rejected_total', { reason: 'bad-signature' })).toBe(0)
     expect(value('meshbalancer_broadcasts_published_total')).toBe(1)
     expect(value('meshbalancer_broadcasts_delivered_total')).toBe(2)
     expect(value('meshbalancer_broadcasts_rejected_total', { reason: 'not-member' })).toBe(1)

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
-import { encodeRecord, memberRecord, stateTopic } from '@meshbalancer/core/protocol'
+import { memberRecord, signRecord, stateTopic } from '@meshbalancer/core/protocol'
 import { generateClusterKey } from '@meshbalancer/gossip'
 import { createMeshLibp2p } from '../../gossip/src/node/libp2p.js'
 import { converged, NodeProcess } from '../src/node-process.js'
@@ -74,7 +74,8 @@ describe('records that lie about their origin', () => {
     await converged(honest)
     const victim = honest[1]!
 
-    liar = await createMeshLibp2p({ listen: ['/ip4/127.0.0.1/tcp/0'], announce: [], clusterKey: undefined, mdns: false, maxConnections: 16, meshDegree: 4 }, await generateKeyPair('Ed25519'), 'default')
+    const liarKey = await generateKeyPair('Ed25519')
+    liar = await createMeshLibp2p({ listen: ['/ip4/127.0.0.1/tcp/0'], announce: [], clusterKey: undefined, mdns: false, maxConnections: 16, meshDegree: 4 }, liarKey, 'default')
     await liar.start()
     for (const node of honest) await liar.dial(multiaddr(node.joinAddress))
     const topic = stateTopic('default')
@@ -87,13 +88,14 @@ describe('records that lie about their origin', () => {
     }
 
     // The victim's identity, a newer incarnation, and status left: believed, it would evict the victim everywhere.
-    const forged = encodeRecord(memberRecord({
+    // Signed with the liar's own key: the signature cannot be the victim's, and the gossip message is the liar's.
+    const forged = await signRecord(memberRecord({
       origin: victim.id,
       name: victim.name,
       incarnation: victim.incarnation + 1,
       sequence: 1,
       status: 'left'
-    }))
+    }), async payload => await liarKey.sign(payload))
     await liar.services.pubsub.publish(topic, forged)
     await liar.services.pubsub.publish(topic, Uint8Array.from([0xff, 0xff, 0xff, 0xff]))
 

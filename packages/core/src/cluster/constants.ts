@@ -25,10 +25,47 @@ export const UNREACHABLE_GRACE_HEARTBEATS = 1.5
  */
 export const UNREACHABLE_IN_FLIGHT_HEARTBEATS = 0.25
 
-/** The gossip topic on which members of `cluster` publish their records. */
+/** The gossip topic on which members of `cluster` publish their signed records. */
 export function stateTopic (cluster: string): string {
-  return `/meshbalancer/${cluster}/state/1`
+  return `/meshbalancer/${cluster}/state/2`
 }
+
+/** The protocol id of push-pull exchanges of state between two members of `cluster`. */
+export function syncProtocol (cluster: string): string {
+  return `/meshbalancer/${cluster}/sync/1.0.0`
+}
+
+export const DEFAULT_REFRESH_INTERVAL_MS = 30_000
+export const DEFAULT_PUSH_PULL_INTERVAL_MS = 30_000
+export const DEFAULT_LOAD_CHANGE_MIN = 1
+export const DEFAULT_LOAD_CHANGE_RATIO = 0.1
+export const DEFAULT_LAG_CHANGE_MIN_MS = 20
+export const DEFAULT_LAG_CHANGE_RATIO = 0.5
+export const DEFAULT_LOAD_RECORDS_PER_SECOND = 50
+/** The significance rule with every default (docs/PROTOCOL.md, "When records are published"). */
+export const DEFAULT_LOAD_CHANGE_RULE = Object.freeze({
+  loadChangeMin: DEFAULT_LOAD_CHANGE_MIN,
+  loadChangeRatio: DEFAULT_LOAD_CHANGE_RATIO,
+  lagChangeMinMs: DEFAULT_LAG_CHANGE_MIN_MS,
+  lagChangeRatio: DEFAULT_LAG_CHANGE_RATIO
+})
+/**
+ * A shedder decides once this node completed a push-pull exchange (its view is whole), or after this long (or
+ * `suspectAfterMs`, if shorter) when no exchange succeeds.
+ */
+export const SETTLE_WITHOUT_SYNC_MS = 10_000
+/**
+ * A member that sees an unknown peer subscribe exchanges with it after a delay drawn uniformly from [0, this), unless
+ * the peer has become known meanwhile.
+ */
+export const NEWCOMER_EXCHANGE_DELAY_MS = 100
+/**
+ * For this long after it starts, a node announces its record again (coalesced by `minPublishIntervalMs`) when a peer
+ * subscribes: its first announcement may have reached nobody.
+ */
+export const NEWCOMER_ANNOUNCE_MS = 10_000
+/** How often the event loop's lag is sampled and judged by the lag rule. */
+export const LAG_SAMPLE_INTERVAL_MS = 1000
 
 /** The protocol id of RPC streams between members of `cluster`. */
 export function rpcProtocol (cluster: string): string {

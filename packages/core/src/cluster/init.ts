@@ -4,7 +4,7 @@ import { systemClock } from '../clock.js'
 import { consoleLogger } from '../logger.js'
 import { jsonCodec } from '../rpc/value-codec.js'
 import * as defaults from './constants.js'
-import { MAX_CLIENT_ADDRESS_LENGTH, MAX_NAME_LENGTH, MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_LENGTH, MAX_TAGS, MAX_WEIGHT } from '../codec/limits.js'
+import { MAX_CLIENT_ADDRESS_LENGTH, MAX_EVENT_LOOP_LAG_MS, MAX_LOAD, MAX_NAME_LENGTH, MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_LENGTH, MAX_TAGS, MAX_WEIGHT } from '../codec/limits.js'
 import type { Clock } from '../clock.js'
 import type { Logger } from '../logger.js'
 import type { RandomSource } from '../random.js'
@@ -47,6 +47,48 @@ export interface ClusterInit {
    * @default 100
    */
   minPublishIntervalMs?: number
+  /**
+   * Mean time between two refreshes of this node's record (anti-entropy), jittered by ±25 % so that members do not
+   * refresh in step. A refresh goes out only when nothing else was published for that long. Beyond 32 other
+   * members it grows in proportion to them, so that refreshes cost each member at most 32 records per interval
+   * whatever the size of the cluster; push-pull exchanges repair what a lost refresh would have.
+   * @default 30000
+   */
+  refreshIntervalMs?: number
+  /**
+   * How often this node exchanges its whole state with one random member (push-pull), so that views converge
+   * after lost records and healed partitions without waiting for refreshes. Beyond 32 members it grows as
+   * log2(members / 32) + 1 times this, as memberlist's does. 0 disables the periodic exchange (a newly subscribed
+   * peer that is not in the view is still exchanged with at once).
+   * @default 30000
+   */
+  pushPullIntervalMs?: number
+  /**
+   * A group load is published when it moved from the load last published by at least max(loadChangeMin,
+   * loadChangeRatio × published); smaller changes enter with the next record that goes out. Raise either to trade
+   * fresh loads for fewer records.
+   * @default 1
+   */
+  loadChangeMin?: number
+  /** See `loadChangeMin`. @default 0.1 */
+  loadChangeRatio?: number
+  /**
+   * The event loop's lag, sampled every second, is published when it moved from the lag last published by at
+   * least max(lagChangeMinMs, lagChangeRatio × published).
+   * @default 20
+   */
+  lagChangeMinMs?: number
+  /** See `lagChangeMinMs`. @default 0.5 */
+  lagChangeRatio?: number
+  /**
+   * Records carrying only a change of load (group loads, calls in flight, shedding counts, event-loop lag) that the
+   * whole cluster may send per second. Each node takes loadRecordsPerSecond / (n − 1) of it, so that each member
+   * receives about this many load records per second whatever the size of the cluster; a load that changes faster
+   * is published at that node's share (every n − 1 / loadRecordsPerSecond seconds), carrying its latest value.
+   * Changes of content (status, groups, weight, tags) are not counted against it.
+   * @default 50
+   */
+  loadRecordsPerSecond?: number
   /** Relative capacity announced to weight-aware algorithms; 0 asks for no new work. @default 1 */
   weight?: number
   /** Labels announced with the record (zone, version, role), at most 32. @default {} */
@@ -113,7 +155,8 @@ const KNOWN_OPTIONS: ReadonlyArray<keyof ClusterInit> = [
   'name', 'transport', 'cluster', 'heartbeatIntervalMs', 'suspectAfterMs', 'deadAfterMs', 'minPublishIntervalMs',
   'weight', 'tags', 'clientAddress', 'ready', 'latencyProbeIntervalMs', 'latencySmoothing', 'codec', 'incarnation',
   'eventLoopLag', 'clock', 'random', 'logger', 'explainOnePickIn', 'allowPeers', 'maxRecordsPerSecond',
-  'maxBroadcastsPerSecond'
+  'maxBroadcastsPerSecond', 'refreshIntervalMs', 'pushPullIntervalMs', 'loadChangeMin', 'loadChangeRatio',
+  'lagChangeMinMs', 'lagChangeRatio', 'loadRecordsPerSecond'
 ]
 
 const CLUSTER_NAME = /^[A-Za-z0-9._-]{1,64}$/
@@ -129,6 +172,13 @@ export function resolveClusterInit (init: ClusterInit): ResolvedClusterInit {
     suspectAfterMs: init.suspectAfterMs ?? defaults.DEFAULT_SUSPECT_AFTER_MS,
     deadAfterMs: init.deadAfterMs ?? defaults.DEFAULT_DEAD_AFTER_MS,
     minPublishIntervalMs: init.minPublishIntervalMs ?? defaults.DEFAULT_MIN_PUBLISH_INTERVAL_MS,
+    refreshIntervalMs: init.refreshIntervalMs ?? defaults.DEFAULT_REFRESH_INTERVAL_MS,
+    pushPullIntervalMs: init.pushPullIntervalMs ?? defaults.DEFAULT_PUSH_PULL_INTERVAL_MS,
+    loadChangeMin: init.loadChangeMin ?? defaults.DEFAULT_LOAD_CHANGE_MIN,
+    loadChangeRatio: init.loadChangeRatio ?? defaults.DEFAULT_LOAD_CHANGE_RATIO,
+    lagChangeMinMs: init.lagChangeMinMs ?? defaults.DEFAULT_LAG_CHANGE_MIN_MS,
+    lagChangeRatio: init.lagChangeRatio ?? defaults.DEFAULT_LAG_CHANGE_RATIO,
+    loadRecordsPerSecond: init.loadRecordsPerSecond ?? defaults.DEFAULT_LOAD_RECORDS_PER_SECOND,
     weight: init.weight ?? defaults.DEFAULT_WEIGHT,
     tags: init.tags ?? {},
     clientAddress: init.clientAddress ?? '',
@@ -158,6 +208,13 @@ export function resolveClusterInit (init: ClusterInit): ResolvedClusterInit {
   assertInteger('suspectAfterMs', resolved.suspectAfterMs, resolved.heartbeatIntervalMs + 1)
   assertInteger('deadAfterMs', resolved.deadAfterMs, resolved.suspectAfterMs + 1)
   assertInteger('minPublishIntervalMs', resolved.minPublishIntervalMs, 0, resolved.heartbeatIntervalMs)
+  assertInteger('refreshIntervalMs', resolved.refreshIntervalMs, Math.max(100, resolved.minPublishIntervalMs))
+  if (resolved.pushPullIntervalMs !== 0) assertInteger('pushPullIntervalMs', resolved.pushPullIntervalMs, 100)
+  assertNumber('loadChangeMin', resolved.loadChangeMin, 0, MAX_LOAD)
+  assertNumber('loadChangeRatio', resolved.loadChangeRatio, 0, 100)
+  assertNumber('lagChangeMinMs', resolved.lagChangeMinMs, 0, MAX_EVENT_LOOP_LAG_MS)
+  assertNumber('lagChangeRatio', resolved.lagChangeRatio, 0, 100)
+  assertNumber('loadRecordsPerSecond', resolved.loadRecordsPerSecond, Number.MIN_VALUE, 1_000_000)
   assertInteger('weight', resolved.weight, 0, MAX_WEIGHT)
   if (typeof resolved.tags !== 'object' || Object.keys(resolved.tags).length > MAX_TAGS) {
     throw new InvalidOptionError('tags', `expected an object of at most ${MAX_TAGS} string values`)

@@ -22,8 +22,18 @@ export interface MemberTableEvents {
   'member:leave': [member: ClusterMember, reason: LeaveReason]
 }
 
-/** What {@link MemberTable.apply} did with a record. */
-export type ApplyResult = 'joined' | 'updated' | 'refreshed' | 'stale' | 'left'
+/**
+ * What {@link MemberTable.apply} did with a record. `unconfirmed`: a relayed record would bring back a member
+ * declared dead, which takes proof that it is alive (its own delivery, or a direct probe): nothing was changed.
+ */
+export type ApplyResult = 'joined' | 'updated' | 'refreshed' | 'stale' | 'left' | 'unconfirmed'
+
+/**
+ * How a record reached this node: from its origin itself (a gossip message signed by the origin, or a push-pull
+ * answered by the origin; also a relayed copy confirmed by a direct probe of the origin), or relayed by another
+ * member (push-pull).
+ */
+export type RecordRoute = 'direct' | 'relayed'
 
 export interface MemberTableInit {
   /** This node's id; its own record is set with {@link MemberTable.setLocal} and never expires. */
@@ -116,8 +126,14 @@ export class MemberTable extends EventEmitter<MemberTableEvents> {
   /**
    * Applies a record received from `record.origin`. Newer records replace older ones; a record of status `left`
    * removes the member at once.
+   *
+   * A member declared dead comes back with a record of a version not older than the one it died at when the
+   * record came `direct`; a `relayed` one is answered `unconfirmed` (the caller probes the origin and, if it
+   * answers, applies the record again as `direct`). So the halves of a healed partition, idle and publishing
+   * nothing new, merge as soon as they exchange records, and a relayed copy alone never revives a crashed member.
+   * A member that `left` stays gone for its incarnation.
    */
-  apply (record: MemberRecord, now: number): ApplyResult {
+  apply (record: MemberRecord, now: number, route: RecordRoute = 'direct'): ApplyResult {
     if (record.origin === this.localId) return 'stale'
     const id = record.origin
     const existing = this.remotes.get(id)
@@ -126,10 +142,12 @@ export class MemberTable extends EventEmitter<MemberTableEvents> {
       return this.replace(id, existing, record, now)
     }
     const tombstone = this.tombstones.get(id)
-    if (tombstone !== undefined && !isNewer(record, tombstone)) return 'stale'
-    if (tombstone !== undefined && tombstone.reason === 'left' && record.incarnation === tombstone.incarnation) {
+    if (tombstone !== undefined) {
       // A member that left gracefully does not come back within the same incarnation.
-      return 'stale'
+      if (tombstone.reason === 'left' && record.incarnation === tombstone.incarnation) return 'stale'
+      const sameVersion = record.incarnation === tombstone.incarnation && record.sequence === tombstone.sequence
+      if (!isNewer(record, tombstone) && !(sameVersion && tombstone.reason === 'dead')) return 'stale'
+      if (tombstone.reason === 'dead' && route === 'relayed' && record.status !== 'left') return 'unconfirmed'
     }
     if (record.status === 'left') {
       this.bury(id, record, 'left', now)

@@ -88,6 +88,19 @@ export interface Transport {
    * serve `protocol`, or the stream fails (the handler rejected, say), and with the signal's reason when aborted.
    */
   request(peer: string, protocol: string, data: Uint8Array, options: RequestOptions): Promise<Uint8Array | undefined>
+  /**
+   * Signs `payload` with this peer's identity key, as {@link Transport.verify} on any peer checks it. Over libp2p
+   * that is the node's private key (Ed25519 or secp256k1); it signs member records, which members relay to each
+   * other in push-pull and which must stay verifiable as their origin's.
+   */
+  sign(payload: Uint8Array): Promise<Uint8Array>
+  /**
+   * True when `signature` over `payload` was made by `peer`'s identity key. False for any other signature and for
+   * a peer whose key this transport cannot know (over libp2p, a peer id that does not inline its public key: only
+   * Ed25519 and secp256k1 ids do). Never rejects. Implementations keep the verifying keys of recent peers, bounded,
+   * so that a check costs no key parsing.
+   */
+  verify(peer: string, payload: Uint8Array, signature: Uint8Array): Promise<boolean>
   /** Measures one round trip to `peer` in milliseconds. Optional: without it, latency stays unknown. */
   ping?(peer: string, options: { signal: AbortSignal }): Promise<number>
   /** Tells the transport where a member can be reached, so that it can dial members it met through gossip. */

@@ -48,7 +48,8 @@ export const CLUSTER_OPTIONS = [
   'name', 'cluster', 'heartbeatIntervalMs', 'suspectAfterMs', 'deadAfterMs', 'minPublishIntervalMs', 'weight', 'tags',
   'clientAddress', 'ready', 'latencyProbeIntervalMs', 'latencySmoothing', 'codec', 'incarnation', 'eventLoopLag',
   'clock', 'random', 'logger', 'allowPeers', 'maxRecordsPerSecond', 'explainOnePickIn',
-  'maxBroadcastsPerSecond'
+  'maxBroadcastsPerSecond', 'refreshIntervalMs', 'pushPullIntervalMs', 'loadChangeMin', 'loadChangeRatio',
+  'lagChangeMinMs', 'lagChangeRatio', 'loadRecordsPerSecond'
 ] as const satisfies ReadonlyArray<keyof Omit<ClusterInit, 'transport'>>
 
 /**
@@ -66,6 +67,8 @@ const STAND_IN: Transport = {
   handleRequests: () => {},
   unhandleRequests: () => {},
   request: async () => undefined,
+  sign: async () => new Uint8Array(),
+  verify: async () => false,
   ping: async () => 0
 }
 

@@ -3,6 +3,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ServiceUnavailableError, TransportStartError } from '@meshbalancer/core'
 import { PeerDialer } from './peer-dialer.js'
+import { PeerKeys } from './peer-keys.js'
 import { serveRpcStream } from './rpc-callee.js'
 import { RpcCaller } from './rpc-caller.js'
 import { PeerBudgets, RPC_STREAM_OPEN_TIMEOUT_MS, rpcLimits } from './rpc-limits.js'
@@ -10,7 +11,7 @@ import type { CalleeCounters } from './rpc-callee.js'
 import type { RpcLimits } from './rpc-limits.js'
 import type { GossipSub, GossipsubMessage, SubscriptionChangeData } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
-import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
+import type { Libp2p, PeerId, PrivateKey, Stream } from '@libp2p/interface'
 import type { Ping } from '@libp2p/ping'
 import type { Logger, PeerListener, RequestHandler, RequestOptions, TopicHandler, Transport, ValidationResult } from '@meshbalancer/core'
 
@@ -41,6 +42,8 @@ export interface Libp2pTransportInit {
   joinRetryIntervalMs: number
   targetPeers: number
   logger: Logger
+  /** The node's identity key (the one its peer id is made from), with which it signs its member records. */
+  privateKey: PrivateKey
   /** Bounds on what one peer can make this node hold as a callee. @default DEFAULT_RPC_LIMITS */
   rpcLimits?: Partial<RpcLimits>
 }
@@ -62,12 +65,15 @@ export class Libp2pTransport implements Transport {
   /** RPC streams this node serves, by protocol, reset when the protocol is no longer handled. */
   private readonly served = new Map<string, Set<Stream>>()
   private readonly budgets: PeerBudgets
+  private readonly privateKey: PrivateKey
+  private readonly keys = new PeerKeys()
   /** What this node refused or dropped as a callee. */
   readonly rpcCounters: CalleeCounters = { overloaded: 0, protocolErrors: 0, paused: 0 }
 
   constructor (readonly libp2p: TransportHost, init: Libp2pTransportInit) {
     this.id = libp2p.peerId.toString()
     this.budgets = new PeerBudgets(rpcLimits(init.rpcLimits))
+    this.privateKey = init.privateKey
     this.dialer = new PeerDialer(libp2p, {
       ...init,
       ping: async (id, signal) => await libp2p.services.ping.ping(id, { signal })
@@ -208,6 +214,16 @@ export class Libp2pTransport implements Transport {
       opening.then(() => { this.opening.delete(key) }, () => { this.opening.delete(key) })
     }
     return await opening
+  }
+
+  /** Signs with the node's identity key (Ed25519 or secp256k1; an RSA identity signs too, but nothing can verify it). */
+  async sign (payload: Uint8Array): Promise<Uint8Array> {
+    return await this.privateKey.sign(payload)
+  }
+
+  /** Checks with the key inlined in `peer`'s id, parsed once per peer and kept in a bounded cache. */
+  async verify (peer: string, payload: Uint8Array, signature: Uint8Array): Promise<boolean> {
+    return await this.keys.verify(peer, payload, signature)
   }
 
   async ping (peer: string, options: { signal: AbortSignal }): Promise<number> {

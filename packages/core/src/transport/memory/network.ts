@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { systemClock } from '../../clock.js'
 import { InvalidOptionError } from '../../errors.js'
 import { assertKnownOptions, assertNumber } from '../../options.js'
@@ -34,6 +35,8 @@ export class MemoryNetwork {
   private readonly transports = new Map<string, MemoryTransport>()
   private partitionOf = new Map<string, number>()
   private nextId = 1
+  /** The signing key of every id that had a transport here; kept across restarts, as an identity key is. */
+  private readonly keys = new Map<string, Uint8Array>()
 
   constructor (init: MemoryNetworkInit = {}) {
     assertKnownOptions('memoryNetwork', init, KNOWN_OPTIONS)
@@ -49,6 +52,7 @@ export class MemoryNetwork {
    */
   createTransport (id = `peer-${this.nextId++}`): MemoryTransport {
     if (this.transports.get(id)?.started === true) throw new InvalidOptionError('id', `a started transport with id "${id}" exists on this network`)
+    this.signingKey(id, true)
     const transport = new MemoryTransport(id, this)
     this.transports.set(id, transport)
     return transport
@@ -85,9 +89,21 @@ export class MemoryNetwork {
     this.transports.get(b)?.closeConnection(a)
   }
 
-  /** Removes every partition. */
+  /**
+   * Removes every partition. Peers that could not reach each other hear each other subscribe again to the topics
+   * they share, as libp2p peers do when their connection comes back.
+   */
   heal (): void {
+    const before = this.partitionOf
     this.partitionOf = new Map()
+    const started = this.startedTransports()
+    for (const a of started) {
+      for (const b of started) {
+        const partitionA = before.get(a.id)
+        const partitionB = before.get(b.id)
+        if (a !== b && partitionA !== undefined && partitionB !== undefined && partitionA !== partitionB) a.peerReachable(b.id)
+      }
+    }
   }
 
   /** True when `from` can currently reach `to` (both started and not partitioned apart). */
@@ -102,6 +118,19 @@ export class MemoryNetwork {
     const partitionA = this.partitionOf.get(a)
     const partitionB = this.partitionOf.get(b)
     return partitionA !== undefined && partitionB !== undefined && partitionA !== partitionB
+  }
+
+  /**
+   * @internal The secret with which `id` signs: a random key per id, created with its first transport. Only the
+   * network and that transport hold it, so a signature checks as `id`'s only when `id` made it.
+   */
+  signingKey (id: string, create = false): Uint8Array | undefined {
+    let key = this.keys.get(id)
+    if (key === undefined && create) {
+      key = randomBytes(32)
+      this.keys.set(id, key)
+    }
+    return key
   }
 
   /** @internal */

@@ -1,3 +1,4 @@
+import { createHmac, timingSafeEqual } from 'node:crypto'
 import { RequestAbortedError, ServiceUnavailableError } from '../../errors.js'
 import type { MemoryNetwork } from './network.js'
 import type { PeerListener, RequestHandler, RequestOptions, TopicHandler, TopicMessage, Transport } from '../transport.js'
@@ -74,6 +75,13 @@ export class MemoryTransport implements Transport {
       peer.topics.get(topic)?.peerSubscribed?.(this.id)
       handler.peerSubscribed?.(peer.id)
     }
+  }
+
+  /** @internal `peer` became reachable again: every topic both subscribe to hears it subscribe. */
+  peerReachable (peer: string): void {
+    const other = this.network.transport(peer)
+    if (other === undefined) return
+    for (const [topic, handler] of this.topics) if (other.isSubscribed(topic)) handler.peerSubscribed?.(peer)
   }
 
   unsubscribe (topic: string): void {
@@ -169,6 +177,17 @@ export class MemoryTransport implements Transport {
         })
       }, this.network.delayBetween(this.id, peer))
     })
+  }
+
+  /** An HMAC-SHA-256 with this id's secret on the network: verifiable by every transport of the network, forgeable by none. */
+  async sign (payload: Uint8Array): Promise<Uint8Array> {
+    return createHmac('sha256', this.network.signingKey(this.id, true) as Uint8Array).update(payload).digest()
+  }
+
+  async verify (peer: string, payload: Uint8Array, signature: Uint8Array): Promise<boolean> {
+    const key = this.network.signingKey(peer)
+    if (key === undefined || signature.byteLength !== 32) return false
+    return timingSafeEqual(createHmac('sha256', key).update(payload).digest(), signature)
   }
 
   async ping (peer: string, options: { signal: AbortSignal }): Promise<number> {
