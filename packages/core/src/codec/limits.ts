@@ -24,3 +24,11 @@ export const MAX_BROADCAST_BYTES = 8 * 1024
 export const MAX_BROADCAST_ENVELOPE_BYTES = MAX_BROADCAST_BYTES + 128
 export const MAX_BROADCAST_TOPIC_LENGTH = 64
 export const BROADCAST_ID_BYTES = 16
+/** Schema version of claims and probe messages, and their bounds. Documented in docs/PROTOCOL.md. */
+export const MEMBERSHIP_VERSION = 1
+/** The most a claim takes on the wire: two peer ids, two numbers and their tags. */
+export const MAX_CLAIM_BYTES = 2 * MAX_ORIGIN_LENGTH + 64
+/** The most a probe request or response takes on the wire. */
+export const MAX_PROBE_MESSAGE_BYTES = MAX_ORIGIN_LENGTH + 32
+/** The longest indirect probe a helper serves; a request asking for more is served with this. */
+export const MAX_PROBE_TIMEOUT_MS = 10_000
