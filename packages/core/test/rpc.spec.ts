@@ -159,8 +159,8 @@ describe('rpc through a balancer on the in-memory transport', () => {
   })
 
   it('serves a call without rebuilding its own record or view: the load goes out with the next publish', async () => {
-    // Heartbeats far apart, so that nothing but the call could change a view while it runs.
-    mesh = await startMesh(2, { heartbeatIntervalMs: 10_000, suspectAfterMs: 20_000, deadAfterMs: 30_000 })
+    // Heartbeats and probes far apart, so that nothing but the call could change a view while it runs.
+    mesh = await startMesh(2, { heartbeatIntervalMs: 10_000, probeIntervalMs: 10_000 })
     ;[caller, callee] = mesh.nodes as [Cluster, Cluster]
     const own = callee.loadBalancer({ name: 'api', algorithm: named('n2') })
     toCallee = caller.loadBalancer({ name: 'api', algorithm: named('n2'), nodeMatch: ['n2'] })

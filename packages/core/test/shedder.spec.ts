@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { first } from './algorithms.js'
+import { defaults } from '../src/index.js'
 import { FAST, startMesh } from './fixtures.js'
 import type { Cluster, Shedder, ShedHint, ShedKnobs, ShedRound } from '../src/index.js'
 import type { TestMesh } from './fixtures.js'
@@ -118,7 +119,8 @@ describe('shedder rounds on the in-memory cluster', () => {
   it('never sheds before it has heard from every member, nor alone', async () => {
     const built = await meshWithClients([500])
     mesh = built.mesh
-    built.services[0]!.shed({ roundDurationSeconds: 0.2 })
+    // Rounds every 100 ms: the first comes before the view settles (two heartbeats of 100 ms).
+    built.services[0]!.shed({ roundDurationSeconds: 0.1 })
     await mesh.clock.advance(5000)
     const rounds = built.services[0]!.rounds
     expect(rounds[0]?.skipped).toBe('not-settled')
@@ -132,7 +134,7 @@ describe('shedder rounds on the in-memory cluster', () => {
     const [heavy, middle, silent] = built.services as [FakeService, FakeService, FakeService]
     passive(middle.node, middle.clients)
     passive(silent.node, silent.clients)
-    await mesh.clock.advance(FAST.suspectAfterMs + 10)
+    await mesh.clock.advance(defaults.SETTLE_HEARTBEATS * FAST.heartbeatIntervalMs + 10)
     mesh.network.partition([heavy.node.id, built.services[1]!.node.id], [silent.node.id])
     await mesh.clock.advanceUntil(() => heavy.node.member(silent.node.id)?.liveness === 'suspect', 2000)
     heavy.shed({ roundDurationSeconds: 0.05 })
@@ -199,7 +201,7 @@ describe('shedder rounds on the in-memory cluster', () => {
     for (const service of built.services) service.shed({ roundDurationSeconds: 1, maxShedCount: 50 })
     // Every node also serves a balancer group of the same name, which only the drain takes the leaving node out of.
     const balancer = built.services.map(service => service.node.loadBalancer({ name: 'ws', algorithm: first() }))[1]
-    await mesh.clock.advance(FAST.suspectAfterMs + 10)
+    await mesh.clock.advance(defaults.SETTLE_HEARTBEATS * FAST.heartbeatIntervalMs + 10)
     expect(balancer!.getMembers().map(m => m.name)).toContain(leaving.node.name)
     let left: number | undefined
     void leaving.node.drain({ withinMs: 2000 }).then(count => { left = count })
@@ -227,8 +229,8 @@ describe('shedder rounds on the in-memory cluster', () => {
   })
 
   it('does not shed twice for one imbalance when the target announces its new count late', async () => {
-    // Slow records rather than lost ones: the target stays alive in every view.
-    mesh = await startMesh(2, { suspectAfterMs: 4000, deadAfterMs: 8000 })
+    // Slow records rather than lost ones: the target stays alive in every view, as probes wait longer than the delay.
+    mesh = await startMesh(2, { probeIntervalMs: 4000, probeTimeoutMs: 4000 })
     const byId = new Map<string, FakeService>()
     const [heavy, light] = mesh.nodes.map((node, i) => new FakeService(node, i === 0 ? 200 : 0, byId)) as [FakeService, FakeService]
     for (const service of [heavy, light]) byId.set(service.node.id, service)

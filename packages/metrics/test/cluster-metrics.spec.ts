@@ -10,7 +10,7 @@ import type { Cluster, Member, SelectionAlgorithm } from '@meshbalancer/core'
 import type { MetricFamily } from 'parse-prometheus-text-format'
 
 const first: SelectionAlgorithm = { name: 'first', chooseFromNodes: nodes => nodes.find(node => !node.local) ?? nodes[0] as Member }
-const FAST = { heartbeatIntervalMs: 100, suspectAfterMs: 300, deadAfterMs: 500, minPublishIntervalMs: 10, latencyProbeIntervalMs: 0, logger: silentLogger }
+const FAST = { heartbeatIntervalMs: 100, probeIntervalMs: 100, probeTimeoutMs: 50, minPublishIntervalMs: 10, logger: silentLogger }
 
 describe('cluster metrics', () => {
   const nodes: Cluster[] = []
@@ -48,7 +48,8 @@ describe('cluster metrics', () => {
     // b sheds in the namespace too, with rounds too far apart to run in this test.
     b.shedder({ namespace: 'ws', roundDurationSeconds: 3600, implementation: { count: () => 100, killProcesses: async () => 0 } }).announce(100)
     a.shedder({ namespace: 'ws', roundDurationSeconds: 1, implementation: { count: () => 500, killProcesses: async n => n } }).announce(500)
-    await clock.advance(FAST.suspectAfterMs + 1100)
+    // Past the settling of the view (two heartbeats) and a whole shedding round of 1 s.
+    await clock.advance(1400)
 
     const families = parsePrometheusTextFormat(await registry.metrics())
     const family = (name: string): MetricFamily => {

@@ -5,18 +5,18 @@ import { MemberTable } from '../member/table.js'
 import { RpcClient } from '../rpc/client.js'
 import { RpcServer } from '../rpc/server.js'
 import { MAX_GROUP_NAME_LENGTH, MAX_LOAD } from '../codec/limits.js'
-import { rpcProtocol, stateTopic, UNREACHABLE_GRACE_HEARTBEATS, UNREACHABLE_IN_FLIGHT_HEARTBEATS } from './constants.js'
+import { claimsTopic, LATE_TIMER_SLACK_MS, probeProtocol, rpcProtocol, SETTLE_HEARTBEATS, stateTopic } from './constants.js'
 import { CallPath } from '../balancer/call-path.js'
 import { Balancers } from './balancers.js'
 import { Broadcasts } from './broadcast.js'
 import { Expiry } from './expiry.js'
-import { LatencyProber } from './latency-prober.js'
 import { LocalRecord } from './local-record.js'
 import { MemberCalls } from './member-calls.js'
 import { Publisher } from './publisher.js'
 import { resolveClusterInit } from './init.js'
 import { Shedding } from './shedding.js'
 import { StateTopic } from './state-topic.js'
+import { Detector } from '../membership/detector.js'
 import type { LoadBalancer } from '../balancer/load-balancer.js'
 import type { ClusterMember } from '../member/member.js'
 import type { Handler } from '../rpc/server.js'
@@ -52,7 +52,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   private readonly server: RpcServer
   private readonly client: RpcClient
   private readonly publisher: Publisher
-  private readonly prober: LatencyProber
+  private readonly detector: Detector
   private readonly shedding: Shedding
   private readonly balancerFactory: Balancers
   private readonly memberCalls: MemberCalls
@@ -75,7 +75,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     this.clusterName = this.init.cluster
     this.topicName = stateTopic(this.clusterName)
     this.protocol = rpcProtocol(this.clusterName)
-    this.table = new MemberTable({ localId: this.id, suspectAfterMs: this.init.suspectAfterMs, deadAfterMs: this.init.deadAfterMs })
+    this.table = new MemberTable({ localId: this.id })
     this.local = new LocalRecord({
       id: this.id,
       options: this.init,
@@ -104,12 +104,20 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       heartbeatIntervalMs: this.init.heartbeatIntervalMs,
       publish: () => { this.publishRecord() }
     })
-    this.prober = new LatencyProber({
+    this.detector = new Detector({
       clock,
-      table: this.table,
+      random: this.init.random,
+      logger,
       transport,
-      intervalMs: this.init.latencyProbeIntervalMs,
-      smoothing: this.init.latencySmoothing
+      table: this.table,
+      options: this.init,
+      claimsTopic: claimsTopic(this.clusterName),
+      probeProtocol: probeProtocol(this.clusterName),
+      allowPeers: this.init.allowPeers,
+      // A claim about this node: a newer record, published at once, refutes it.
+      refute: () => { this.publisher.flush() },
+      guard: change => { this.guard(change) },
+      onClaimReject: (reason, from) => { this.guard(() => { this.emit('claim:reject', reason, from) }) }
     })
     this.shedding = new Shedding({
       id: this.id,
@@ -117,7 +125,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       logger,
       version: () => this.table.version,
       members: () => this.table.members(),
-      settled: () => this.running && clock.now() - this.startedAt >= this.init.suspectAfterMs,
+      settled: () => this.running && clock.now() - this.startedAt >= SETTLE_HEARTBEATS * this.init.heartbeatIntervalMs,
       draining: () => this.local.status === 'draining',
       running: () => this.running,
       setCount: (namespace, count) => {
@@ -162,12 +170,14 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       clock,
       logger,
       table: this.table,
-      heartbeatIntervalMs: this.init.heartbeatIntervalMs,
-      suspectAfterMs: this.init.suspectAfterMs,
+      probeIntervalMs: this.init.probeIntervalMs,
+      pauseThresholdMs: Math.max(LATE_TIMER_SLACK_MS, this.init.probeTimeoutMs),
+      paused: ms => { this.detector.creditPause(ms) },
       guard: change => { this.guard(change) },
       prune: () => {
         this.topic.prune()
         this.broadcasts.prune()
+        this.detector.prune()
       }
     })
     this.wireTable()
@@ -190,20 +200,13 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     })
     transport.handleRequests(this.protocol, async (request, context) => await this.server.serve(request, context))
     this.broadcasts.attach()
-    transport.watchPeers?.({
-      disconnected: peer => {
-        if (!this.running) return
-        const { heartbeatIntervalMs } = this.init
-        const grace = heartbeatIntervalMs * UNREACHABLE_GRACE_HEARTBEATS
-        const inFlight = heartbeatIntervalMs * UNREACHABLE_IN_FLIGHT_HEARTBEATS
-        this.guard(() => { this.table.markUnreachable(peer, clock.now(), grace, inFlight) })
-      }
-    })
+    // A closed connection is a crash hint: the member is probed at once rather than at its turn.
+    transport.watchPeers?.({ disconnected: peer => { if (this.running) this.detector.hint(peer) } })
     this.running = true
     this.startedAt = clock.now()
     this.publisher.start()
     this.expiry.start()
-    this.prober.start()
+    this.detector.start()
     this.shedding.start()
   }
 
@@ -219,7 +222,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     this.running = false
     this.shedding.stop()
     this.publisher.stop()
-    this.prober.stop()
+    this.detector.stop()
     this.expiry.stop()
     this.client.abortAll(`cluster node ${this.name} stopped`)
     const { transport } = this.init
@@ -345,8 +348,8 @@ export class Cluster extends EventEmitter<ClusterEvents> {
 
   /**
    * Ids of the members and other peers this node has an open connection to (empty when the transport does not
-   * tell). A crash of one of them is noticed when its connections close, within 1.5 heartbeats; the others are
-   * removed after `deadAfterMs` of silence.
+   * tell). When the connections to a member close, it is probed at once: a crashed member is suspected within a
+   * round trip or two, instead of at its turn in the probe schedule.
    */
   connectedPeers (): string[] {
     return this.init.transport.connectedPeers?.() ?? []
@@ -370,9 +373,12 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     return this.broadcasts.subscribe(topic, handler)
   }
 
-  /** Counters of records published, accepted and rejected (by reason), and the same of broadcasts. */
+  /**
+   * Counters of records published, accepted and rejected (by reason), the same of broadcasts and of claims, and
+   * of failure detection: probes, indirect probes, suspicions, refutations, false claims and local health.
+   */
   stats (): ClusterStats {
-    return { ...this.topic.stats(), ...this.broadcasts.stats() }
+    return { ...this.topic.stats(), ...this.broadcasts.stats(), ...this.detector.stats() }
   }
 
   /** Re-emits the table's events, and keeps the transport told about members' addresses. */
