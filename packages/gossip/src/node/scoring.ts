@@ -56,7 +56,9 @@ export function clusterScoreParams (stateTopic: string): Partial<PeerScoreParams
     topicScoreCap: 10,
     decayInterval: 1000,
     decayToZero: 0.1,
-    IPColocationFactorWeight: 0
+    IPColocationFactorWeight: 0,
+    // The transport adds its penalties for false claims (transport/penalties.ts) at their face value.
+    appSpecificWeight: 1
   }
 }
 

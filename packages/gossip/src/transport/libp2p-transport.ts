@@ -2,6 +2,7 @@ import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ServiceUnavailableError, TransportStartError } from '@meshbalancer/core'
+import { Penalties } from './penalties.js'
 import { PeerDialer } from './peer-dialer.js'
 import { serveRpcStream } from './rpc-callee.js'
 import { RpcCaller } from './rpc-caller.js'
@@ -62,12 +63,14 @@ export class Libp2pTransport implements Transport {
   /** RPC streams this node serves, by protocol, reset when the protocol is no longer handled. */
   private readonly served = new Map<string, Set<Stream>>()
   private readonly budgets: PeerBudgets
+  private readonly penalties: Penalties
   /** What this node refused or dropped as a callee. */
   readonly rpcCounters: CalleeCounters = { overloaded: 0, protocolErrors: 0, paused: 0 }
 
   constructor (readonly libp2p: TransportHost, init: Libp2pTransportInit) {
     this.id = libp2p.peerId.toString()
     this.budgets = new PeerBudgets(rpcLimits(init.rpcLimits))
+    this.penalties = new Penalties(libp2p.services.pubsub)
     this.dialer = new PeerDialer(libp2p, {
       ...init,
       ping: async (id, signal) => await libp2p.services.ping.ping(id, { signal })
@@ -242,6 +245,11 @@ export class Libp2pTransport implements Transport {
     this.libp2p.peerStore.get(id)
       .then(stored => { this.dialer.remember(peer, stored.addresses.map(address => address.multiaddr)) })
       .catch(() => {})
+  }
+
+  /** Lowers the peer's gossipsub score for a while (see `FALSE_CLAIMS_PENALTY`). */
+  penalize (peer: string, _reason: 'false-claims'): void {
+    this.penalties.add(peer)
   }
 
   addPeerAddresses (peer: string, addresses: readonly string[]): void {
