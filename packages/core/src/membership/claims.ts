@@ -26,8 +26,12 @@ export interface ClaimsTopicInit {
   onReject(reason: ClaimRejectReason, from: string): void
 }
 
-/** Reasons that drop a claim without penalising the peer that handed it over: it may be honest but out of date. */
-const IGNORED: ReadonlySet<ClaimRejectReason> = new Set(['unsupported-version', 'unknown-claimant', 'unknown-subject', 'stale', 'ahead'])
+/**
+ * Reasons that drop a claim without the transport's penalty for invalid messages: the claimant may be honest but
+ * out of date, or (`false-claims`) already scored down once, through `Transport.penalize`, for its strikes; a
+ * member with a bad link to one other may earn strikes honestly, and its records must still get through.
+ */
+const IGNORED: ReadonlySet<ClaimRejectReason> = new Set(['unsupported-version', 'unknown-claimant', 'unknown-subject', 'stale', 'ahead', 'false-claims'])
 
 /**
  * The receiving side of the claims topic: validates every claim before the transport delivers or forwards it

@@ -8,7 +8,7 @@ import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
 import { defaults } from '@meshbalancer/core'
-import { stateTopic } from '@meshbalancer/core/protocol'
+import { claimsTopic, stateTopic } from '@meshbalancer/core/protocol'
 import { DEFAULT_MESH_DEGREE, MAX_GOSSIP_MESSAGE_BYTES } from './constants.js'
 import { allowPeersGater } from './gater.js'
 import { CLUSTER_SCORE_THRESHOLDS, clusterScoreParams } from './scoring.js'
@@ -49,7 +49,7 @@ export function clusterGossipsubInit (options: ClusterGossipsubOptions = {}): Pa
     Dhi: Math.max(degree + 1, 2 * degree - 2),
     Dlazy: degree,
     maxInboundDataLength: MAX_GOSSIP_MESSAGE_BYTES,
-    scoreParams: clusterScoreParams(stateTopic(options.cluster ?? defaults.DEFAULT_CLUSTER_NAME)),
+    scoreParams: clusterScoreParams(stateTopic(options.cluster ?? defaults.DEFAULT_CLUSTER_NAME), claimsTopic(options.cluster ?? defaults.DEFAULT_CLUSTER_NAME)),
     scoreThresholds: CLUSTER_SCORE_THRESHOLDS
   }
 }
