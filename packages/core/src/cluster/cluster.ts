@@ -117,6 +117,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       // A claim about this node: a newer record, published at once, refutes it.
       refute: () => { this.publisher.flush() },
       guard: change => { this.guard(change) },
+      stalled: () => this.expiry.stalled(),
       onClaimReject: (reason, from) => { this.guard(() => { this.emit('claim:reject', reason, from) }) }
     })
     this.shedding = new Shedding({
@@ -171,7 +172,8 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       logger,
       table: this.table,
       probeIntervalMs: this.init.probeIntervalMs,
-      pauseThresholdMs: Math.max(LATE_TIMER_SLACK_MS, this.init.probeTimeoutMs),
+      // A pause long enough to make a probe time out on its own account.
+      pauseThresholdMs: Math.min(LATE_TIMER_SLACK_MS, this.init.probeTimeoutMs),
       paused: ms => { this.detector.creditPause(ms) },
       guard: change => { this.guard(change) },
       prune: () => {

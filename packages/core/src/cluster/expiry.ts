@@ -42,6 +42,14 @@ export class Expiry {
     this.timer = undefined
   }
 
+  /**
+   * True while this process is in a pause its ticks have not caught up with yet: after a SIGCONT, input that
+   * waited in the sockets can be read before the late tick runs.
+   */
+  stalled (): boolean {
+    return this.timer !== undefined && this.init.clock.now() - this.last - this.intervalMs > this.init.pauseThresholdMs
+  }
+
   private schedule (): void {
     this.timer = this.init.clock.setTimeout(() => { this.tick() }, this.intervalMs)
   }

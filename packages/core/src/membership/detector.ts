@@ -17,7 +17,7 @@ import type { Transport } from '../transport/transport.js'
 import type { Claim } from '../codec/membership-codec.js'
 import type { ClaimStats } from './claims.js'
 import type { ProbeServeStats } from './probe-protocol.js'
-import type { ProbeOutcome, ProbeStats } from './prober.js'
+import type { ProbeResult, ProbeStats } from './prober.js'
 import type { Suspicion } from './suspicion.js'
 
 /** The failure detector's options, as the cluster resolved them. */
@@ -45,6 +45,8 @@ export interface DetectorInit {
   refute(): void
   /** Runs a change of the table, reporting a listener that throws. */
   guard(change: () => void): void
+  /** True while this process is in a pause not yet credited (its housekeeping tick is overdue). */
+  stalled(): boolean
   onClaimReject(reason: ClaimRejectReason, from: string): void
 }
 
@@ -83,6 +85,7 @@ export class Detector {
   private timer: TimerHandle | undefined
   private running = false
   private pauses = 0
+  private lastPauseAt = Number.NEGATIVE_INFINITY
   private started = 0
   private refutations = 0
   private falseClaims = 0
@@ -172,6 +175,7 @@ export class Detector {
    */
   creditPause (ms: number): void {
     this.pauses++
+    this.lastPauseAt = this.init.clock.now()
     this.suspicions.credit(ms)
   }
 
@@ -213,30 +217,40 @@ export class Detector {
     }
     const claimants = new Set<string>(contradicts === undefined ? [] : [contradicts])
     this.probing.set(target, claimants)
-    let outcome: ProbeOutcome
+    let result: ProbeResult
     try {
-      outcome = await this.prober.probe(target)
+      result = await this.prober.probe(target)
     } finally {
       this.probing.delete(target)
     }
     if (!this.running || !this.schedule.has(target)) return
-    if (outcome === 'alive') this.answered(target, claimants)
-    else if (outcome === 'failed') this.suspect(target)
+    if (result.outcome === 'alive') this.answered(target, claimants, result.rttMs)
+    else if (result.outcome === 'failed') this.suspect(target)
   }
 
-  /** `target` answered a probe of this node: claims made meanwhile were false, and its suspicion ends here. */
-  private answered (target: string, claimants: ReadonlySet<string>): void {
-    const { clock, logger, transport } = this.init
-    const now = clock.now()
-    for (const claimant of claimants) {
-      if (claimant === transport.id || this.init.table.get(claimant) === undefined) continue
-      this.falseClaims++
-      if (this.strikes.add(claimant, now)) {
-        logger.warn(`member ${claimant} made false claims (about ${target}, among others): not believing its claims for a while`)
-        transport.penalize?.(claimant, 'false-claims')
-      }
-    }
+  /**
+   * `target` answered a probe of this node: its suspicion ends here, and a claim made meanwhile was false if the
+   * answer came promptly (a member just back from a pause answers late) and nobody else confirmed it (the others'
+   * probes of a member that really stopped answering fail too, and they claim as well: a lone claimant is a liar
+   * or a member with a bad link of its own).
+   */
+  private answered (target: string, claimants: ReadonlySet<string>, rttMs: number | undefined): void {
+    const suspicion = this.suspicions.get(target)
+    const prompt = rttMs !== undefined && rttMs <= this.init.options.probeTimeoutMs / 2
+    const corroborated = suspicion !== undefined && suspicion.claimants.size > 1
+    if (prompt && !corroborated) for (const claimant of claimants) this.strike(claimant, target)
     if (this.suspicions.clear(target) !== undefined) this.init.guard(() => { this.init.table.unsuspect(target) })
+  }
+
+  /** Holds a false claim about `subject` against `claimant`; at the limit, the transport scores it down. */
+  private strike (claimant: string, subject: string): void {
+    const { clock, logger, transport } = this.init
+    if (claimant === transport.id || this.init.table.get(claimant) === undefined) return
+    this.falseClaims++
+    if (this.strikes.add(claimant, clock.now())) {
+      logger.warn(`member ${claimant} made false claims (about ${subject}, among others): not believing its claims for a while`)
+      transport.penalize?.(claimant, 'false-claims')
+    }
   }
 
   /** This node's own probe of `target` failed: it suspects it, and tells the others unless enough already did. */
@@ -263,13 +277,19 @@ export class Detector {
     if (claim.subject === transport.id) {
       // About this node's current record (the validator checked the version): refute with a newer one at once.
       this.refutations++
-      this.health.worse()
       this.init.refute()
+      // A node in good health that ran all along knows the claim is false. Otherwise it may well be the slow one,
+      // as Lifeguard has it, and its health score rises instead. (So a liar cannot drive a healthy node's score up.)
+      const { clock, options } = this.init
+      const ranAllAlong = !this.init.stalled() && clock.now() - this.lastPauseAt > 2 * options.probeIntervalMs
+      if (this.health.value === 0 && ranAllAlong) this.strike(claim.claimant, transport.id)
+      else this.health.worse()
       return
     }
     this.addSuspicion(claim.subject, claim, claim.claimant)
-    // Check it: a member this node reaches is not dead, and the claimant is struck for saying so.
-    void this.check(claim.subject, claim.claimant)
+    // Check it: a member this node reaches is not dead, and the claimant is struck for saying so. Not again once
+    // this node's own probe of that version failed: it claimed it itself.
+    if (this.suspicions.get(claim.subject)?.claimants.has(transport.id) !== true) void this.check(claim.subject, claim.claimant)
   }
 
   private addSuspicion (subject: string, version: { incarnation: number, sequence: number }, claimant: string): 'started' | 'confirmed' | 'duplicate' {

@@ -10,6 +10,13 @@ import type { LocalHealth } from './local-health.js'
  */
 export type ProbeOutcome = 'alive' | 'failed' | 'inconclusive'
 
+/** A probe's outcome, and for a direct answer, how long it took. */
+export interface ProbeResult {
+  readonly outcome: ProbeOutcome
+  /** The round trip of a direct answer; undefined when the target answered only through a helper, or not at all. */
+  readonly rttMs?: number
+}
+
 export interface ProberInit {
   clock: Clock
   transport: Transport
@@ -47,7 +54,7 @@ export class Prober {
 
   constructor (private readonly init: ProberInit) {}
 
-  async probe (target: string): Promise<ProbeOutcome> {
+  async probe (target: string): Promise<ProbeResult> {
     const { clock, transport, health, lateSlackMs } = this.init
     const pauses = this.init.pauses()
     const timeoutMs = this.init.probeTimeoutMs * health.multiplier
@@ -56,16 +63,16 @@ export class Prober {
     if (direct.ok) {
       health.better()
       this.init.measured(target, direct.rttMs)
-      return 'alive'
+      return { outcome: 'alive', rttMs: direct.rttMs }
     }
-    if (direct.late || this.init.pauses() !== pauses) return 'inconclusive'
+    if (direct.late || this.init.pauses() !== pauses) return { outcome: 'inconclusive' }
     const helpers = this.init.helpers(target, this.init.indirectProbes)
     const answers = await this.askAll(helpers, target, timeoutMs)
-    if (answers.includes('ack')) return 'alive'
-    if (this.init.pauses() !== pauses) return 'inconclusive'
+    if (answers.includes('ack')) return { outcome: 'alive' }
+    if (this.init.pauses() !== pauses) return { outcome: 'inconclusive' }
     if (helpers.length > 0 && answers.every(answer => answer === 'none')) health.worse()
     this.failed++
-    return 'failed'
+    return { outcome: 'failed' }
   }
 
   stats (): ProbeStats {
