@@ -185,6 +185,7 @@ function watch (cluster: Cluster, output: Output): void {
     if (visible(member) !== visible(previous)) output.member('member:update', member)
   })
   cluster.on('record:reject', (reason, from) => { output.event('record:reject', { reason, from }) })
+  cluster.on('claim:reject', (reason, from) => { output.event('claim:reject', { reason, from }) })
   cluster.on('balancer:pick', pick => { output.event('balancer:pick', { balancer: pick.balancer, chosen: pick.chosen.name, id: pick.chosen.id, snapshotVersion: pick.snapshotVersion }) })
 }
 
