@@ -2,7 +2,7 @@ import { createServer } from 'node:http'
 import { afterEach, describe, expect, it } from '@jest/globals'
 import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 import { createCluster, silentLogger } from '@meshbalancer/core'
-import { broadcastTopic, encodeRecord, memberRecord, stateTopic } from '@meshbalancer/core/protocol'
+import { broadcastTopic, claimsTopic, encodeClaim, encodeRecord, memberRecord, stateTopic } from '@meshbalancer/core/protocol'
 import { ManualClock, MemoryNetwork } from '@meshbalancer/core/testing'
 import { instrumentCluster, metricsHandler, UNKNOWN_METHOD } from '../src/index.js'
 import type { AddressInfo } from 'node:net'
@@ -45,6 +45,8 @@ describe('cluster metrics', () => {
     await a.publish('chat', 'from a')
     for (const text of ['one', 'two']) await b.publish('chat', text)
     await liar.publish(broadcastTopic('default', 'chat'), new Uint8Array([1, 2, 3]))
+    // A claim that b failed, from the liar, which no member knows.
+    await liar.publish(claimsTopic('default'), encodeClaim({ claimant: liar.id, subject: b.id, incarnation: 1, sequence: 1 }))
     // b sheds in the namespace too, with rounds too far apart to run in this test.
     b.shedder({ namespace: 'ws', roundDurationSeconds: 3600, implementation: { count: () => 100, killProcesses: async () => 0 } }).announce(100)
     a.shedder({ namespace: 'ws', roundDurationSeconds: 1, implementation: { count: () => 500, killProcesses: async n => n } }).announce(500)
@@ -64,6 +66,11 @@ describe('cluster metrics', () => {
     expect(value('meshbalancer_records_published_total')).toBeGreaterThan(0)
     expect(value('meshbalancer_records_accepted_total')).toBeGreaterThan(0)
     expect(value('meshbalancer_records_rejected_total', { reason: 'origin-mismatch' })).toBe(1)
+    expect(value('meshbalancer_probes_sent_total')).toBeGreaterThan(0)
+    expect(value('meshbalancer_probes_failed_total')).toBe(0)
+    expect(value('meshbalancer_claims_rejected_total', { reason: 'unknown-claimant' })).toBe(1)
+    expect(value('meshbalancer_claims_accepted_total')).toBe(0)
+    expect(value('meshbalancer_local_health')).toBe(0)
     expect(value('meshbalancer_broadcasts_published_total')).toBe(1)
     expect(value('meshbalancer_broadcasts_delivered_total')).toBe(2)
     expect(value('meshbalancer_broadcasts_rejected_total', { reason: 'not-member' })).toBe(1)
