@@ -83,8 +83,8 @@ export async function createMeshLibp2p<S extends Record<string, unknown> = Recor
     ...(network.clusterKey === undefined ? {} : { connectionProtector: preSharedKey({ psk: network.clusterKey }) }),
     peerDiscovery: network.mdns ? [mdns({ serviceTag: `meshbalancer-${clusterName}` })] : [],
     connectionManager: { maxConnections: network.maxConnections },
-    // Members' liveness is the cluster's heartbeats' job, and latency its prober's: libp2p's own ping of every
-    // connection every 10 s would only add streams. yamux keep-alives still clear half-open connections.
+    // Members' liveness and latency are the failure detector's job (one ping of one member a second): libp2p's own
+    // ping of every connection every 10 s would only add streams. yamux keep-alives still clear half-open connections.
     connectionMonitor: { enabled: false },
     services: {
       identify: identify(),
