@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { claimsTopic, decodeRecord, encodeClaim, encodeProbeRequest, encodeRecord, memberRecord, probeProtocol, stateTopic } from '../src/protocol.js'
+import { claimsTopic, decodeProbeResponse, decodeRecord, encodeClaim, encodeProbeRequest, encodeRecord, memberRecord, probeProtocol, stateTopic } from '../src/protocol.js'
 import { ManualClock, MemoryNetwork } from '../src/testing/index.js'
 import { FAST, FAST_SUSPICION, startMesh, startNode } from './fixtures.js'
 import type { Cluster, MemberRecord } from '../src/index.js'
@@ -191,6 +191,18 @@ describe('failure detection on the in-memory transport', () => {
     expect(await ask(stranger, n2.id)).toBeUndefined()
     expect(await ask(network.transport(n2.id)!, 'nobody')).toBeUndefined()
     expect(await ask(network.transport(n2.id)!, n2.id)).toBeUndefined()
+    // A member asking about a member is served: ack while the target answers, nack once it does not.
+    const n3 = await startNode(network, clock, 'n3')
+    extra.push(n3)
+    await clock.advanceUntil(() => n1.members().length === 3, 1000)
+    expect(decodeProbeResponse((await ask(network.transport(n2.id)!, n3.id))!)).toBe(true)
+    network.pause(n3.id)
+    expect(decodeProbeResponse((await ask(network.transport(n2.id)!, n3.id))!)).toBe(false)
+    network.resume(n3.id)
+    // A requester beyond 10 a second (20 in a burst) is refused.
+    const flood = Array.from({ length: 40 }, () => network.transport(n2.id)!.request(n1.id, probeProtocol('default'), encodeProbeRequest({ target: n3.id, timeoutMs: 50 }), { signal: AbortSignal.timeout(60_000), expectResponse: true }).then(() => 'ok', () => 'refused'))
+    await clock.advance(60)
+    expect((await Promise.all(flood)).filter(result => result === 'refused').length).toBeGreaterThanOrEqual(40 - 20)
     await clock.advance(5)
     const stats = n1.stats()
     expect(stats.claimsRejected).toMatchObject({
@@ -198,6 +210,7 @@ describe('failure detection on the in-memory transport', () => {
     })
     expect(stats.claimsAccepted).toBe(0)
     expect(stats.probeRequestsRejected).toMatchObject({ 'unknown-requester': 1, 'unknown-target': 2 })
+    expect(stats.probeRequestsRejected['rate-limited']).toBeGreaterThanOrEqual(20)
     expect(n1.member(n2.id)?.liveness).toBe('alive')
   })
 

@@ -79,6 +79,9 @@ export class Detector {
   private readonly server: ProbeServer
   private readonly prober: Prober
   private readonly ownClaims: TokenBuckets
+  private readonly claimRates: TokenBuckets
+  private readonly probeRequestRates: TokenBuckets
+  private lastPrune = 0
   /** Members being probed, each with the claimants a success of that probe contradicts. */
   private readonly probing = new Map<string, Set<string>>()
   private readonly averages = new Map<string, number>()
@@ -101,11 +104,13 @@ export class Detector {
       lateSlackMs,
       expired: suspicion => { this.expired(suspicion) }
     })
+    this.claimRates = new TokenBuckets(clock, constants.CLAIMS_PER_SECOND, constants.CLAIMS_BURST)
+    this.probeRequestRates = new TokenBuckets(clock, constants.PROBE_REQUESTS_PER_SECOND, constants.PROBE_REQUESTS_BURST)
     this.claims = new ClaimsTopic({
       now: () => clock.now(),
       allowPeers: init.allowPeers,
       versionOf: id => table.recordOf(id),
-      rate: new TokenBuckets(clock, constants.CLAIMS_PER_SECOND, constants.CLAIMS_BURST),
+      rate: this.claimRates,
       strikes: this.strikes,
       onReject: (reason, from) => { init.onClaimReject(reason, from) }
     })
@@ -116,7 +121,7 @@ export class Detector {
       transport,
       localId: transport.id,
       isMember,
-      rate: new TokenBuckets(clock, constants.PROBE_REQUESTS_PER_SECOND, constants.PROBE_REQUESTS_BURST),
+      rate: this.probeRequestRates,
       lateSlackMs
     })
     this.prober = new Prober({
@@ -179,9 +184,16 @@ export class Detector {
     this.suspicions.credit(ms)
   }
 
-  /** Forgets rate limiters and strikes of peers not heard from for a while; cheap, called every tick. */
+  /**
+   * Forgets the rate limiters of peers not heard from for a minute, and decayed strikes, so that the maps do not
+   * grow with departed members. Cheap to call often: it looks at the maps at most every ten seconds.
+   */
   prune (): void {
-    this.strikes.prune(this.init.clock.now())
+    const now = this.init.clock.now()
+    if (now - this.lastPrune < 10_000) return
+    this.lastPrune = now
+    for (const rates of [this.claimRates, this.probeRequestRates, this.ownClaims]) rates.prune(60_000)
+    this.strikes.prune(now)
   }
 
   stats (): DetectorStats {
