@@ -31,7 +31,9 @@ export function suspicionMs (size: number, claimants: number): number {
  * that many. (Replaces the bound of 1.5 heartbeats after the close, from the silence-based expiry.)
  */
 export function crashRemovedMs (size: number): number {
-  return suspicionMs(size, Math.min(size - 1, defaults.SUSPICION_CONFIRMATIONS + 1)) + 300
+  // The margin is the one the silence-based bound had: the hint, refused dials, the claims and the print on a
+  // busy machine.
+  return suspicionMs(size, Math.min(size - 1, defaults.SUSPICION_CONFIRMATIONS + 1)) + SLACK_MS
 }
 
 /**
