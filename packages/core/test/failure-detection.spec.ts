@@ -214,6 +214,25 @@ describe('failure detection on the in-memory transport', () => {
     expect(n1.member(n2.id)?.liveness).toBe('alive')
   })
 
+  it('checks a refutation with a probe: the last record of a crashed member, still on its way, does not save it', async () => {
+    mesh = await startMesh(3)
+    const { clock, network, nodes } = mesh
+    await clock.advanceUntil(() => nodes.every(node => node.members().length === 3), 1000)
+    const [n1, , n3] = nodes as [Cluster, Cluster, Cluster]
+    const events: Array<[string, number]> = []
+    for (const event of ['member:suspect', 'member:alive'] as const) n1.on(event, member => { if (member.id === n3.id) events.push([event, clock.now()]) })
+    n1.on('member:leave', (member, reason) => { if (member.id === n3.id) events.push([`member:leave ${reason}`, clock.now()]) })
+    // n3's last record takes 30 ms to reach n1, and n3 crashes a millisecond after sending it.
+    network.setDelay((from, to) => from === n3.id && to === n1.id ? 30 : 1)
+    n3.setLoad('api', 5)
+    await clock.advance(1)
+    await network.transport(n3.id)!.stop()
+    await clock.advanceUntil(() => n1.member(n3.id) === undefined, FAST_SUSPICION.maxMs + 100, 1)
+    expect(events.map(([event]) => event)).toEqual(['member:suspect', 'member:alive', 'member:suspect', 'member:leave dead'])
+    // Suspected again at once, by a probe of its own, not at n3's next turn in the schedule.
+    expect(events[2]![1] - events[1]![1]).toBeLessThanOrEqual(5)
+  })
+
   it('removes a member that stopped answering, after a suspicion nobody refuted, and lets it rejoin with a newer record', async () => {
     mesh = await startMesh(3)
     const { clock, network, nodes } = mesh

@@ -138,7 +138,11 @@ export class Detector {
     })
     table.on('member:join', member => { if (!member.local) this.schedule.add(member.id) })
     table.on('member:leave', member => { this.forget(member.id) })
-    table.on('member:alive', member => { this.suspicions.clear(member.id) })
+    table.on('member:alive', member => {
+      // Refuted by a newer record. Checked with a probe all the same: a crashed member's last record, still on its
+      // way when it died, looks just like a refutation, and a probe that fails suspects it again at that version.
+      if (this.suspicions.clear(member.id) !== undefined && this.running) void this.check(member.id)
+    })
   }
 
   /** Subscribes to claims, serves indirect probes and starts probing. */
