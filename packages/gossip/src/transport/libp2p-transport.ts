@@ -82,7 +82,8 @@ export class Libp2pTransport implements Transport {
     this.penalties = new Penalties(libp2p.services.pubsub)
     this.dialer = new PeerDialer(libp2p, {
       ...init,
-      ping: async (id, signal) => await libp2p.services.ping.ping(id, { signal })
+      // Through the shared pings: the dialler's check of a lost member must not collide with a probe of it.
+      ping: async (id, signal) => await this.ping(id.toString(), { signal })
     })
   }
 
