@@ -214,6 +214,24 @@ describe('failure detection on the in-memory transport', () => {
     expect(n1.member(n2.id)?.liveness).toBe('alive')
   })
 
+  it('costs each node one probe per interval when all is well, whatever the cluster\'s size', async () => {
+    for (const size of [5, 20]) {
+      mesh = await startMesh(size)
+      const { clock, nodes } = mesh
+      await clock.advanceUntil(() => nodes.every(node => node.members().length === size), 2000)
+      const before = nodes.map(node => node.stats().probesSent)
+      await clock.advance(50 * FAST.probeIntervalMs)
+      for (const [i, node] of nodes.entries()) {
+        const stats = node.stats()
+        expect(stats.probesSent - before[i]!).toBeGreaterThanOrEqual(49)
+        expect(stats.probesSent - before[i]!).toBeLessThanOrEqual(51)
+        expect([stats.probesFailed, stats.indirectProbesSent, stats.claimsPublished, stats.claimsAccepted]).toEqual([0, 0, 0, 0])
+      }
+      for (const node of nodes) await node.stop()
+      mesh = undefined
+    }
+  })
+
   it('checks a refutation with a probe: the last record of a crashed member, still on its way, does not save it', async () => {
     mesh = await startMesh(3)
     const { clock, network, nodes } = mesh
