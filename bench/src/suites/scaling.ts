@@ -49,7 +49,7 @@ export const scaling: Suite = {
     // The same 10 processes with heartbeats 4× as often: the difference is what one more record costs a node,
     // everything included (noise, yamux, gossipsub and its duplicates, signature checks, the core).
     console.log('scaling: 10 processes, heartbeat 250 ms')
-    const fast = await measureIdle(10, ['--heartbeat-ms', '250', '--suspect-after-ms', '500', '--dead-after-ms', '750'])
+    const fast = await measureIdle(10, ['--heartbeat-ms', '250'])
     const extraRecords = fast.records - atTen!.records
     const cpuPerRecordUs = (fast.cpu - atTen!.cpu) / 100 / extraRecords * 1e6
     const bytesPerRecord = (fast.kib - atTen!.kib) * 1024 / extraRecords
@@ -59,7 +59,7 @@ export const scaling: Suite = {
     const memberBytes = bytesPerMember()
     let sequence = 2
     const encoded = Array.from({ length: 1000 }, (_, i) => encodeRecord(record(i)))
-    const table1000 = new MemberTable({ localId: 'self', suspectAfterMs: 2000, deadAfterMs: 3000 })
+    const table1000 = new MemberTable({ localId: 'self' })
     for (const bytes of encoded) table1000.apply(decodeRecord(bytes), 0)
     let n = 0
     const perRecord = await nanosecondsPerCall(() => {
@@ -135,7 +135,7 @@ function bytesPerMember (): number {
   const records = Array.from({ length: members }, (_, i) => decodeRecord(encodeRecord(record(i))))
   gc()
   const before = process.memoryUsage().heapUsed
-  const memberTable = new MemberTable({ localId: 'self', suspectAfterMs: 2000, deadAfterMs: 3000 })
+  const memberTable = new MemberTable({ localId: 'self' })
   for (const r of records) memberTable.apply(r, 0)
   memberTable.members()
   gc()

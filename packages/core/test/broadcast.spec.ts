@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals'
 import { BroadcastRateLimitedError, InvalidTopicError, MessageTooLargeError, ServiceUnavailableError } from '../src/index.js'
 import { broadcastTopic, encodeBroadcast, recordLimits, signRecord, stateTopic } from '../src/protocol.js'
 import { Broadcast as WireBroadcast } from '../src/pb/broadcast.js'
-import { LONG_LIVENESS, record, startMesh, startNode } from './fixtures.js'
+import { record, startMesh, startNode } from './fixtures.js'
 import type { BroadcastMessage, BroadcastRejectReason, Cluster } from '../src/index.js'
 import type { MemoryTransport } from '../src/testing/index.js'
 import type { TestMesh } from './fixtures.js'
@@ -31,7 +31,7 @@ describe('application broadcasts on the in-memory transport', () => {
   }
 
   it('delivers every message to every subscriber, the publisher included, exactly once', async () => {
-    const { clock, nodes } = await connectedMesh(3, LONG_LIVENESS)
+    const { clock, nodes } = await connectedMesh(3)
     const received = nodes.map(() => new Map<string, number>())
     nodes.forEach((node, i) => node.subscribe('chat', message => {
       const key = `${message.fromName}:${text(message)}`

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals'
 import { decodeSignedRecord, encodeSync, recordSigningPayload, signRecord, stateTopic, syncProtocol } from '../src/protocol.js'
 import { encodeRecord } from '../src/codec/record-codec.js'
 import { NEWCOMER_ANNOUNCE_MS, NEWCOMER_EXCHANGE_DELAY_MS } from '../src/cluster/constants.js'
-import { LONG_LIVENESS, namesSeenBy, record, startMesh, startNode } from './fixtures.js'
+import { namesSeenBy, record, startMesh, startNode } from './fixtures.js'
 import type { Cluster, SyncRejectReason } from '../src/index.js'
 import type { MemoryTransport } from '../src/testing/index.js'
 import type { TestMesh } from './fixtures.js'
@@ -20,7 +20,7 @@ describe('push-pull exchanges of state', () => {
   })
 
   it('gives a joiner the whole view at once, and the joiner to every member, without republishing', async () => {
-    mesh = await startMesh(5, LONG_LIVENESS)
+    mesh = await startMesh(5)
     const { clock, network, nodes } = mesh
     await clock.advanceUntil(() => nodes.every(node => node.members().length === 5), 1000)
     // Members long started: they no longer announce themselves to peers that arrive.
@@ -29,7 +29,7 @@ describe('push-pull exchanges of state', () => {
     const published = nodes.map(node => node.stats().recordsPublished)
     const accepted = nodes.map(node => node.stats().recordsAccepted)
     network.setLoss(1)
-    const joiner = await startNode(network, clock, 'n6', LONG_LIVENESS)
+    const joiner = await startNode(network, clock, 'n6')
     nodes.push(joiner)
     await clock.advance(0)
     network.setLoss(0)
@@ -44,12 +44,12 @@ describe('push-pull exchanges of state', () => {
   })
 
   it('announces a node that has just started again to the peers that arrive, its first announcement having reached nobody', async () => {
-    mesh = await startMesh(3, LONG_LIVENESS)
+    mesh = await startMesh(3)
     const { clock, network, nodes } = mesh
     await clock.advanceUntil(() => nodes.every(node => node.members().length === 3), 1000)
     await clock.advance(NEWCOMER_ANNOUNCE_MS)
     network.partition(nodes.map(node => node.id), ['id-late'])
-    const late = await startNode(network, clock, 'late', LONG_LIVENESS)
+    const late = await startNode(network, clock, 'late')
     nodes.push(late)
     await clock.advance(100)
     expect(late.stats().recordsPublished).toBe(1)
@@ -61,7 +61,7 @@ describe('push-pull exchanges of state', () => {
   })
 
   it('repairs a lost record with the periodic exchange with one random member', async () => {
-    mesh = await startMesh(3, { ...LONG_LIVENESS, pushPullIntervalMs: 1000, refreshIntervalMs: 600_000 })
+    mesh = await startMesh(3, { pushPullIntervalMs: 1000, refreshIntervalMs: 600_000 })
     const { clock, network, nodes } = mesh
     await clock.advanceUntil(() => nodes.every(node => node.members().length === 3), 1000)
     const [busy, ...others] = nodes as [Cluster, Cluster, Cluster]
@@ -92,7 +92,7 @@ describe('push-pull exchanges of state', () => {
     }
 
     it('refuses a relayed record its origin did not sign, and applies those it did', async () => {
-      mesh = await startMesh(2, LONG_LIVENESS)
+      mesh = await startMesh(2)
       const { clock, network, nodes } = mesh
       const [watcher, victim] = nodes as [Cluster, Cluster]
       await clock.advanceUntil(() => nodes.every(node => node.members().length === 2), 1000)
@@ -114,7 +114,7 @@ describe('push-pull exchanges of state', () => {
     })
 
     it('counts malformed exchanges and refuses a peer that asks too often', async () => {
-      mesh = await startMesh(1, LONG_LIVENESS)
+      mesh = await startMesh(1)
       const { clock, network, nodes } = mesh
       const [node] = nodes as [Cluster]
       const rejected = rejections(node)
@@ -136,7 +136,7 @@ describe('push-pull exchanges of state', () => {
     })
 
     it('serves no exchange to a peer off the allow-list', async () => {
-      mesh = await startMesh(1, { ...LONG_LIVENESS, allowPeers: ['id-n1'] })
+      mesh = await startMesh(1, { allowPeers: ['id-n1'] })
       const { clock, network, nodes } = mesh
       const peer = network.createTransport('outsider')
       await peer.start()
@@ -149,7 +149,7 @@ describe('push-pull exchanges of state', () => {
   })
 
   it('merges the two halves of a healed partition at once, though neither published anything new', async () => {
-    mesh = await startMesh(5, LONG_LIVENESS)
+    mesh = await startMesh(5)
     const { clock, network, nodes } = mesh
     await clock.advanceUntil(() => nodes.every(node => node.members().length === 5), 1000)
     const left = nodes.slice(0, 2)
@@ -170,7 +170,7 @@ describe('push-pull exchanges of state', () => {
   })
 
   it('does not bring back a crashed member from a relayed copy of its record', async () => {
-    mesh = await startMesh(2, LONG_LIVENESS)
+    mesh = await startMesh(2)
     const { clock, network, nodes } = mesh
     await clock.advanceUntil(() => nodes.every(node => node.members().length === 2), 1000)
     const [watcher, crashed] = nodes as [Cluster, Cluster]

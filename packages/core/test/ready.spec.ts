@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { InvalidOptionError, NotReadyError } from '../src/index.js'
 import { first } from './algorithms.js'
-import { LONG_LIVENESS, startMesh, startNode } from './fixtures.js'
+import { startMesh, startNode } from './fixtures.js'
 import type { Member } from '../src/index.js'
 import type { TestMesh } from './fixtures.js'
 
@@ -51,7 +51,7 @@ describe('balancer.ready()', () => {
   })
 
   it('rejects with NotReadyError at its timeout, saying how many members there were', async () => {
-    mesh = await startMesh(2, LONG_LIVENESS)
+    mesh = await startMesh(2)
     const { nodes } = mesh
     nodes[1]!.loadBalancer({ name: 'api', algorithm: first() })
     const api = nodes[0]!.loadBalancer({ name: 'api', algorithm: first(), nodeMatch: ['n2', 'n3'] })

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { first } from './algorithms.js'
-import { LONG_LIVENESS, startMesh, startNode } from './fixtures.js'
+import { startMesh, startNode } from './fixtures.js'
 import type { Cluster } from '../src/index.js'
 import type { TestMesh } from './fixtures.js'
 
@@ -16,7 +16,7 @@ describe('records gossiped on change', () => {
   })
 
   it('publishes nothing while idle but the jittered refresh', async () => {
-    mesh = await startMesh(4, { ...LONG_LIVENESS, refreshIntervalMs: 10_000 })
+    mesh = await startMesh(4, { refreshIntervalMs: 10_000 })
     const { clock, nodes } = mesh
     await clock.advanceUntil(() => nodes.every(node => node.members().length === 4), 1000)
     const published = nodes.map(node => node.stats().recordsPublished)
@@ -31,7 +31,7 @@ describe('records gossiped on change', () => {
   })
 
   it('publishes a group load only when it moved by max(loadChangeMin, loadChangeRatio × published)', async () => {
-    mesh = await startMesh(2, { ...LONG_LIVENESS, loadChangeMin: 5, loadChangeRatio: 0.1 })
+    mesh = await startMesh(2, { loadChangeMin: 5, loadChangeRatio: 0.1 })
     const { clock, nodes } = mesh
     const [busy, watcher] = nodes as [Cluster, Cluster]
     const seen = (): number | undefined => watcher.member(busy.id)?.groups.get('api')
@@ -56,7 +56,7 @@ describe('records gossiped on change', () => {
   })
 
   it('publishes the calls a node serves when they move significantly, and the latest count goes out with it', async () => {
-    mesh = await startMesh(2, { ...LONG_LIVENESS, loadChangeMin: 3, loadChangeRatio: 0 })
+    mesh = await startMesh(2, { loadChangeMin: 3, loadChangeRatio: 0 })
     const { clock, nodes } = mesh
     const [caller, callee] = nodes as [Cluster, Cluster]
     const held: Array<() => void> = []
@@ -79,9 +79,9 @@ describe('records gossiped on change', () => {
 
   it('publishes the event loop lag, sampled every second, by its own rule', async () => {
     let lag = 0
-    mesh = await startMesh(1, LONG_LIVENESS)
+    mesh = await startMesh(1)
     const { clock, network, nodes } = mesh
-    const lagging = await startNode(network, clock, 'lagging', { ...LONG_LIVENESS, eventLoopLag: () => lag, lagChangeMinMs: 20, lagChangeRatio: 0.5 })
+    const lagging = await startNode(network, clock, 'lagging', { eventLoopLag: () => lag, lagChangeMinMs: 20, lagChangeRatio: 0.5 })
     nodes.push(lagging)
     const watcher = nodes[0]!
     const seen = (): number | undefined => watcher.member(lagging.id)?.eventLoopLagMs
@@ -100,7 +100,7 @@ describe('records gossiped on change', () => {
   })
 
   it('publishes a change of its transport addresses within a second', async () => {
-    mesh = await startMesh(2, LONG_LIVENESS)
+    mesh = await startMesh(2)
     const { clock, network, nodes } = mesh
     const [moving, watcher] = nodes as [Cluster, Cluster]
     await clock.advanceUntil(() => watcher.member(moving.id) !== undefined, 1000)
@@ -111,7 +111,7 @@ describe('records gossiped on change', () => {
 
   it('keeps the load records each member receives within loadRecordsPerSecond, whatever the size of the cluster', async () => {
     const perMember = async (count: number): Promise<number> => {
-      mesh = await startMesh(count, { ...LONG_LIVENESS, refreshIntervalMs: 600_000, loadRecordsPerSecond: 40 })
+      mesh = await startMesh(count, { refreshIntervalMs: 600_000, loadRecordsPerSecond: 40 })
       const { clock, nodes } = mesh
       await clock.advanceUntil(() => nodes.every(node => node.members().length === count), 2000)
       const before = acceptedBy(nodes)

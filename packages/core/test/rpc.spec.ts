@@ -159,8 +159,9 @@ describe('rpc through a balancer on the in-memory transport', () => {
   })
 
   it('serves a call without rebuilding its own record or view when the load moves insignificantly: it goes out with the next publish', async () => {
-    // Nothing published but what the call would change, and one call below the significance rule (10 calls).
-    mesh = await startMesh(2, { heartbeatIntervalMs: 10_000, suspectAfterMs: 20_000, deadAfterMs: 30_000, loadChangeMin: 10 })
+    // Probes far apart, so that nothing but the call could change a view while it runs, and one call below the
+    // significance rule (10 calls).
+    mesh = await startMesh(2, { probeIntervalMs: 10_000, loadChangeMin: 10 })
     ;[caller, callee] = mesh.nodes as [Cluster, Cluster]
     const own = callee.loadBalancer({ name: 'api', algorithm: named('n2') })
     toCallee = caller.loadBalancer({ name: 'api', algorithm: named('n2'), nodeMatch: ['n2'] })

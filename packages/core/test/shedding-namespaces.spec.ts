@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { first } from './algorithms.js'
-import { LONG_LIVENESS, startMesh } from './fixtures.js'
+import { startMesh } from './fixtures.js'
 import type { Cluster, ShedRound } from '../src/index.js'
 import type { TestMesh } from './fixtures.js'
 
@@ -24,7 +24,7 @@ describe('shedding namespaces, apart from balancer groups', () => {
   })
 
   it('compares counts only with members that shed in the namespace, not with a balancer group of its name', async () => {
-    mesh = await startMesh(3, LONG_LIVENESS)
+    mesh = await startMesh(3)
     const [heavy, light, bystander] = mesh.nodes as [Cluster, Cluster, Cluster]
     bystander.loadBalancer({ name: 'ws', algorithm: first() })
     bystander.setLoad('ws', 0)

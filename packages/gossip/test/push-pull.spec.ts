@@ -7,8 +7,6 @@ import { createMeshLibp2p } from '../src/node/libp2p.js'
 import type { Cluster, SyncRejectReason } from '@meshbalancer/core'
 
 const NETWORK = { listen: ['/ip4/127.0.0.1/tcp/0'], announce: [], clusterKey: undefined, mdns: false, maxConnections: 16, meshDegree: 4 }
-// Records go out on change and idle members are silent: silence must not remove members during these tests.
-const QUIET = { suspectAfterMs: 600_000, deadAfterMs: 1_200_000, logger: silentLogger }
 
 async function until (condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs
@@ -26,7 +24,7 @@ describe('push-pull between real nodes', () => {
   afterEach(async () => { for (const stop of stops.splice(0).reverse()) await stop() })
 
   async function node (name: string, join: string[] = []): Promise<Cluster> {
-    const started = await createNode({ name, join, ...QUIET })
+    const started = await createNode({ name, join, logger: silentLogger })
     stops.push(async () => { await started.stop() })
     return started
   }

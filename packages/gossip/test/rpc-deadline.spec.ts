@@ -37,7 +37,7 @@ describe('a handler that outlives its deadline, over libp2p', () => {
 
   async function setup (): Promise<void> {
     const calleeTransport = await transport()
-    callee = await createCluster({ name: 'callee', transport: calleeTransport, logger: silentLogger, latencyProbeIntervalMs: 0 })
+    callee = await createCluster({ name: 'callee', transport: calleeTransport, logger: silentLogger })
     caller = await transport()
     await caller.start()
     await caller.libp2p.dial(calleeTransport.libp2p.getMultiaddrs())

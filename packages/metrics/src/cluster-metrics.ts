@@ -1,4 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { failureDetectionMetrics } from './failure-detection-metrics.js'
+import type { Metric } from 'prom-client'
 import type { BroadcastRejectReason, Cluster, ClusterEvents, LoadBalancer, RecordRejectReason, SyncRejectReason } from '@meshbalancer/core'
 
 export interface ClusterMetricsInit {
@@ -36,7 +38,7 @@ export function instrumentCluster (cluster: Cluster, init: ClusterMetricsInit = 
   const broadcasts = { published: 0, delivered: 0, rejected: new Map<string, number>() }
   const sync = { exchanges: new Map<string, number>(), rejected: new Map<string, number>() }
 
-  const metrics = [
+  const metrics: Metric[] = [
     new Gauge({
       name: `${prefix}members`,
       help: 'Members this node knows, itself included, by announced status and liveness.',
@@ -155,6 +157,7 @@ export function instrumentCluster (cluster: Cluster, init: ClusterMetricsInit = 
       }
     })
   ]
+  metrics.push(...failureDetectionMetrics(cluster, registry, prefix))
   const calls = new Counter({ name: `${prefix}rpc_calls_total`, help: 'Calls and casts made through balancers, by outcome (ok or error code).', labelNames: ['balancer', 'method', 'outcome'], registers })
   const callSeconds = new Histogram({ name: `${prefix}rpc_call_duration_seconds`, help: 'Time from selection to settlement of calls made.', labelNames: ['balancer', 'method'], buckets: RPC_BUCKETS, registers })
   const served = new Counter({ name: `${prefix}rpc_served_total`, help: 'Calls and casts this node served, by outcome.', labelNames: ['method', 'outcome'], registers })

@@ -1,20 +1,21 @@
 import { EventEmitter } from 'node:events'
 import { assertInteger, assertName } from '../options.js'
-import { MemberTable } from '../member/table.js'
+import { DEFAULT_TOMBSTONE_MS, MemberTable } from '../member/table.js'
 import { RpcClient } from '../rpc/client.js'
 import { RpcServer } from '../rpc/server.js'
 import { MAX_GROUP_NAME_LENGTH, MAX_LOAD } from '../codec/limits.js'
-import { rpcProtocol, SETTLE_WITHOUT_SYNC_MS, UNREACHABLE_GRACE_HEARTBEATS, UNREACHABLE_IN_FLIGHT_HEARTBEATS } from './constants.js'
+import { claimsTopic, LATE_TIMER_SLACK_MS, probeProtocol, rpcProtocol, SETTLE_WITHOUT_SYNC_MS } from './constants.js'
 import { CallPath } from '../balancer/call-path.js'
 import { Balancers } from './balancers.js'
 import { Broadcasts } from './broadcast.js'
 import { Expiry } from './expiry.js'
-import { LatencyProber } from './latency-prober.js'
 import { LocalRecord } from './local-record.js'
+import { REFRESH_JITTER } from './publisher.js'
 import { MemberCalls } from './member-calls.js'
 import { resolveClusterInit } from './init.js'
 import { Shedding } from './shedding.js'
 import { RecordGossip } from './record-gossip.js'
+import { Detector } from '../membership/detector.js'
 import type { LoadBalancer } from '../balancer/load-balancer.js'
 import type { ClusterMember } from '../member/member.js'
 import type { Handler } from '../rpc/server.js'
@@ -50,7 +51,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   private readonly records: RecordGossip
   private readonly server: RpcServer
   private readonly client: RpcClient
-  private readonly prober: LatencyProber
+  private readonly detector: Detector
   private readonly shedding: Shedding
   private readonly balancerFactory: Balancers
   private readonly memberCalls: MemberCalls
@@ -71,11 +72,9 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     this.protocol = rpcProtocol(this.clusterName)
     this.table = new MemberTable({
       localId: this.id,
-      suspectAfterMs: this.init.suspectAfterMs,
-      deadAfterMs: this.init.deadAfterMs,
       // A dead member's tombstone outlives the exchanges that may still relay its last record, so that a relayed
       // copy is confirmed with a ping rather than taken as news.
-      tombstoneMs: Math.max(2 * this.init.deadAfterMs, 2 * this.init.pushPullIntervalMs)
+      tombstoneMs: Math.max(DEFAULT_TOMBSTONE_MS, 2 * this.init.pushPullIntervalMs)
     })
     this.local = new LocalRecord({
       id: this.id,
@@ -111,12 +110,21 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       onServed: record => { this.emit('rpc:serve', record) }
     })
     this.client = new RpcClient({ transport, protocol: this.protocol, codec: this.init.codec, clock, localId: this.id, server: this.server })
-    this.prober = new LatencyProber({
+    this.detector = new Detector({
       clock,
-      table: this.table,
+      random: this.init.random,
+      logger,
       transport,
-      intervalMs: this.init.latencyProbeIntervalMs,
-      smoothing: this.init.latencySmoothing
+      table: this.table,
+      options: this.init,
+      claimsTopic: claimsTopic(this.clusterName),
+      probeProtocol: probeProtocol(this.clusterName),
+      allowPeers: this.init.allowPeers,
+      // A claim about this node: a newer record, published at once, refutes it.
+      refute: () => { this.records.publisher.flush() },
+      guard: change => { this.guard(change) },
+      stalled: () => this.expiry.stalled(),
+      onClaimReject: (reason, from) => { this.guard(() => { this.emit('claim:reject', reason, from) }) }
     })
     this.shedding = new Shedding({
       id: this.id,
@@ -124,9 +132,11 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       logger,
       version: () => this.table.version,
       members: () => this.table.members(),
-      // The view is whole once a push-pull exchange completed; without one (peers that cannot exchange), after a
-      // while of hearing records.
-      settled: () => this.running && (this.records.synced() || clock.now() - this.startedAt >= Math.min(this.init.suspectAfterMs, SETTLE_WITHOUT_SYNC_MS)),
+      // The view is whole once a push-pull exchange completed; without one (peers that cannot exchange), once
+      // every member's refresh has had time to arrive (the longest jittered refresh interval, up to 33
+      // members), and never later than SETTLE_WITHOUT_SYNC_MS.
+      settled: () => this.running && (this.records.synced() ||
+        clock.now() - this.startedAt >= Math.min((1 + REFRESH_JITTER) * this.init.refreshIntervalMs, SETTLE_WITHOUT_SYNC_MS)),
       draining: () => this.local.status === 'draining',
       // A changed count waits for the publish interval, or for a token of this node's share of the load budget.
       publishDelayMs: () => Math.max(this.init.minPublishIntervalMs, 1000 / this.records.publisher.loadShare()),
@@ -173,12 +183,15 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       clock,
       logger,
       table: this.table,
-      heartbeatIntervalMs: this.init.heartbeatIntervalMs,
-      suspectAfterMs: this.init.suspectAfterMs,
+      probeIntervalMs: this.init.probeIntervalMs,
+      // A pause long enough to make a probe time out on its own account.
+      pauseThresholdMs: Math.min(LATE_TIMER_SLACK_MS, this.init.probeTimeoutMs),
+      paused: ms => { this.detector.creditPause(ms) },
       guard: change => { this.guard(change) },
       prune: () => {
         this.records.prune()
         this.broadcasts.prune()
+        this.detector.prune()
       }
     })
     this.wireTable()
@@ -193,20 +206,13 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     this.records.attach()
     transport.handleRequests(this.protocol, async (request, context) => await this.server.serve(request, context))
     this.broadcasts.attach()
-    transport.watchPeers?.({
-      disconnected: peer => {
-        if (!this.running) return
-        const { heartbeatIntervalMs } = this.init
-        const grace = heartbeatIntervalMs * UNREACHABLE_GRACE_HEARTBEATS
-        const inFlight = heartbeatIntervalMs * UNREACHABLE_IN_FLIGHT_HEARTBEATS
-        this.guard(() => { this.table.markUnreachable(peer, clock.now(), grace, inFlight) })
-      }
-    })
+    // A closed connection is a crash hint: the member is probed at once rather than at its turn.
+    transport.watchPeers?.({ disconnected: peer => { if (this.running) this.detector.hint(peer) } })
     this.running = true
     this.startedAt = clock.now()
     this.records.start()
     this.expiry.start()
-    this.prober.start()
+    this.detector.start()
     this.shedding.start()
   }
 
@@ -221,7 +227,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     this.running = false
     this.shedding.stop()
     this.records.stop()
-    this.prober.stop()
+    this.detector.stop()
     this.expiry.stop()
     this.client.abortAll(`cluster node ${this.name} stopped`)
     const { transport } = this.init
@@ -347,8 +353,8 @@ export class Cluster extends EventEmitter<ClusterEvents> {
 
   /**
    * Ids of the members and other peers this node has an open connection to (empty when the transport does not
-   * tell). A crash of one of them is noticed when its connections close, within 1.5 heartbeats; the others are
-   * removed after `deadAfterMs` of silence.
+   * tell). When the connections to a member close, it is probed at once: a crashed member is suspected within a
+   * round trip or two, instead of at its turn in the probe schedule.
    */
   connectedPeers (): string[] {
     return this.init.transport.connectedPeers?.() ?? []
@@ -374,10 +380,11 @@ export class Cluster extends EventEmitter<ClusterEvents> {
 
   /**
    * Counters of records published, accepted and rejected (by reason), of push-pull exchanges and the relayed
-   * records they refused (by reason), and of broadcasts.
+   * records they refused (by reason), of broadcasts, and of failure detection: probes, indirect probes, claims
+   * (refused by reason), suspicions, refutations, false claims and local health.
    */
   stats (): ClusterStats {
-    return { ...this.records.stats(), ...this.broadcasts.stats() }
+    return { ...this.records.stats(), ...this.broadcasts.stats(), ...this.detector.stats() }
   }
 
   /** Re-emits the table's events, and keeps the transport told about members' addresses. */

@@ -34,3 +34,11 @@ export const MAX_SIGNED_RECORD_BYTES = MAX_RECORD_BYTES + MAX_SIGNATURE_BYTES + 
 export const MAX_SYNC_RECORDS = 16_384
 /** Bytes of one push-pull message at most: within one RPC frame (4 MiB), with room for the frame's own fields. */
 export const MAX_SYNC_BYTES = 3 * 1024 * 1024
+/** Schema version of claims and probe messages, and their bounds. Documented in docs/PROTOCOL.md. */
+export const MEMBERSHIP_VERSION = 1
+/** The most a claim takes on the wire: two peer ids, two numbers and their tags. */
+export const MAX_CLAIM_BYTES = 2 * MAX_ORIGIN_LENGTH + 64
+/** The most a probe request or response takes on the wire. */
+export const MAX_PROBE_MESSAGE_BYTES = MAX_ORIGIN_LENGTH + 32
+/** The longest indirect probe a helper serves; a request asking for more is served with this. */
+export const MAX_PROBE_TIMEOUT_MS = 10_000

@@ -118,4 +118,9 @@ export interface Transport {
   watchPeers?(listener: PeerListener): void
   /** The peers this one has an open connection to. Optional. */
   connectedPeers?(): string[]
+  /**
+   * Tells the transport that `peer` misbehaved at the cluster's level (it made false claims about other members),
+   * so that it scores the peer down: over gossipsub, the peer's application-specific score. Optional.
+   */
+  penalize?(peer: string, reason: 'false-claims'): void
 }

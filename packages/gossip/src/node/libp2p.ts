@@ -8,7 +8,7 @@ import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
 import { defaults } from '@meshbalancer/core'
-import { stateTopic } from '@meshbalancer/core/protocol'
+import { claimsTopic, stateTopic } from '@meshbalancer/core/protocol'
 import { DEFAULT_MESH_DEGREE, MAX_GOSSIP_MESSAGE_BYTES } from './constants.js'
 import { allowPeersGater } from './gater.js'
 import { CLUSTER_SCORE_THRESHOLDS, clusterScoreParams } from './scoring.js'
@@ -49,7 +49,7 @@ export function clusterGossipsubInit (options: ClusterGossipsubOptions = {}): Pa
     Dhi: Math.max(degree + 1, 2 * degree - 2),
     Dlazy: degree,
     maxInboundDataLength: MAX_GOSSIP_MESSAGE_BYTES,
-    scoreParams: clusterScoreParams(stateTopic(options.cluster ?? defaults.DEFAULT_CLUSTER_NAME)),
+    scoreParams: clusterScoreParams(stateTopic(options.cluster ?? defaults.DEFAULT_CLUSTER_NAME), claimsTopic(options.cluster ?? defaults.DEFAULT_CLUSTER_NAME)),
     scoreThresholds: CLUSTER_SCORE_THRESHOLDS
   }
 }
@@ -83,8 +83,8 @@ export async function createMeshLibp2p<S extends Record<string, unknown> = Recor
     ...(network.clusterKey === undefined ? {} : { connectionProtector: preSharedKey({ psk: network.clusterKey }) }),
     peerDiscovery: network.mdns ? [mdns({ serviceTag: `meshbalancer-${clusterName}` })] : [],
     connectionManager: { maxConnections: network.maxConnections },
-    // Members' liveness is the cluster's heartbeats' job, and latency its prober's: libp2p's own ping of every
-    // connection every 10 s would only add streams. yamux keep-alives still clear half-open connections.
+    // Members' liveness and latency are the failure detector's job (one ping of one member a second): libp2p's own
+    // ping of every connection every 10 s would only add streams. yamux keep-alives still clear half-open connections.
     connectionMonitor: { enabled: false },
     services: {
       identify: identify(),

@@ -37,7 +37,7 @@ export const FIRST_DELIVERY_DECAY = 0.9
  * The topic's positive score is capped at 10 (gossipsub's default cap, applied after the penalty), so the
  * standing a peer earned only ever offsets penalties and never makes it stand out in the mesh.
  */
-export function clusterScoreParams (stateTopic: string): Partial<PeerScoreParams> {
+export function clusterScoreParams (stateTopic: string, claimsTopic?: string): Partial<PeerScoreParams> {
   const topic: Partial<TopicScoreParams> = {
     topicWeight: 1,
     timeInMeshWeight: 0.01,
@@ -51,12 +51,21 @@ export function clusterScoreParams (stateTopic: string): Partial<PeerScoreParams
     invalidMessageDeliveriesWeight: INVALID_MESSAGE_WEIGHT,
     invalidMessageDeliveriesDecay: INVALID_MESSAGE_DECAY
   }
+  // Claims are rare and earn no standing; a refused one (forged claimant, malformed, a flood, or from a peer with
+  // live strikes) costs what a refused record costs.
+  const claims: Partial<TopicScoreParams> = {
+    ...topic,
+    firstMessageDeliveriesWeight: 0,
+    timeInMeshWeight: 0
+  }
   return {
-    topics: { [stateTopic]: topic as TopicScoreParams },
+    topics: { [stateTopic]: topic as TopicScoreParams, ...(claimsTopic === undefined ? {} : { [claimsTopic]: claims as TopicScoreParams }) },
     topicScoreCap: 10,
     decayInterval: 1000,
     decayToZero: 0.1,
-    IPColocationFactorWeight: 0
+    IPColocationFactorWeight: 0,
+    // The transport adds its penalties for false claims (transport/penalties.ts) at their face value.
+    appSpecificWeight: 1
   }
 }
 

@@ -33,7 +33,7 @@ export const DEFAULT_COMPLIANCE_WAIT_MS = 10_000
  * and addresses, idempotent start and stop, topic delivery (to every other subscriber, validated first, with
  * `from` and `via`), subscription notices, requests (responses, one-way sends, failures as
  * `SERVICE_UNAVAILABLE`, aborts on both ends), signatures (a peer's verify as its own and as nothing else) and
- * connectivity (every peer listener called, connected peers, forgetting peers).
+ * connectivity (every peer listener called, connected peers, forgetting peers, pings, penalties).
  */
 export function describeTransportCompliance (name: string, factory: TransportComplianceFactory, options: TransportComplianceOptions = {}): void {
   const waitMs = options.waitMs ?? DEFAULT_COMPLIANCE_WAIT_MS

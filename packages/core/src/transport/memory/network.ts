@@ -34,6 +34,7 @@ export class MemoryNetwork {
   private loss: number
   private readonly transports = new Map<string, MemoryTransport>()
   private partitionOf = new Map<string, number>()
+  private readonly peerLoss = new Map<string, number>()
   private nextId = 1
   /** The signing key of every id that had a transport here; kept across restarts, as an identity key is. */
   private readonly keys = new Map<string, Uint8Array>()
@@ -87,6 +88,31 @@ export class MemoryNetwork {
     if (this.transports.get(a)?.started !== true || this.transports.get(b)?.started !== true) return
     this.transports.get(a)?.closeConnection(b)
     this.transports.get(b)?.closeConnection(a)
+  }
+
+  /**
+   * Makes `peer` unresponsive, as a stopped process (SIGSTOP) is: its connections stay open, but it reads and
+   * sends nothing. Messages, requests and pings to it wait, and so do its own sends, until {@link resume}; then
+   * everything waiting is delivered, in order. Its cluster's timers are its clock's: a test that pauses a node
+   * also stops its clock (a ManualClock of its own, say), or the node acts on nothing it hears meanwhile.
+   */
+  pause (peer: string): void {
+    this.transports.get(peer)?.setPaused(true)
+  }
+
+  /** Lets a peer paused with {@link pause} run again. */
+  resume (peer: string): void {
+    this.transports.get(peer)?.setPaused(false)
+  }
+
+  /**
+   * Makes the links of `peer` lossy: every topic message, request and ping to or from it is lost with probability
+   * `loss` (a lost request or ping is never answered, and ends with the requester's signal). 0 restores it.
+   */
+  setPeerLoss (peer: string, loss: number): void {
+    assertNumber('loss', loss, 0, 1)
+    if (loss === 0) this.peerLoss.delete(peer)
+    else this.peerLoss.set(peer, loss)
   }
 
   /**
@@ -157,9 +183,21 @@ export class MemoryNetwork {
     return typeof this.delay === 'number' ? this.delay : this.delay(from, to)
   }
 
-  /** @internal */
-  drops (): boolean {
-    return this.loss > 0 && this.random() < this.loss
+  /** @internal A topic message from `from` to `to` is lost. */
+  drops (from?: string, to?: string): boolean {
+    const loss = Math.max(this.loss, this.linkLoss(from, to))
+    return loss > 0 && this.random() < loss
+  }
+
+  /** @internal A request or ping between `from` and `to` is lost: only a lossy peer's links lose them. */
+  dropsRequest (from: string, to: string): boolean {
+    const loss = this.linkLoss(from, to)
+    return loss > 0 && this.random() < loss
+  }
+
+  private linkLoss (from: string | undefined, to: string | undefined): number {
+    if (this.peerLoss.size === 0) return 0
+    return Math.max(from === undefined ? 0 : this.peerLoss.get(from) ?? 0, to === undefined ? 0 : this.peerLoss.get(to) ?? 0)
   }
 }
 
