@@ -28,6 +28,7 @@ function rows (r: SizeResults): string[][] {
     crash('killed (connections close)', r.crash.refused),
     crash('silent (host gone)', r.crash.silent),
     [n, `${SCENARIO.loss * 100} % loss, ${r.lossy.nodeSeconds / r.size} s: claims about live members / per 1,000 node-s; false removals`, `${r.lossy.claims} / ${(r.lossy.claims / r.lossy.nodeSeconds * 1000).toFixed(2)}; ${r.lossy.falseRemovals}`, `longest suspect ${r.lossy.longestSuspectMs} ms`],
+    [n, `${SCENARIO.loss * 100} % loss over TCP (a loss costs a 200 ms retransmission): claims about live members; false removals`, `${r.lossyStream.claims}; ${r.lossyStream.falseRemovals}`, '—'],
     [n, `one member ${SCENARIO.slowDelayMs} ms slow: its claims about others, with / without local health`, `${r.slow.withLocalHealth.claimsBySlow} / ${r.slow.withoutLocalHealth.claimsBySlow}`, `its mean health ${r.slow.withLocalHealth.slowHealth.toFixed(1)}; others ${r.slow.withLocalHealth.othersHealth.toFixed(4)}`],
     [n, 'one slow member: claims about it; false removals of anyone (with / without local health)', `${r.slow.withLocalHealth.claimsAboutSlow}; ${r.slow.withLocalHealth.falseRemovals} / ${r.slow.withoutLocalHealth.falseRemovals}`, '—'],
     [n, 'max/mean load: random / power-of-two on fresh loads / on announced loads / announced, 10× budget', `${b.random.maxOverMean} / ${b.fresh.maxOverMean} / ${b.stale.maxOverMean} / ${b.staleTenfoldBudget.maxOverMean}`, `age of announced loads ${b.stale.meanAgeSeconds} s / ${b.staleTenfoldBudget.meanAgeSeconds} s`],

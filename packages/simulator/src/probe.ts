@@ -44,14 +44,16 @@ export function probe (world: World, state: ProbeState, prober: number, target: 
   const period = params.probeIntervalMs * scale
   const dp = state.delayMs[prober]!
   const dq = state.delayMs[target]!
-  // Direct: ping and pong.
-  const pingArrives = world.delivered()
-  if (pingArrives && targetState === 'alive') {
-    world.count('ping', 1, WIRE_BYTES.ping)
-    const pongArrives = world.delivered()
-    if (pongArrives) world.count('ping', 1, WIRE_BYTES.ping)
-    const seen = 2 * w + dq + dp
-    if (pongArrives && seen <= timeout) return { alive: true, at: t + seen, health: -1, helpers: [] }
+  // Direct: ping and pong, each late by its retransmissions, or lost.
+  if (targetState === 'alive') {
+    const ping = world.transmit()
+    if (Number.isFinite(ping)) {
+      world.count('ping', 1, WIRE_BYTES.ping)
+      const pong = world.transmit()
+      if (Number.isFinite(pong)) world.count('ping', 1, WIRE_BYTES.ping)
+      const seen = 2 * w + dq + dp + ping + pong
+      if (seen <= timeout) return { alive: true, at: t + seen, health: -1, helpers: [] }
+    }
   }
   const indirectAt = t + (targetState === 'refused' ? 2 * w + dp : timeout)
   const deadline = t + period
@@ -64,25 +66,29 @@ export function probe (world: World, state: ProbeState, prober: number, target: 
     helpers.push(helper)
     const dh = state.delayMs[helper]!
     const helperTimeout = params.probeTimeoutMs * (state.health[helper]! + 1)
-    if (!world.delivered()) continue
+    const request = world.transmit()
+    if (!Number.isFinite(request)) continue
     world.count('probe', 1, WIRE_BYTES.probe)
-    // The helper's own ping of the target.
-    let acked = false
-    if (targetState === 'alive' && world.delivered()) {
-      world.count('ping', 1, WIRE_BYTES.ping)
-      if (world.delivered()) {
+    // The helper's own ping of the target: an ack if it comes back within the share of the helper's timeout.
+    let helperSeen = Number.POSITIVE_INFINITY
+    if (targetState === 'alive') {
+      const ping = world.transmit()
+      if (Number.isFinite(ping)) {
         world.count('ping', 1, WIRE_BYTES.ping)
-        acked = 2 * w + dq + dh <= params.nackAtTimeoutShare * helperTimeout
+        const pong = world.transmit()
+        if (Number.isFinite(pong)) world.count('ping', 1, WIRE_BYTES.ping)
+        helperSeen = 2 * w + dq + dh + ping + pong
       }
     }
-    const answerArrives = world.delivered()
-    if (answerArrives) world.count('probe', 1, WIRE_BYTES.probe)
-    if (!answerArrives) continue
-    if (acked) {
-      firstAck = Math.min(firstAck, indirectAt + 4 * w + 2 * dh + dq + dp)
+    const answer = world.transmit()
+    if (!Number.isFinite(answer)) continue
+    world.count('probe', 1, WIRE_BYTES.probe)
+    const sent = indirectAt + w + request + dh
+    if (helperSeen <= params.nackAtTimeoutShare * helperTimeout) {
+      firstAck = Math.min(firstAck, sent + helperSeen + w + answer + dp)
     } else {
-      const answered = targetState === 'refused' ? 4 * w + 2 * dh : 2 * w + dh + params.nackAtTimeoutShare * helperTimeout
-      const nackAt = indirectAt + answered + dp
+      const waited = targetState === 'refused' ? 2 * w + dh : params.nackAtTimeoutShare * helperTimeout
+      const nackAt = sent + waited + w + answer + dp
       if (nackAt <= deadline) {
         nacks++
         lastNack = Math.max(lastNack, nackAt)

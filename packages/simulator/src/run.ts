@@ -32,8 +32,10 @@ export interface SizeResults {
   /** A record published once (a join, or any change): rounds (hops) until 99.99 % hold it, against the classic model. */
   convergence: ConvergenceResult
   crash: { refused: CrashResult, silent: CrashResult }
-  /** Live members for 60 periods (30 at 10,000 and more) with 5 % loss. */
+  /** Live members for 60 periods (30 at 10,000 and more) with 5 % loss: lost for good (datagrams). */
   lossy: SuspicionResult
+  /** The same over TCP: a loss costs a retransmission timeout instead. */
+  lossyStream: SuspicionResult
   /** One slow member, no loss: with Lifeguard's local health, and without. */
   slow: { withLocalHealth: SuspicionResult, withoutLocalHealth: SuspicionResult }
   /** Messages and bytes each node receives per second. */
@@ -95,6 +97,7 @@ function simulateSize (size: number, seed: number, log: (line: string) => void):
   }
   log(`simulating ${size} nodes: false suspicions`)
   const lossy = simulateSuspicions({ size, seed, loss: SCENARIO.loss, periods })
+  const lossyStream = simulateSuspicions({ size, seed, loss: SCENARIO.loss, periods, transport: 'stream' })
   const slowMember = { member: 0, delayMs: SCENARIO.slowDelayMs }
   const slow = {
     withLocalHealth: simulateSuspicions({ size, seed, periods, slow: slowMember }),
@@ -121,7 +124,7 @@ function simulateSize (size: number, seed: number, log: (line: string) => void):
     exact: simulateDeploy({ size, clientsPerNode: SCENARIO.clientsPerNode, mode: 'exact', maxRounds: 1000 }),
     parallel: simulateDeploy({ size, clientsPerNode: SCENARIO.clientsPerNode, mode: 'parallel', maxRounds: 1000 })
   }
-  return { size, convergence, crash, lossy, slow, cost, balance, deploy, seconds: (performance.now() - started) / 1000 }
+  return { size, convergence, crash, lossy, lossyStream, slow, cost, balance, deploy, seconds: (performance.now() - started) / 1000 }
 }
 
 function charts (results: readonly SizeResults[]): Record<string, string> {

@@ -17,7 +17,17 @@ export interface WorldInit {
   wireMs?: number
   /** Lifeguard's local-health multiplier on (off: every node keeps a multiplier of 0). @default true */
   localHealth?: boolean
+  /**
+   * What a lost transmission becomes. `'datagram'`: it is lost (UDP, as memberlist's probes). `'stream'`: TCP
+   * sends it again after its retransmission timeout (200 ms, doubling each time), so loss becomes delay, and
+   * gossip copies are never lost.
+   * @default 'datagram'
+   */
+  transport?: 'datagram' | 'stream'
 }
+
+/** Linux's minimum TCP retransmission timeout, the delay a lost segment costs on a LAN. */
+const TCP_RTO_MS = 200
 
 /** Messages and bytes a scenario made nodes receive, by kind. */
 export type Traffic = Record<string, { messages: number, bytes: number }>
@@ -32,6 +42,7 @@ export class World {
   readonly loss: number
   readonly wireMs: number
   readonly localHealth: boolean
+  readonly stream: boolean
   readonly random: RandomSource
   readonly model: GossipModel
   readonly traffic: Traffic = {}
@@ -43,20 +54,31 @@ export class World {
     this.loss = init.loss ?? 0
     this.wireMs = init.wireMs ?? 0.25
     this.localHealth = init.localHealth ?? true
+    this.stream = init.transport === 'stream'
     this.random = seededRandom(init.seed)
     this.hopsPerHeartbeat = Math.max(1, Math.round(this.params.gossipHeartbeatMs / this.params.hopMs))
     this.model = gossipModel({
       size: init.size,
       targetPeers: this.params.targetPeers,
       meshDegree: this.params.meshDegree,
-      loss: this.loss,
+      loss: this.stream ? 0 : this.loss,
       hopsPerHeartbeat: this.hopsPerHeartbeat
     }, this.random)
   }
 
-  /** A transmission that may be lost. */
-  delivered (): boolean {
-    return this.random() >= this.loss
+  /**
+   * One transmission: the delay its losses add (ms), or Infinity when it is lost for good. Over datagrams a loss
+   * is final; over a stream each loss costs a retransmission timeout, doubled at every further loss.
+   */
+  transmit (): number {
+    if (!this.stream) return this.random() >= this.loss ? 0 : Number.POSITIVE_INFINITY
+    let delay = 0
+    let rto = TCP_RTO_MS
+    while (this.random() < this.loss) {
+      delay += rto
+      rto *= 2
+    }
+    return delay
   }
 
   /** A uniform member other than those in `not`. */

@@ -95,6 +95,14 @@ describe('failure detection (SWIM + Lifeguard)', () => {
     expect(lossy.longestSuspectMs).toBeLessThan(suspicionBounds(PROTOCOL, 1000).min)
   })
 
+  it('suspects far less when losses are retransmitted (TCP) than when they are final (datagrams)', () => {
+    const datagram = simulateSuspicions({ size: 1000, seed: 3, loss: 0.1, periods: 30 })
+    const stream = simulateSuspicions({ size: 1000, seed: 3, loss: 0.1, periods: 30, transport: 'stream' })
+    expect(datagram.claims).toBeGreaterThan(10)
+    expect(stream.claims).toBeLessThan(datagram.claims / 10)
+    expect(stream.falseRemovals).toBe(0)
+  })
+
   it('suspects no one without loss', () => {
     const clean = simulateSuspicions({ size: 500, seed: 3, periods: 30 })
     expect(clean.claims).toBe(0)
