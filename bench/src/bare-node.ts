@@ -4,7 +4,8 @@
  * Started as `node bare-node.js '<options as JSON>'`; reads commands on stdin, prints one JSON object per line.
  *
  * Options: `gossipsub` (options handed to gossipsub as they are), `preset: 'cluster'` (start from the cluster's
- * `clusterGossipsubInit` and libp2p options of `createMeshLibp2p` instead of the libraries' defaults), `topic`.
+ * `clusterGossipsubInit` and libp2p options of `createMeshLibp2p` instead of the libraries' defaults),
+ * `connectionMonitor`, `topic`.
  * Commands: `dial ADDR`, `publish BYTES` (the payload starts with the send time), `stats`.
  */
 import { createInterface } from 'node:readline'
@@ -21,6 +22,8 @@ import type { GossipSub, GossipsubOpts } from '@libp2p/gossipsub'
 
 interface BareOptions {
   gossipsub?: Partial<GossipsubOpts>
+  /** libp2p's connection monitor (a ping of every connection every 10 s). @default libp2p's: on, off with the cluster preset */
+  connectionMonitor?: boolean
   preset?: 'default' | 'cluster'
   topic?: string
 }
@@ -36,7 +39,7 @@ const node = await createLibp2p({
   transports: [tcp()],
   connectionEncrypters: [noise()],
   streamMuxers: [yamux()],
-  ...(cluster ? { connectionMonitor: { enabled: false } } : {}),
+  connectionMonitor: { enabled: options.connectionMonitor ?? !cluster },
   services: {
     identify: identify(),
     ping: ping(),
