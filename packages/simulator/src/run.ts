@@ -48,9 +48,9 @@ export interface SizeResults {
   }
   /**
    * Max/mean load of new connections placed at random, by power-of-two on fresh loads, on the loads records
-   * announce (the default budget), and on those of a budget ten times larger.
+   * announce (the default budget), on those of a budget ten times larger, and with the refresh budgeted too.
    */
-  balance: { random: BalanceResult, fresh: BalanceResult, stale: BalanceResult, staleTenfoldBudget: BalanceResult }
+  balance: { random: BalanceResult, fresh: BalanceResult, stale: BalanceResult, staleTenfoldBudget: BalanceResult, staleBudgetedRefresh: BalanceResult }
   deploy: { exact: DeployResult, parallel: DeployResult }
   seconds: number
 }
@@ -109,7 +109,8 @@ function simulateSize (size: number, seed: number, log: (line: string) => void):
     random: simulateBalance({ ...balanceInit, choice: 'random' }),
     fresh: simulateBalance({ ...balanceInit, choice: 'two-fresh' }),
     stale: simulateBalance({ ...balanceInit, choice: 'two-stale' }),
-    staleTenfoldBudget: simulateBalance({ ...balanceInit, choice: 'two-stale', params: { loadRecordsPerSecond: 10 * PROTOCOL.loadRecordsPerSecond } })
+    staleTenfoldBudget: simulateBalance({ ...balanceInit, choice: 'two-stale', params: { loadRecordsPerSecond: 10 * PROTOCOL.loadRecordsPerSecond } }),
+    staleBudgetedRefresh: simulateBalance({ ...balanceInit, choice: 'two-stale', params: { refreshRecordsPerSecond: SCENARIO.refreshRecordsPerSecond } })
   }
   log(`simulating ${size} nodes: cost`)
   const cost = {
