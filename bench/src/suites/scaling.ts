@@ -52,8 +52,14 @@ const record = (i: number, sequence = 1): MemberRecord => memberRecord({
   addresses: [`/ip4/10.0.${i >> 8}.${i & 255}/tcp/4001`]
 })
 
-/** Medians over the nodes of one run, over WINDOW_MS. */
-interface Idle { published: number, records: number, kib: number, cpu: number, rss: number }
+/** Medians over the nodes of one run, over WINDOW_MS; `counters` are rates of the detector's stats. */
+interface Idle { published: number, records: number, kib: number, cpu: number, rss: number, counters: Record<string, number> }
+
+/**
+ * Numeric fields of a node's `stats` read as the failure detector's counters, whichever the node reports:
+ * those named `probes…`, `claims…`, `pings…`, `refutations…` or `syncs…` (push-pull).
+ */
+const DETECTOR_COUNTER = /^(probes|claims|pings|refutations|syncs)/
 
 /** What a member costs the others as the cluster grows: real processes at 5, 10 and 20, against bare libp2p nodes. */
 export const scaling: Suite = {
@@ -101,6 +107,10 @@ export const scaling: Suite = {
         const l = loaded.get(size)!
         return [String(size), `${l.published.toFixed(2)} / ${l.records.toFixed(1)}`, l.kib.toFixed(1), l.cpu.toFixed(2)]
       }))
+    const counterKeys = [...new Set(SIZES.flatMap(size => Object.keys(ours.get(size)!.counters)))].sort()
+    const counters = counterKeys.length === 0
+      ? 'The nodes report no failure-detector counters (`probes…`, `claims…` in `stats`).'
+      : table(['processes', ...counterKeys.map(key => `${key} per node per s`)], SIZES.map(size => [String(size), ...counterKeys.map(key => (ours.get(size)!.counters[key] ?? 0).toFixed(2))]))
     const loadedTen = loaded.get(10)!
     const cpuPerRecordUs = (loadedTen.cpu - ten.cpu) / 100 / (loadedTen.records - ten.records) * 1e6
     const bytesPerRecord = (loadedTen.kib - ten.kib) * 1024 / (loadedTen.records - ten.records)
@@ -114,6 +124,7 @@ export const scaling: Suite = {
     console.log(acceptance)
     console.log(processes)
     console.log(loadedTable)
+    console.log(counters)
     console.log(inProcess)
     return [
       '## Scaling',
@@ -132,12 +143,14 @@ export const scaling: Suite = {
       '',
       loadedTable,
       '',
+      counters,
+      '',
       inProcess
     ].join('\n')
   }
 }
 
-interface Sample { published: number, accepted: number, bytes: number, cpu: number, rss: number }
+interface Sample { published: number, accepted: number, bytes: number, cpu: number, rss: number, counters?: Record<string, number> }
 
 /** `size` meshbalancer nodes, idle or with every node's load changing LOAD_CHANGES_PER_SECOND times a second. */
 async function measureNodes (size: number, loadsChanging = false): Promise<Idle> {
@@ -155,7 +168,8 @@ async function measureNodes (size: number, loadsChanging = false): Promise<Idle>
     await sleep(SETTLE_MS)
     const sample = async (node: NodeProcess): Promise<Sample> => {
       const stats = await node.ask('stats', 'stats')
-      return { published: stats.recordsPublished as number, accepted: stats.recordsAccepted as number, bytes: ioBytes(node.pid), cpu: cpuSeconds(node.pid), rss: rssMiB(node.pid) }
+      const counters = Object.fromEntries(Object.entries(stats).filter(([key, value]) => DETECTOR_COUNTER.test(key) && typeof value === 'number')) as Record<string, number>
+      return { published: stats.recordsPublished as number, accepted: stats.recordsAccepted as number, bytes: ioBytes(node.pid), cpu: cpuSeconds(node.pid), rss: rssMiB(node.pid), counters }
     }
     return await window(nodes.map(node => async () => await sample(node)))
   } finally {
@@ -187,7 +201,8 @@ async function window (samplers: ReadonlyArray<() => Sample | Promise<Sample>>):
     records: per((a, b) => (b.accepted - a.accepted) / seconds),
     kib: per((a, b) => (b.bytes - a.bytes) / seconds) / 1024,
     cpu: per((a, b) => (b.cpu - a.cpu) / seconds * 100),
-    rss: median(after.map(s => s.rss))
+    rss: median(after.map(s => s.rss)),
+    counters: Object.fromEntries(Object.keys(after[0]?.counters ?? {}).map(key => [key, per((a, b) => ((b.counters?.[key] ?? 0) - (a.counters?.[key] ?? 0)) / seconds)]))
   }
 }
 
