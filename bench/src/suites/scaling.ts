@@ -131,7 +131,7 @@ export const scaling: Suite = {
       '',
       `Idle \`meshbalancer node\` processes on this machine (default timings${EXTRA_FLAGS.length > 0 ? `, plus \`${EXTRA_FLAGS.join(' ')}\`` : ''}), over ${WINDOW_MS / 1000} s after ${SETTLE_MS / 1000} s of settling, median node;`,
       'beside each, in the same run, as many bare libp2p 3 + gossipsub processes (the same stack with the libraries\'',
-      'default settings, every pair connected, subscribed to one topic, publishing nothing): what the stack costs before',
+      'default settings, every pair dialled, subscribed to one topic, publishing nothing): what the stack costs before',
       `meshbalancer does anything. Bytes are what each process read and wrote (/proc/<pid>/io), all protocols included.`,
       `The loaded runs change every node's load ${LOAD_CHANGES_PER_SECOND} times a second (\`load ws N\`, N alternating between 100 and`,
       `200, so that every change is significant): what each node receives is bounded by the cluster-wide budget of ${LOAD_BUDGET} load`,

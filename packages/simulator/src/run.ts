@@ -62,6 +62,8 @@ export interface Acceptance {
   /** Median crash-to-removal time at the largest size over the smallest, and log(largest) / log(smallest) (its bound). */
   crashRemovalRatio: number
   crashRemovalBound: number
+  /** The same for a silent crash. */
+  crashRemovalRatioSilent: number
 }
 
 export interface SimulationReport {
@@ -80,7 +82,8 @@ export function runSimulations (sizes: readonly number[], seed: number, log: (li
     idleMessagesRatio: last.cost.idle.messages / first.cost.idle.messages,
     idleMessagesRatioBudgetedRefresh: last.cost.idleBudgetedRefresh.messages / first.cost.idleBudgetedRefresh.messages,
     crashRemovalRatio: last.crash.refused.removalSeconds.p50 / first.crash.refused.removalSeconds.p50,
-    crashRemovalBound: Math.log(last.size) / Math.log(first.size)
+    crashRemovalBound: Math.log(last.size) / Math.log(first.size),
+    crashRemovalRatioSilent: last.crash.silent.removalSeconds.p50 / first.crash.silent.removalSeconds.p50
   }
   return { seed, sizes: results, acceptance, charts: charts(results) }
 }
