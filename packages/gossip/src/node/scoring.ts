@@ -9,12 +9,17 @@ export const INVALID_MESSAGE_WEIGHT = -100
 export const INVALID_MESSAGE_DECAY = 0.9
 /**
  * Points a peer earns for each valid record it delivered first: 20 per record, up to 5 counted (100 points), the
- * count decaying ×0.9 a second. A member publishes a record at least every heartbeat (1 s by default), first to
- * its direct peers, so two of them make up for one rejection and a member in steady state has the full 100.
+ * count decaying ×0.995 a second (a half-life of 138 s). Records go out on change and on a refresh (every 30 s by
+ * default, longer in large clusters), not once a second, so the standing must outlast the gap between two of a
+ * quiet member's records. A peer's own records reach its direct peers first (flood publishing): with one record
+ * every R seconds the count just before the next is min(5, 1 / (1 − 0.995^R)) × 0.995^R: 86 points at R = 30 s,
+ * 31 at R = 100 s, so one rejection (−100) still leaves such a member above the graylist threshold (−80). At
+ * gossipsub's usual ×0.9 a second, the count of a member quiet for 30 s would be 0.04, and one rejection would
+ * graylist it.
  */
 export const FIRST_DELIVERY_WEIGHT = 20
 export const FIRST_DELIVERY_CAP = 5
-export const FIRST_DELIVERY_DECAY = 0.9
+export const FIRST_DELIVERY_DECAY = 0.995
 
 /**
  * How gossipsub scores the peers of a meshbalancer cluster (docs/PROTOCOL.md, "Peer scoring"). The library's
@@ -29,8 +34,8 @@ export const FIRST_DELIVERY_DECAY = 0.9
  *   its graceful `LEFT` among them, are dropped by every node for a second or two. So the penalty is weighed against standing: a peer
  *   earns 20 points for each valid record it delivers first (at most 100, decaying), and loses 100·n² for n
  *   invalid ones. One rejection leaves a member that has published two records or more above the graylist
- *   threshold (−80); a second within seconds, or a first from a peer that never sent a valid record, puts it
- *   below. A flood of invalid records costs millions of points and keeps the peer graylisted while it lasts.
+ *   threshold (−80), however quiet it has been since within a refresh interval; a second within seconds, or a
+ *   first from a peer that never sent a valid record, puts it below. A flood of invalid records costs millions of points and keeps the peer graylisted while it lasts.
  * - Mesh delivery-rate penalties stay off: how many records a mesh peer forwards depends on the cluster's size and
  *   churn, not on honesty.
  *
