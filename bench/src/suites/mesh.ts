@@ -45,7 +45,7 @@ export const mesh: Suite = {
       `## A mesh of ${NODES} processes`,
       '',
       `${NODES} \`meshbalancer node --json\` processes on 127.0.0.1 started with \`--max-semi-space-size=2\` (default`,
-      'timings: heartbeat 1 s, suspect 2 s, dead 3 s), joined through one seed; times come from the high-resolution',
+      'timings: probe interval 1 s, probe timeout 0.5 s, refresh 30 s), joined through one seed; times come from the high-resolution',
       'timestamps the processes print,',
       `so they exclude the benchmark's own reading of their output. Each figure is the median over ${ROUNDS} runs;`,
       'the spread is the lowest and highest run. All figures here are absolute times or amounts, not ratios.',
@@ -97,7 +97,7 @@ function latencyRow (metric: string, runs: number[][], p: number): Row {
 }
 
 /**
- * CPU share and resident memory of each node while nothing but heartbeats happens; plus the memory of one more
+ * CPU share and resident memory of each node while nothing but probes and refreshes happen; plus the memory of one more
  * member started with V8's default flags, for comparison with the recommended ones.
  */
 async function idleUsage (nodes: NodeProcess[]): Promise<{ cpu: number[][], rss: number[], rssDefaultFlags: number }> {

@@ -115,7 +115,7 @@ describe('a foreign peer in a meshbalancer cluster', () => {
       await peer.libp2p.dial(multiaddr(`${node.self().addresses[0]!}/p2p/${node.id}`))
     }
     await until(() => peer.libp2p.services.pubsub.getSubscribers(topic).length === nodes.length, 10_000, 'every node subscribed, seen from the foreign peer')
-    // A heartbeat a second, as the protocol asks, each record a load change (load = sequence).
+    // A record a second, each a load change (load = sequence).
     await peer.publish()
     heartbeat = setInterval(() => { void peer.publish() }, 1000)
     const loadSeen = (node: Cluster): number => node.member(peer.id)?.groups.get('api') ?? 0

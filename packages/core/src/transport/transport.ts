@@ -32,8 +32,8 @@ export interface TopicHandler {
   deliver(message: TopicMessage): void
   /**
    * Runs for every other peer subscribed to the topic: those already subscribed when this handler is registered,
-   * and those that subscribe later, so that the subscriber can announce itself to the newcomer without waiting for
-   * its next heartbeat. Optional for transports that cannot tell.
+   * and those that subscribe later, so that the subscriber can announce itself to the newcomer, or exchange states with
+   * it, without waiting for a refresh. Optional for transports that cannot tell.
    */
   peerSubscribed?(peer: string): void
 }
