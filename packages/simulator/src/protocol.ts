@@ -31,9 +31,16 @@ export interface ProtocolParams {
   /** Each node republishes its record this often (jittered). @default 30 000 */
   refreshIntervalMs: number
   /**
-   * When set, the refresh interval grows with n so that the cluster publishes at most this many refreshes per
-   * second: max(refreshIntervalMs, (n − 1) / this seconds). Unset: a fixed interval, every node receiving
+   * Beyond this many other members the refresh interval grows in proportion to them, as the reference nodes'
+   * does (docs/PROTOCOL.md, 2.5): refreshIntervalMs × max(1, (n − 1) / this), so that each node receives at most
+   * this many refreshes per refreshIntervalMs whatever n. `Infinity`: a fixed interval, every node receiving
    * (n − 1) / refresh records a second.
+   * @default 32
+   */
+  refreshScaleMembers: number
+  /**
+   * When set, replaces that rule by a cluster-wide budget: the cluster publishes at most this many refreshes per
+   * second, max(refreshIntervalMs, (n − 1) / this seconds).
    * @default undefined
    */
   refreshRecordsPerSecond: number | undefined
@@ -63,6 +70,7 @@ export const PROTOCOL: Readonly<ProtocolParams> = {
   loadChangeMin: 1,
   loadChangeRatio: 0.1,
   refreshIntervalMs: 30_000,
+  refreshScaleMembers: 32,
   refreshRecordsPerSecond: undefined,
   pushPullIntervalMs: 30_000,
   targetPeers: 16,
@@ -94,7 +102,7 @@ export function loadBudgetPerNode (params: ProtocolParams, size: number): number
 
 /** The refresh interval a node uses in a cluster of `size` (ms). */
 export function refreshIntervalFor (params: ProtocolParams, size: number): number {
-  if (params.refreshRecordsPerSecond === undefined) return params.refreshIntervalMs
+  if (params.refreshRecordsPerSecond === undefined) return params.refreshIntervalMs * Math.max(1, (size - 1) / params.refreshScaleMembers)
   return Math.max(params.refreshIntervalMs, (size - 1) / params.refreshRecordsPerSecond * 1000)
 }
 

@@ -45,6 +45,8 @@ export interface SizeResults {
     loadsChanging: CostResult
     /** Idle, with the refresh interval grown so the cluster refreshes at most `refreshRecordsPerSecond` records a second. */
     idleBudgetedRefresh: CostResult
+    /** Idle, with a refresh interval that does not grow with n: what the scaling of the default rule saves. */
+    idleFixedRefresh: CostResult
   }
   /**
    * Max/mean load of new connections placed at random, by power-of-two on fresh loads, on the loads records
@@ -121,7 +123,8 @@ function simulateSize (size: number, seed: number, log: (line: string) => void):
     idleLossy: simulateCost({ size, seed, periods: 20, loss: SCENARIO.loss }),
     // Loads that change 100 times a second are significant far more often than the budget allows: it binds.
     loadsChanging: simulateCost({ size, seed, periods: 20, loadRecordsPerNode: SCENARIO.loadChangesPerSecond }),
-    idleBudgetedRefresh: simulateCost({ size, seed, periods: 20, params: { refreshRecordsPerSecond: SCENARIO.refreshRecordsPerSecond } })
+    idleBudgetedRefresh: simulateCost({ size, seed, periods: 20, params: { refreshRecordsPerSecond: SCENARIO.refreshRecordsPerSecond } }),
+    idleFixedRefresh: simulateCost({ size, seed, periods: 20, params: { refreshScaleMembers: Number.POSITIVE_INFINITY } })
   }
   log(`simulating ${size} nodes: rolling deploy`)
   const deploy = {

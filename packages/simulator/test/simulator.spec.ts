@@ -122,13 +122,17 @@ describe('failure detection (SWIM + Lifeguard)', () => {
 })
 
 describe('cost per node', () => {
-  it('stays flat with the cluster size when the refresh is budgeted, and grows with it when its interval is fixed', () => {
+  it('stays flat with the cluster size when the refresh is scaled or budgeted, and grows with it when its interval is fixed', () => {
+    const defaultSmall = simulateCost({ size: 500, seed: 1, periods: 10 })
+    const defaultLarge = simulateCost({ size: 2000, seed: 1, periods: 10 })
+    expect(defaultLarge.messages / defaultSmall.messages).toBeLessThanOrEqual(1.2)
     const budget = { refreshRecordsPerSecond: 10 }
     const small = simulateCost({ size: 500, seed: 1, periods: 10, params: budget })
     const large = simulateCost({ size: 2000, seed: 1, periods: 10, params: budget })
     expect(large.messages / small.messages).toBeLessThanOrEqual(1.2)
-    const fixedSmall = simulateCost({ size: 500, seed: 1, periods: 10 })
-    const fixedLarge = simulateCost({ size: 2000, seed: 1, periods: 10 })
+    const fixed = { refreshScaleMembers: Number.POSITIVE_INFINITY }
+    const fixedSmall = simulateCost({ size: 500, seed: 1, periods: 10, params: fixed })
+    const fixedLarge = simulateCost({ size: 2000, seed: 1, periods: 10, params: fixed })
     expect(fixedLarge.messages / fixedSmall.messages).toBeGreaterThan(3)
     // Two pings a second, sent and answered: each node probes one member, and is probed by about one.
     expect(small.byKind.ping!.messages).toBeCloseTo(2, 0)
