@@ -40,7 +40,7 @@ describe('private network key', () => {
     const [, member2, otherKey, noKey] = nodes as [NodeProcess, NodeProcess, NodeProcess, NodeProcess]
     // The node with the right key, started at the same moment, gets in: the others had the same chance.
     await converged([seed, member2])
-    // Give the outsiders several join retries (one a second) and heartbeats.
+    // Give the outsiders several join retries (one a second), any of which would be followed by an exchange of states.
     await new Promise(resolve => setTimeout(resolve, 3000))
     for (const node of [seed, member2]) {
       expect(node.sees('other-key')).toBeUndefined()
