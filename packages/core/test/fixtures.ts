@@ -64,3 +64,12 @@ export async function startNode (network: MemoryNetwork, clock: ManualClock, nam
 export function namesSeenBy (node: Cluster): string[] {
   return node.members().map(member => member.name).sort()
 }
+
+/** Runs the virtual clock while `call` is pending (up to `maxMs`), and returns how it settled and after how long. */
+export async function settleOn<T> (clock: ManualClock, call: Promise<T>, maxMs = 20_000): Promise<{ value?: T, error?: unknown, after: number }> {
+  const start = clock.now()
+  let outcome: { value?: T, error?: unknown } | undefined
+  call.then(value => { outcome = { value } }, (error: unknown) => { outcome = { error } })
+  await clock.advanceUntil(() => outcome !== undefined, maxMs, 5)
+  return { ...outcome, after: clock.now() - start }
+}

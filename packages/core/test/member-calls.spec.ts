@@ -3,7 +3,7 @@ import {
   BadRequestError, createCluster, InvalidOptionError, RemoteError, RequestTimeoutError, ServiceUnavailableError, silentLogger
 } from '../src/index.js'
 import { named } from './algorithms.js'
-import { FAST, startMesh } from './fixtures.js'
+import { FAST, settleOn, startMesh } from './fixtures.js'
 import type { CallRecord, Cluster, ClusterInit, HandlerContext } from '../src/index.js'
 import type { TestMesh } from './fixtures.js'
 
@@ -45,13 +45,7 @@ describe('calls to a named member on the in-memory transport', () => {
   }
 
   /** Runs the virtual clock while a call is pending, and returns how it settled. */
-  async function settle<T> (call: Promise<T>, maxMs = 20_000): Promise<{ value?: T, error?: unknown, after: number }> {
-    const start = mesh.clock.now()
-    let outcome: { value?: T, error?: unknown } | undefined
-    call.then(value => { outcome = { value } }, (error: unknown) => { outcome = { error } })
-    await mesh.clock.advanceUntil(() => outcome !== undefined, maxMs, 5)
-    return { ...outcome, after: mesh.clock.now() - start }
-  }
+  const settle = async <T>(call: Promise<T>, maxMs?: number): ReturnType<typeof settleOn<T>> => await settleOn(mesh.clock, call, maxMs)
 
   it('reaches the member named by its id, and no other', async () => {
     await setup()

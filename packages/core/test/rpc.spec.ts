@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { BadRequestError, RemoteError, RequestTimeoutError, ServiceUnavailableError } from '../src/index.js'
 import { named } from './algorithms.js'
-import { startMesh } from './fixtures.js'
+import { settleOn, startMesh } from './fixtures.js'
 import type { Cluster, LoadBalancer } from '../src/index.js'
 import type { TestMesh } from './fixtures.js'
 
@@ -24,13 +24,7 @@ describe('rpc through a balancer on the in-memory transport', () => {
   }
 
   /** Runs the virtual clock while a call is pending, and returns how it settled. */
-  async function settle<T> (call: Promise<T>, maxMs = 20_000): Promise<{ value?: T, error?: unknown, after: number }> {
-    const start = mesh.clock.now()
-    let outcome: { value?: T, error?: unknown } | undefined
-    call.then(value => { outcome = { value } }, (error: unknown) => { outcome = { error } })
-    await mesh.clock.advanceUntil(() => outcome !== undefined, maxMs, 5)
-    return { ...outcome, after: mesh.clock.now() - start }
-  }
+  const settle = async <T>(call: Promise<T>, maxMs?: number): ReturnType<typeof settleOn<T>> => await settleOn(mesh.clock, call, maxMs)
 
   it("returns the handler's result", async () => {
     await setup()
