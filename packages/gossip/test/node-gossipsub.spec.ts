@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { InvalidOptionError } from '@meshbalancer/core'
 import { resolveNodeInit } from '../src/node/init.js'
+import { fastMessageId } from '../src/node/fast-message-id.js'
 import { clusterGossipsubInit, createMeshLibp2p } from '../src/node/libp2p.js'
 import type { GossipsubOpts } from '@libp2p/gossipsub'
 
@@ -41,5 +42,30 @@ describe('the node\'s gossipsub', () => {
     } catch (err) {
       expect((err as InvalidOptionError).option).toBe('gossipsub')
     }
+  })
+})
+
+describe('the fast message id', () => {
+  const message = { topic: '/meshbalancer/default/state/2', from: new Uint8Array([1, 2, 3]), seqno: new Uint8Array([0, 0, 0, 1]), data: new Uint8Array([9, 9]), signature: new Uint8Array(64).fill(7) }
+
+  it('is what gossipsub dedupes by before it verifies signatures', async () => {
+    const opts = await gossipsubOf()
+    expect(opts.fastMsgIdFn).toBe(fastMessageId)
+  })
+
+  it('is the same for the same bytes', () => {
+    expect(fastMessageId({ ...message })).toBe(fastMessageId(message))
+  })
+
+  it.each([
+    ['data', { data: new Uint8Array([9, 8]) }],
+    ['signature', { signature: new Uint8Array(64).fill(6) }],
+    ['seqno', { seqno: new Uint8Array([0, 0, 0, 2]) }],
+    ['topic', { topic: '/meshbalancer/default/claims/1' }],
+    ['key', { key: new Uint8Array([1]) }],
+    // The same bytes split differently between two fields.
+    ['field boundaries', { from: new Uint8Array([1, 2]), seqno: new Uint8Array([3, 0, 0, 0, 1]) }]
+  ])('differs when the %s differs', (_field, change) => {
+    expect(fastMessageId({ ...message, ...change })).not.toBe(fastMessageId(message))
   })
 })

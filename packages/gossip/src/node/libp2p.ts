@@ -10,6 +10,7 @@ import { createLibp2p } from 'libp2p'
 import { defaults } from '@meshbalancer/core'
 import { claimsTopic, stateTopic } from '@meshbalancer/core/protocol'
 import { DEFAULT_MESH_DEGREE, MAX_GOSSIP_MESSAGE_BYTES } from './constants.js'
+import { fastMessageId } from './fast-message-id.js'
 import { allowPeersGater } from './gater.js'
 import { CLUSTER_SCORE_THRESHOLDS, clusterScoreParams } from './scoring.js'
 import type { NodeServices } from '../transport/libp2p-transport.js'
@@ -57,6 +58,8 @@ export function clusterGossipsubInit (options: ClusterGossipsubOptions = {}): Pa
     allowPublishToZeroTopicPeers: true,
     emitSelf: false,
     globalSignaturePolicy: 'StrictSign',
+    // Duplicates are recognised by a hash of their bytes before their signature is verified (see fastMessageId).
+    fastMsgIdFn: fastMessageId,
     fallbackToFloodsub: false,
     // Mesh degree with gossipsub's proportions: prune above Dhi, graft below Dlo, gossip to Dlazy others.
     D: degree,
