@@ -15,7 +15,7 @@ import type { NodeProcess } from '@meshbalancer/testing'
 const SIZES = [5, 10, 20]
 /** Sizes of the run with loads changing on every node. */
 const LOADED_SIZES = [10, 20]
-const WINDOW_MS = 10_000
+const WINDOW_MS = 30_000
 /**
  * Views converge before every connection is made: on 2 cores, 20 processes go on dialling for some 20 s after
  * they all see each other. Bare nodes are connected by the suite itself, and settle sooner.
