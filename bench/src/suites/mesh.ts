@@ -52,7 +52,7 @@ export const mesh: Suite = {
       `## A mesh of ${NODES} processes`,
       '',
       `${NODES} \`meshbalancer node --json\` processes on 127.0.0.1 started with \`--max-semi-space-size=2\` (default`,
-      'timings: probe interval 1 s, probe timeout 0.5 s, refresh 30 s), joined through one seed; times come from the high-resolution',
+      'timings: probe interval 1 s, probe timeout 0.5 s, refresh 30 s × max(1, (n − 1) / 4)), joined through one seed; times come from the high-resolution',
       'timestamps the processes print,',
       `so they exclude the benchmark's own reading of their output. Each figure is the median over ${ROUNDS} runs;`,
       'the spread is the lowest and highest run. All figures here are absolute times or amounts, not ratios.',

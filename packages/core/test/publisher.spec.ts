@@ -60,14 +60,37 @@ describe('the record publisher', () => {
     publisher.stop()
   })
 
-  it('stretches the refresh beyond 32 peers, so that each member receives as many refreshes as at 32', async () => {
-    const { publisher, setPeers } = harness({ refreshIntervalMs: 1000 })
+  it('stretches the refresh beyond 4 peers, so that each member receives as many refreshes as at 5 members', async () => {
+    expect(REFRESH_SCALE_PEERS).toBe(4)
+    const { publisher, setPeers } = harness({ refreshIntervalMs: 30_000 })
+    setPeers(1)
+    expect(publisher.refreshInterval()).toBe(30_000)
     setPeers(REFRESH_SCALE_PEERS)
-    expect(publisher.refreshInterval()).toBe(1000)
-    setPeers(10 * REFRESH_SCALE_PEERS)
-    expect(publisher.refreshInterval()).toBe(10_000)
-    // Refreshes received per member per second: peers / interval, the same at 320 as at 32.
-    expect(10 * REFRESH_SCALE_PEERS / publisher.refreshInterval()).toBeCloseTo(REFRESH_SCALE_PEERS / 1000)
+    expect(publisher.refreshInterval()).toBe(30_000)
+    // 10, 20 and 1,000 members.
+    setPeers(9)
+    expect(publisher.refreshInterval()).toBe(67_500)
+    setPeers(19)
+    expect(publisher.refreshInterval()).toBe(142_500)
+    setPeers(999)
+    expect(publisher.refreshInterval()).toBe(7_492_500)
+    // Refreshes received per member per second: peers / interval, the same at 20 and 1,000 members as at 5.
+    for (const peers of [19, 999]) {
+      setPeers(peers)
+      expect(peers / publisher.refreshInterval()).toBeCloseTo(REFRESH_SCALE_PEERS / 30_000)
+    }
+  })
+
+  it('refreshes at the stretched interval, jittered, in a cluster of 20', async () => {
+    const { clock, publisher, published } = harness({ refreshIntervalMs: 1000, peers: 19 })
+    publisher.start()
+    await clock.advance(100_000)
+    const gaps = published.slice(1).map((p, i) => p.at - published[i]!.at)
+    expect(published.slice(1).every(p => p.reason === 'refresh')).toBe(true)
+    expect(gaps.length).toBeGreaterThanOrEqual(Math.floor(100_000 / (4750 * (1 + REFRESH_JITTER))))
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(4750 * (1 - REFRESH_JITTER))
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(4750 * (1 + REFRESH_JITTER))
+    publisher.stop()
   })
 
   it('holds load-only records to loadRecordsPerSecond / (n − 1), carrying the latest load each time', async () => {

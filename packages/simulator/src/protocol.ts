@@ -35,7 +35,7 @@ export interface ProtocolParams {
    * does (docs/PROTOCOL.md, 2.5): refreshIntervalMs × max(1, (n − 1) / this), so that each node receives at most
    * this many refreshes per refreshIntervalMs whatever n. `Infinity`: a fixed interval, every node receiving
    * (n − 1) / refresh records a second.
-   * @default 32
+   * @default 4
    */
   refreshScaleMembers: number
   /**
@@ -70,7 +70,7 @@ export const PROTOCOL: Readonly<ProtocolParams> = {
   loadChangeMin: 1,
   loadChangeRatio: 0.1,
   refreshIntervalMs: 30_000,
-  refreshScaleMembers: 32,
+  refreshScaleMembers: 4,
   refreshRecordsPerSecond: undefined,
   pushPullIntervalMs: 30_000,
   targetPeers: 16,

@@ -126,6 +126,11 @@ describe('cost per node', () => {
     const defaultSmall = simulateCost({ size: 500, seed: 1, periods: 10 })
     const defaultLarge = simulateCost({ size: 2000, seed: 1, periods: 10 })
     expect(defaultLarge.messages / defaultSmall.messages).toBeLessThanOrEqual(1.2)
+    // The cluster refreshes n / (30 s × (n − 1) / 4) records a second: each node receives about 4 per 30 s, their copies included.
+    expect(PROTOCOL.refreshScaleMembers).toBe(4)
+    for (const [size, cost] of [[500, defaultSmall], [2000, defaultLarge]] as const) {
+      expect(cost.byKind.refresh!.messages).toBeCloseTo(size / (PROTOCOL.refreshIntervalMs / 1000 * (size - 1) / 4) * cost.copiesPerNode, 5)
+    }
     const budget = { refreshRecordsPerSecond: 10 }
     const small = simulateCost({ size: 500, seed: 1, periods: 10, params: budget })
     const large = simulateCost({ size: 2000, seed: 1, periods: 10, params: budget })

@@ -133,7 +133,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       version: () => this.table.version,
       members: () => this.table.members(),
       // The view is whole once a push-pull exchange completed; without one (peers that cannot exchange), once
-      // every member's refresh has had time to arrive (the longest jittered refresh interval, up to 33
+      // every member's refresh has had time to arrive (the longest jittered refresh interval, up to 5
       // members), and never later than SETTLE_WITHOUT_SYNC_MS.
       settled: () => this.running && (this.records.synced() ||
         clock.now() - this.startedAt >= Math.min((1 + REFRESH_JITTER) * this.init.refreshIntervalMs, SETTLE_WITHOUT_SYNC_MS)),

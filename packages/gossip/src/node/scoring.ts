@@ -9,17 +9,21 @@ export const INVALID_MESSAGE_WEIGHT = -100
 export const INVALID_MESSAGE_DECAY = 0.9
 /**
  * Points a peer earns for each valid record it delivered first: 20 per record, up to 5 counted (100 points), the
- * count decaying ×0.995 a second (a half-life of 138 s). Records go out on change and on a refresh (every 30 s by
- * default, longer in large clusters), not once a second, so the standing must outlast the gap between two of a
- * quiet member's records. A peer's own records reach its direct peers first (flood publishing): with one record
- * every R seconds the count just before the next is min(5, 1 / (1 − 0.995^R)) × 0.995^R: 86 points at R = 30 s,
- * 31 at R = 100 s, so one rejection (−100) still leaves such a member above the graylist threshold (−80). At
- * gossipsub's usual ×0.9 a second, the count of a member quiet for 30 s would be 0.04, and one rejection would
- * graylist it.
+ * count decaying ×0.998 a second (a half-life of 346 s). Records go out on change and on a refresh, not once a
+ * second, and the refresh slows as the cluster grows (30 s up to 5 members, × (n − 1) / 4 beyond: 67.5 s at 10,
+ * 142.5 s at 20), so the standing must outlast the gap between two of a quiet member's records. A peer's own
+ * records reach its direct peers first (flood publishing): with one record every R seconds the count just before
+ * the next is min(5, 1 / (1 − 0.998^R)) × 0.998^R: 94 points at R = 30 s, 87 at 67.5 s, 61 at 142.5 s, so one
+ * rejection (−100) still leaves such a member above the graylist threshold (−80). The standing falls below the
+ * 20 points that takes at R ≈ 346 s (a refresh of that mean interval comes at about 47 members), below 17 (what
+ * the most time in mesh, 3 points, makes up for) at R ≈ 388 s (about 53 members); from there on an idle member
+ * that sent nothing but its refreshes can be graylisted by one rejection, for about a second. Records it forwards
+ * first, and any change it publishes, add to that. At gossipsub's usual ×0.9 a second, the count of a member
+ * quiet for 30 s would be 0.04, and one rejection would graylist it.
  */
 export const FIRST_DELIVERY_WEIGHT = 20
 export const FIRST_DELIVERY_CAP = 5
-export const FIRST_DELIVERY_DECAY = 0.995
+export const FIRST_DELIVERY_DECAY = 0.998
 
 /**
  * How gossipsub scores the peers of a meshbalancer cluster (docs/PROTOCOL.md, "Peer scoring"). The library's
