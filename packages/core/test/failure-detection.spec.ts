@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { claimsTopic, decodeProbeResponse, decodeSignedRecord, encodeClaim, encodeProbeRequest, memberRecord, probeProtocol, signRecord, stateTopic } from '../src/protocol.js'
+import { claimsTopic, decodeProbeResponse, decodeSignedRecord, encodeClaim, encodeProbeRequest, encodeProbeResponse, memberRecord, probeProtocol, signRecord, stateTopic } from '../src/protocol.js'
 import { defaults } from '../src/index.js'
 import { ManualClock, MemoryNetwork } from '../src/testing/index.js'
 import { FAST, FAST_SUSPICION, startMesh, startNode } from './fixtures.js'
@@ -8,8 +8,9 @@ import type { MemoryTransport } from '../src/testing/index.js'
 import type { TestMesh } from './fixtures.js'
 
 /**
- * A member that lies: a bare transport that announces a record of its own (so that it is a member in every view)
- * and publishes claims that honest members failed, at the version of their record it last heard.
+ * A member that lies: a bare transport that announces a record of its own (so that it is a member in every view),
+ * answers direct probes as any running member does, and publishes claims that honest members failed, at the
+ * version of their record it last heard.
  */
 class Liar {
   readonly heard = new Map<string, MemberRecord>()
@@ -19,6 +20,7 @@ class Liar {
 
   async start (): Promise<void> {
     await this.transport.start()
+    this.transport.handleRequests(probeProtocol('default'), async () => encodeProbeResponse(true))
     this.transport.subscribe(stateTopic('default'), {
       validate: () => 'accept',
       deliver: message => { const { record } = decodeSignedRecord(message.data); this.heard.set(record.origin, record) }

@@ -51,7 +51,8 @@ export async function startMesh (count: number, init: Partial<ClusterInit> = {})
 export async function startNode (network: MemoryNetwork, clock: ManualClock, name: string, init: Partial<ClusterInit> = {}, incarnation = 1): Promise<Cluster> {
   return await createCluster({
     name,
-    transport: network.createTransport(`id-${name}`),
+    // A transport of the caller's (one it watches, say) must not be shadowed by a second one of the same id.
+    transport: init.transport ?? network.createTransport(`id-${name}`),
     clock,
     logger: silentLogger,
     incarnation,

@@ -131,6 +131,16 @@ describe('claim and probe codec', () => {
     expect(decodeProbeResponse(encodeProbeResponse(false))).toBe(false)
   })
 
+  it('encodes a direct probe as a request naming no target, whatever its timeout field says', () => {
+    const direct = encodeProbeRequest({})
+    expect(Array.from(direct)).toEqual([0x08, 0x01])
+    expect(decodeProbeRequest(direct)).toEqual({ ok: true, value: {} })
+    expect(decodeProbeRequest(WireProbeRequest.encode({ version: 1, target: '', timeoutMs: 700 }))).toEqual({ ok: true, value: {} })
+    // Still a request of this version, and still bounded.
+    expect(decodeProbeRequest(WireProbeRequest.encode({ version: 2, target: '', timeoutMs: 0 }))).toMatchObject({ ok: false, reason: 'unsupported-version' })
+    expect(decodeProbeRequest(new Uint8Array(0))).toMatchObject({ ok: false, reason: 'unsupported-version' })
+  })
+
   it('refuses bad claims by reason, and never throws', () => {
     const good = { version: 1, claimant: 'a', subject: 'b', incarnation: 1, sequence: 1 }
     const reason = (bytes: Uint8Array): string | undefined => { const d = decodeClaim(bytes); return d.ok ? undefined : d.reason }

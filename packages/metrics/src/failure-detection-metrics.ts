@@ -9,8 +9,9 @@ const CLAIM_REJECT_REASONS: readonly ClaimRejectReason[] = [
 
 /** Counters of `cluster.stats()` exported as Prometheus counters of the same meaning. */
 const TOTALS: ReadonlyArray<[name: string, help: string, stat: keyof ClusterStats]> = [
-  ['probes_sent_total', 'Direct probes (pings) of members this node made.', 'probesSent'],
-  ['probes_failed_total', 'Probes that no ping answered, directly or through a helper.', 'probesFailed'],
+  ['probes_sent_total', 'Direct probes of members this node made.', 'probesSent'],
+  ['probes_failed_total', 'Probes that the target answered neither directly nor through a helper.', 'probesFailed'],
+  ['direct_probes_served_total', 'Direct probes of this node that it answered.', 'directProbesServed'],
   ['indirect_probes_sent_total', 'Indirect probe requests this node sent to helpers.', 'indirectProbesSent'],
   ['indirect_probes_served_total', 'Indirect probes this node made as a helper for other members.', 'indirectProbesServed'],
   ['claims_published_total', 'Claims that a member failed, published by this node.', 'claimsPublished'],

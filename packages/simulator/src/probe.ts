@@ -32,8 +32,8 @@ export interface ProbeState {
 }
 
 /**
- * One SWIM probe period of `prober` on `target`, starting at `t`: a direct ping within the probe timeout, then
- * `indirectProbes` helpers that ping on the prober's behalf and answer ack, or nack after 80 % of their own timeout,
+ * One SWIM probe period of `prober` on `target`, starting at `t`: a direct probe within the probe timeout, then
+ * `indirectProbes` helpers that probe it on the prober's behalf and answer ack, or nack after 80 % of their own timeout,
  * all before the end of the period. Timeout and period are multiplied by (local health + 1). Each transmission may
  * be lost; a message reaches its receiver's code after the receiver's processing delay. Counts the traffic.
  */
@@ -44,13 +44,13 @@ export function probe (world: World, state: ProbeState, prober: number, target: 
   const period = params.probeIntervalMs * scale
   const dp = state.delayMs[prober]!
   const dq = state.delayMs[target]!
-  // Direct: ping and pong, each late by its retransmissions, or lost.
+  // Direct: the probe and its ack, each late by its retransmissions, or lost.
   if (targetState === 'alive') {
     const ping = world.transmit()
     if (Number.isFinite(ping)) {
-      world.count('ping', 1, WIRE_BYTES.ping)
+      world.count('direct probe', 1, WIRE_BYTES.directProbe)
       const pong = world.transmit()
-      if (Number.isFinite(pong)) world.count('ping', 1, WIRE_BYTES.ping)
+      if (Number.isFinite(pong)) world.count('direct probe', 1, WIRE_BYTES.directProbe)
       const seen = 2 * w + dq + dp + ping + pong
       if (seen <= timeout) return { alive: true, at: t + seen, health: -1, helpers: [] }
     }
@@ -68,21 +68,21 @@ export function probe (world: World, state: ProbeState, prober: number, target: 
     const helperTimeout = params.probeTimeoutMs * (state.health[helper]! + 1)
     const request = world.transmit()
     if (!Number.isFinite(request)) continue
-    world.count('probe', 1, WIRE_BYTES.probe)
-    // The helper's own ping of the target: an ack if it comes back within the share of the helper's timeout.
+    world.count('indirect probe', 1, WIRE_BYTES.indirectProbe)
+    // The helper's own direct probe of the target: an ack if it comes back within the share of the helper's timeout.
     let helperSeen = Number.POSITIVE_INFINITY
     if (targetState === 'alive') {
       const ping = world.transmit()
       if (Number.isFinite(ping)) {
-        world.count('ping', 1, WIRE_BYTES.ping)
+        world.count('direct probe', 1, WIRE_BYTES.directProbe)
         const pong = world.transmit()
-        if (Number.isFinite(pong)) world.count('ping', 1, WIRE_BYTES.ping)
+        if (Number.isFinite(pong)) world.count('direct probe', 1, WIRE_BYTES.directProbe)
         helperSeen = 2 * w + dq + dh + ping + pong
       }
     }
     const answer = world.transmit()
     if (!Number.isFinite(answer)) continue
-    world.count('probe', 1, WIRE_BYTES.probe)
+    world.count('indirect probe', 1, WIRE_BYTES.indirectProbe)
     const sent = indirectAt + w + request + dh
     if (helperSeen <= params.nackAtTimeoutShare * helperTimeout) {
       firstAck = Math.min(firstAck, sent + helperSeen + w + answer + dp)

@@ -4,7 +4,7 @@ import { encodeRecord, memberRecord } from '@meshbalancer/core/protocol'
  * Bytes on the wire of each kind of message the simulator counts, one copy as its receiver reads it: the payload
  * plus libp2p's framing (noise: 2 bytes of length and a 16-byte tag per frame; yamux: a 12-byte header per frame;
  * a new stream: a yamux SYN, multistream-select's two lines and a FIN each way). Estimates from the message
- * layouts of docs/PROTOCOL.md, except the ping and gossipsub's overhead, which were measured.
+ * layouts of docs/PROTOCOL.md, except the direct probe and gossipsub's overhead, which were measured.
  */
 const NOISE_FRAME = 2 + 16
 const YAMUX_FRAME = 12
@@ -17,6 +17,8 @@ const PEER_ID = 38
  * 127.0.0.1 (a script counting /proc/self/io over 500 messages).
  */
 const GOSSIP_OVERHEAD = 225
+/** One side of a direct probe exchange, measured (see `WIRE_BYTES.directProbe`). */
+const DIRECT_PROBE = 69
 /** A new stream's overhead on one side: multistream-select's header and protocol lines, SYN/FIN frames. */
 const STREAM_OPEN = 20 + 40 + 3 * FRAME
 
@@ -38,12 +40,16 @@ export const RECORD_BYTES = encodeRecord(memberRecord({
 /** Bytes each node receives, per copy, of every kind of message. */
 export const WIRE_BYTES = {
   /**
-   * One side of a libp2p ping (32 random bytes echoed) on a new stream of the connection already held. Measured:
-   * 531 bytes for the exchange, both ways, over TCP on 127.0.0.1 (500 pings counted through /proc/self/io).
+   * One side of a direct probe (a probe request naming no target, and its ack) on the probe protocol's RPC stream,
+   * open already. Measured: 138 bytes for the exchange, both ways, yamux window updates included, over TCP on
+   * 127.0.0.1 (`bench/src/probe-cost.ts`: 500 probes counted through /proc/self/io).
    */
-  ping: 265,
-  /** An indirect probe request or its answer (target id and timeout; ack or nack), on a new stream. */
-  probe: STREAM_OPEN + PEER_ID + 8 + FRAME,
+  directProbe: DIRECT_PROBE,
+  /**
+   * An indirect probe request or its answer on the same stream: a direct probe's, plus the request's target id
+   * and timeout (the answer, ack or nack, is as long as a direct probe's): their mean.
+   */
+  indirectProbe: DIRECT_PROBE + Math.round((PEER_ID + 2 + 3) / 2),
   /** A record on the records topic. */
   record: GOSSIP_OVERHEAD + RECORD_BYTES,
   /** A claim on the claims topic: claimant, subject, incarnation, sequence. */

@@ -139,8 +139,8 @@ describe('cost per node', () => {
     const fixedSmall = simulateCost({ size: 500, seed: 1, periods: 10, params: fixed })
     const fixedLarge = simulateCost({ size: 2000, seed: 1, periods: 10, params: fixed })
     expect(fixedLarge.messages / fixedSmall.messages).toBeGreaterThan(3)
-    // Two pings a second, sent and answered: each node probes one member, and is probed by about one.
-    expect(small.byKind.ping!.messages).toBeCloseTo(2, 0)
+    // Two direct probe messages a second, sent and answered: each node probes one member, and is probed by about one.
+    expect(small.byKind['direct probe']!.messages).toBeCloseTo(2, 0)
   })
 
   it('holds load records to the budget whatever the rate of change', () => {

@@ -10,11 +10,19 @@ export interface Claim {
   readonly sequence: number
 }
 
-/** An indirect probe: "ping `target` for me, and answer within `timeoutMs`". */
-export interface ProbeRequest {
+/** An indirect probe: "probe `target` for me, and answer within `timeoutMs`". */
+export interface IndirectProbeRequest {
   readonly target: string
   readonly timeoutMs: number
 }
+
+/** A direct probe: "answer me". It names no target; on the wire its `target` is empty and its `timeout_ms` 0. */
+export interface DirectProbeRequest {
+  readonly target?: undefined
+}
+
+/** A request on the probe protocol: a direct probe of the receiver, or an indirect probe of `target` through it. */
+export type ProbeRequest = DirectProbeRequest | IndirectProbeRequest
 
 /** A decoded message, or why it is refused; decoders never throw. */
 export type Decoded<T, Reason> = { ok: true, value: T } | { ok: false, reason: Reason, detail: string }
@@ -57,10 +65,14 @@ export function decodeClaim (bytes: Uint8Array): Decoded<Claim, ClaimRejectReaso
 }
 
 export function encodeProbeRequest (request: ProbeRequest): Uint8Array {
+  if (request.target === undefined) return WireProbeRequest.encode({ version: MEMBERSHIP_VERSION, target: '', timeoutMs: 0 })
   return WireProbeRequest.encode({ version: MEMBERSHIP_VERSION, target: request.target, timeoutMs: request.timeoutMs })
 }
 
-/** Decodes and checks a probe request; a timeout beyond {@link MAX_PROBE_TIMEOUT_MS} is clamped to it, 0 refused. */
+/**
+ * Decodes and checks a probe request. An empty target makes it a direct probe, whose timeout is ignored; an
+ * indirect probe's timeout beyond {@link MAX_PROBE_TIMEOUT_MS} is clamped to it, and 0 refused.
+ */
 export function decodeProbeRequest (bytes: Uint8Array): Decoded<ProbeRequest, ProbeRejectReason> {
   if (bytes.byteLength > MAX_PROBE_MESSAGE_BYTES) return { ok: false, reason: 'too-large', detail: `${bytes.byteLength} bytes, limit ${MAX_PROBE_MESSAGE_BYTES}` }
   let wire: WireProbeRequest
@@ -72,6 +84,7 @@ export function decodeProbeRequest (bytes: Uint8Array): Decoded<ProbeRequest, Pr
   if (wire.version !== MEMBERSHIP_VERSION) {
     return { ok: false, reason: 'unsupported-version', detail: `version ${wire.version}, expected ${MEMBERSHIP_VERSION}` }
   }
+  if (wire.target === '') return { ok: true, value: {} }
   const problem = peerIdProblem(wire.target)
   if (problem !== undefined) return { ok: false, reason: 'malformed', detail: `target: ${problem}` }
   if (wire.timeoutMs === 0) return { ok: false, reason: 'malformed', detail: 'timeout of 0 ms' }

@@ -37,7 +37,7 @@ export interface DetectorInit {
   transport: Transport
   table: MemberTable
   options: DetectorOptions
-  /** The gossip topic of claims and the request protocol of indirect probes. */
+  /** The gossip topic of claims and the request protocol of direct and indirect probes. */
   claimsTopic: string
   probeProtocol: string
   allowPeers: ReadonlySet<string> | undefined
@@ -119,6 +119,7 @@ export class Detector {
     this.server = new ProbeServer({
       clock,
       transport,
+      protocol: init.probeProtocol,
       localId: transport.id,
       isMember,
       rate: this.probeRequestRates,
@@ -172,7 +173,7 @@ export class Detector {
 
   /**
    * The last connection to `peer` closed: most likely a crash (a killed process's sockets close at once), so it is
-   * probed now, out of turn. The ping redials; a process that is gone refuses at once, and the helpers' pings too.
+   * probed now, out of turn. The direct probe redials; a process that is gone refuses at once, and the helpers' probes too.
    */
   hint (peer: string): void {
     if (this.running && this.schedule.has(peer)) void this.check(peer)

@@ -1,18 +1,20 @@
 import { decodeProbeRequest, decodeProbeResponse, encodeProbeRequest, encodeProbeResponse } from '../codec/membership-codec.js'
-import { pingWithin } from './ping.js'
+import { directProbeWithin } from './ping.js'
 import type { Clock } from '../clock.js'
 import type { ProbeRejectReason } from '../errors.js'
 import type { RequestContext, Transport } from '../transport/transport.js'
 import type { TokenBuckets } from '../cluster/token-buckets.js'
 
 /**
- * The share of the requester's timeout a helper spends on its own ping, so that its nack arrives before the
+ * The share of the requester's timeout a helper spends on its own direct probe of the target, so that its nack arrives before the
  * requester gives up (Lifeguard's nack: it proves the helper, and so the requester's own link, works).
  */
 export const HELPER_PING_SHARE = 0.8
 
-/** Counters of indirect probes this node served. */
+/** Counters of the probe requests this node served. */
 export interface ProbeServeStats {
+  /** Direct probes of this node it answered. */
+  readonly directProbesServed: number
   readonly indirectProbesServed: number
   readonly probeRequestsRejected: Readonly<Record<ProbeRejectReason, number>>
 }
@@ -20,6 +22,8 @@ export interface ProbeServeStats {
 export interface ProbeServerInit {
   clock: Clock
   transport: Transport
+  /** The probe protocol of the cluster, on which the helper probes the target. */
+  protocol: string
   localId: string
   isMember(id: string): boolean
   /** Requests per requester: a token bucket. */
@@ -28,11 +32,15 @@ export interface ProbeServerInit {
 }
 
 /**
- * Serves indirect probes: pings the target for a member that could not reach it, and answers ack or nack. Only
- * members may ask, only about members (so that nobody can make this node dial an address of its choosing), and at
- * a bounded rate; anything else is refused (the stream fails) and counted by reason.
+ * Serves probe requests. A direct probe is answered with an ack at once, whoever asks: it costs nothing but the
+ * answer, on a stream the requester opened, and reveals only that this node is up, as the connection itself and
+ * libp2p's ping already do. An indirect probe makes this node probe the target for a member that could not reach
+ * it, and answer ack or nack. Only members may ask one, only about members (so that nobody can make this node
+ * dial an address of its choosing), and at a bounded rate. Anything else is refused (the request fails) and
+ * counted by reason.
  */
 export class ProbeServer {
+  private direct = 0
   private served = 0
   private readonly rejected: Record<ProbeRejectReason, number> = {
     malformed: 0, 'too-large': 0, 'unsupported-version': 0, 'unknown-requester': 0, 'unknown-target': 0, 'rate-limited': 0
@@ -44,17 +52,21 @@ export class ProbeServer {
     const { init } = this
     const decoded = decodeProbeRequest(request)
     if (!decoded.ok) return this.reject(decoded.reason)
+    if (decoded.value.target === undefined) {
+      this.direct++
+      return encodeProbeResponse(true)
+    }
     const { target, timeoutMs } = decoded.value
     if (!init.isMember(context.from)) return this.reject('unknown-requester')
     if (target === init.localId || target === context.from || !init.isMember(target)) return this.reject('unknown-target')
     if (!init.rate.take(context.from)) return this.reject('rate-limited')
     this.served++
-    const ping = await pingWithin(init.clock, init.transport, target, Math.max(1, Math.floor(timeoutMs * HELPER_PING_SHARE)), init.lateSlackMs, context.signal)
-    return encodeProbeResponse(ping.ok)
+    const probe = await directProbeWithin(init.clock, init.transport, init.protocol, target, Math.max(1, Math.floor(timeoutMs * HELPER_PING_SHARE)), init.lateSlackMs, context.signal)
+    return encodeProbeResponse(probe.ok)
   }
 
   stats (): ProbeServeStats {
-    return { indirectProbesServed: this.served, probeRequestsRejected: { ...this.rejected } }
+    return { directProbesServed: this.direct, indirectProbesServed: this.served, probeRequestsRejected: { ...this.rejected } }
   }
 
   private reject (reason: ProbeRejectReason): undefined {
@@ -66,7 +78,7 @@ export class ProbeServer {
 /** A helper's answer to an indirect probe: the target answered it, it did not, or the helper did not answer. */
 export type HelperAnswer = 'ack' | 'nack' | 'none'
 
-/** Asks `helper` to ping `target`; waits at most `timeoutMs` for its answer. Never rejects. */
+/** Asks `helper` to probe `target`; waits at most `timeoutMs` for its answer. Never rejects. */
 export async function askHelper (clock: Clock, transport: Transport, protocol: string, helper: string, target: string, timeoutMs: number): Promise<HelperAnswer> {
   const controller = new AbortController()
   const timer = clock.setTimeout(() => { controller.abort(new Error('indirect probe timed out')) }, timeoutMs)

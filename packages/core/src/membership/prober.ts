@@ -1,4 +1,4 @@
-import { pingWithin } from './ping.js'
+import { directProbeWithin } from './ping.js'
 import { askHelper } from './probe-protocol.js'
 import type { Clock } from '../clock.js'
 import type { Transport } from '../transport/transport.js'
@@ -20,7 +20,7 @@ export interface ProbeResult {
 export interface ProberInit {
   clock: Clock
   transport: Transport
-  /** The indirect probe protocol of the cluster. */
+  /** The probe protocol of the cluster, of direct and indirect probes alike. */
   protocol: string
   health: LocalHealth
   probeTimeoutMs: number
@@ -42,7 +42,8 @@ export interface ProbeStats {
 }
 
 /**
- * One SWIM probe of one member: a direct ping within the probe timeout (× local health); when it is not
+ * One SWIM probe of one member: a direct probe (a request on the probe protocol, which the target answers at
+ * once) within the probe timeout (× local health); when it is not
  * answered, the same asked of `indirectProbes` other members at once, any ack of which proves the target alive.
  * Every helper answers within the timeout, with a nack if the target did not answer it: a probe that no helper
  * answered at all suggests this node is the one cut off, and counts against its local health, not the target.
@@ -59,7 +60,7 @@ export class Prober {
     const pauses = this.init.pauses()
     const timeoutMs = this.init.probeTimeoutMs * health.multiplier
     this.sent++
-    const direct = await pingWithin(clock, transport, target, timeoutMs, lateSlackMs)
+    const direct = await directProbeWithin(clock, transport, this.init.protocol, target, timeoutMs, lateSlackMs)
     if (direct.ok) {
       health.better()
       this.init.measured(target, direct.rttMs)

@@ -58,9 +58,9 @@ export interface Libp2pTransportInit {
 
 /**
  * The core's `Transport` over a libp2p node: gossipsub for topics (signed messages, validated before they are
- * forwarded), RPC multiplexed over one long-lived stream per peer and protocol (PROTOCOL.md §6), libp2p ping for
- * round-trip times, and a dialer that joins through the given addresses and then connects to members learned from
- * gossip.
+ * forwarded), RPC multiplexed over one long-lived stream per peer and protocol (PROTOCOL.md §6; the failure
+ * detector's probes ride it too), libp2p ping for the dialer's checks of lost members and of revived records, and a
+ * dialer that joins through the given addresses and then connects to members learned from gossip.
  */
 export class Libp2pTransport implements Transport {
   readonly id: string
@@ -88,7 +88,7 @@ export class Libp2pTransport implements Transport {
     this.penalties = new Penalties(libp2p.services.pubsub)
     this.dialer = new PeerDialer(libp2p, {
       ...init,
-      // Through the shared pings: the dialler's check of a lost member must not collide with a probe of it.
+      // Through the shared pings: the dialler's check of a lost member must not collide with another ping of it.
       ping: async (id, signal) => await this.ping(id.toString(), { signal })
     })
   }
@@ -240,8 +240,8 @@ export class Libp2pTransport implements Transport {
   }
 
   /**
-   * One round trip to `peer` over libp2p ping, dialling it if needed. Concurrent pings of one peer (this node's probe
-   * and an indirect probe it makes for another member, say) share one ping stream: libp2p's ping keeps at most one
+   * One round trip to `peer` over libp2p ping, dialling it if needed. Concurrent pings of one peer (the dialer's check
+   * of a lost member and a revival check of its record, say) share one ping stream: libp2p's ping keeps at most one
    * outbound stream per peer, so a second would fail for no fault of the peer. The shared ping is aborted once every
    * caller has given up.
    */

@@ -88,6 +88,8 @@ export class MemoryNetwork {
     if (this.transports.get(a)?.started !== true || this.transports.get(b)?.started !== true) return
     this.transports.get(a)?.closeConnection(b)
     this.transports.get(b)?.closeConnection(a)
+    this.transports.get(a)?.peerDisconnected(b)
+    this.transports.get(b)?.peerDisconnected(a)
   }
 
   /**

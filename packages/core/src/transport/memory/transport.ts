@@ -85,15 +85,18 @@ export class MemoryTransport implements Transport {
     else work()
   }
 
-  /** @internal The connection to `peer` closed: fails the calls between the two and tells the listeners. */
+  /**
+   * @internal The connection to `peer` closed: fails the calls between the two. The network tells the listeners
+   * once both ends did, so that a call a listener makes at once (a probe of the peer) goes over the new connection.
+   */
   closeConnection (peer: string): void {
     for (const call of [...this.calls]) {
       if (call.from === peer || call.to === peer) call.fail(new ServiceUnavailableError(`connection between ${this.id} and ${peer} closed`))
     }
-    this.peerDisconnected(peer)
   }
 
-  private peerDisconnected (peer: string): void {
+  /** @internal Tells the listeners that the connection to `peer` closed. */
+  peerDisconnected (peer: string): void {
     for (const listener of this.peerListeners) listener.disconnected(peer)
   }
 
