@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { do_not_optimize } from 'mitata'
 import { defaults } from '@meshbalancer/core'
-import { decodeRecord, encodeRecord, memberRecord, MemberTable } from '@meshbalancer/core/protocol'
+import { decodeRecord, encodeRecord, memberRecord, MemberTable, REFRESH_JITTER, refreshIntervalFor } from '@meshbalancer/core/protocol'
 import { converged, startProcesses } from '@meshbalancer/testing'
 import { startBareCluster } from '../bare.js'
 import { median, nanosecondsPerCall } from '../measure.js'
@@ -15,6 +15,7 @@ import type { NodeProcess } from '@meshbalancer/testing'
 const SIZES = [5, 10, 20]
 /** Sizes of the run with loads changing on every node. */
 const LOADED_SIZES = [10, 20]
+/** The shortest window; bare nodes and the loaded runs use it. */
 const WINDOW_MS = 30_000
 /**
  * Views converge before every connection is made: on 2 cores, 20 processes go on dialling for some 20 s after
@@ -22,6 +23,16 @@ const WINDOW_MS = 30_000
  */
 const SETTLE_MS = 30_000
 const BARE_SETTLE_MS = 10_000
+
+/**
+ * When an idle run of `size` members is measured: after every member's first refresh (each is due up to 1.25 ×
+ * the interval after the member's start, which publishes too), over one whole refresh interval, so that the
+ * window holds the refreshes of the steady state, neither the burst of starts nor a gap before the first refresh.
+ */
+function idleTiming (size: number): { settleMs: number, windowMs: number } {
+  const refreshMs = refreshIntervalFor(defaults.DEFAULT_REFRESH_INTERVAL_MS, size)
+  return { settleMs: Math.max(SETTLE_MS, refreshMs * (1 + REFRESH_JITTER) + 5000), windowMs: Math.max(WINDOW_MS, refreshMs) }
+}
 /** Every node's load changes this often per second in the loaded run (one `load` command every 10 ms). */
 const LOAD_CHANGES_PER_SECOND = 100
 /**
@@ -50,7 +61,7 @@ const record = (i: number, sequence = 1): MemberRecord => memberRecord({
   addresses: [`/ip4/10.0.${i >> 8}.${i & 255}/tcp/4001`]
 })
 
-/** Medians over the nodes of one run, over WINDOW_MS; `counters` are rates of the detector's stats. */
+/** Medians over the nodes of one run, over its window; `counters` are rates of the detector's stats. */
 interface Idle { published: number, records: number, kib: number, cpu: number, rss: number, counters: Record<string, number> }
 
 /**
@@ -127,8 +138,9 @@ export const scaling: Suite = {
     return [
       '## Scaling',
       '',
-      `Idle \`meshbalancer node\` processes on this machine (default timings${EXTRA_FLAGS.length > 0 ? `, plus \`${EXTRA_FLAGS.join(' ')}\`` : ''}), over ${WINDOW_MS / 1000} s after ${SETTLE_MS / 1000} s of settling, median node;`,
-      'beside each, in the same run, as many bare libp2p 3 + gossipsub processes (the same stack with the libraries\'',
+      `Idle \`meshbalancer node\` processes on this machine (default timings${EXTRA_FLAGS.length > 0 ? `, plus \`${EXTRA_FLAGS.join(' ')}\`` : ''}), median node, over one refresh interval once every`,
+      `member has refreshed at least once (${SIZES.map(size => { const t = idleTiming(size); return `${size}: ${Math.round(t.windowMs / 1000)} s after ${Math.round(t.settleMs / 1000)} s`; }).join(', ')}; the refresh interval grows beyond 5 members);`,
+      `beside each, in the same run, as many bare libp2p 3 + gossipsub processes over ${WINDOW_MS / 1000} s after ${BARE_SETTLE_MS / 1000} s (the same stack with the libraries\'`,
       'default settings, every pair dialled, subscribed to one topic, publishing nothing): what the stack costs before',
       `meshbalancer does anything. Bytes are what each process read and wrote (/proc/<pid>/io), all protocols included.`,
       `The loaded runs change every node's load ${LOAD_CHANGES_PER_SECOND} times a second (\`load ws N\`, N alternating between 100 and`,
@@ -163,13 +175,14 @@ async function measureNodes (size: number, loadsChanging = false): Promise<Idle>
         for (const node of nodes) node.send(`load ws ${high ? 200 : 100}`)
       }, 1000 / LOAD_CHANGES_PER_SECOND)
     }
-    await sleep(SETTLE_MS)
+    const { settleMs, windowMs } = loadsChanging ? { settleMs: SETTLE_MS, windowMs: WINDOW_MS } : idleTiming(size)
+    await sleep(settleMs)
     const sample = async (node: NodeProcess): Promise<Sample> => {
       const stats = await node.ask('stats', 'stats')
       const counters = Object.fromEntries(Object.entries(stats).filter(([key, value]) => DETECTOR_COUNTER.test(key) && typeof value === 'number')) as Record<string, number>
       return { published: stats.recordsPublished as number, accepted: stats.recordsAccepted as number, bytes: ioBytes(node.pid), cpu: cpuSeconds(node.pid), rss: rssMiB(node.pid), counters }
     }
-    return await window(nodes.map(node => async () => await sample(node)))
+    return await window(nodes.map(node => async () => await sample(node)), windowMs)
   } finally {
     if (timer !== undefined) clearInterval(timer)
     await Promise.all(nodes.map(async node => { await node.kill() }))
@@ -181,18 +194,18 @@ async function measureBare (size: number): Promise<Idle> {
   const nodes = await startBareCluster(size)
   try {
     await sleep(BARE_SETTLE_MS)
-    return await window(nodes.map(node => () => ({ published: 0, accepted: 0, bytes: ioBytes(node.pid), cpu: cpuSeconds(node.pid), rss: rssMiB(node.pid) })))
+    return await window(nodes.map(node => () => ({ published: 0, accepted: 0, bytes: ioBytes(node.pid), cpu: cpuSeconds(node.pid), rss: rssMiB(node.pid) })), WINDOW_MS)
   } finally {
     await Promise.all(nodes.map(async node => { await node.kill() }))
   }
 }
 
-/** Samples every node before and after WINDOW_MS; medians over nodes of the rates. */
-async function window (samplers: ReadonlyArray<() => Sample | Promise<Sample>>): Promise<Idle> {
+/** Samples every node before and after `windowMs`; medians over nodes of the rates. */
+async function window (samplers: ReadonlyArray<() => Sample | Promise<Sample>>, windowMs: number): Promise<Idle> {
   const before = await Promise.all(samplers.map(async sample => await sample()))
-  await sleep(WINDOW_MS)
+  await sleep(windowMs)
   const after = await Promise.all(samplers.map(async sample => await sample()))
-  const seconds = WINDOW_MS / 1000
+  const seconds = windowMs / 1000
   const per = (f: (a: Sample, b: Sample) => number): number => median(samplers.map((_, i) => f(before[i]!, after[i]!)))
   return {
     published: per((a, b) => (b.published - a.published) / seconds),

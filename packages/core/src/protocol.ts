@@ -2,7 +2,7 @@
  * `@meshbalancer/core/protocol`: the wire format of docs/PROTOCOL.md as code, for tools, tests and other
  * implementations that speak to a cluster without running one: the member record's codec, validation and limits,
  * the signed record and the push-pull message, the claims and probe messages of failure detection and their
- * suspicion timeouts, the RPC frames, the broadcast envelope, the topic and protocol names, and the member table that
+ * suspicion timeouts, the refresh interval, the RPC frames, the broadcast envelope, the topic and protocol names, and the member table that
  * merges records as §5 describes.
  * Applications that only run nodes do not need it.
  *
@@ -16,6 +16,7 @@ export { MemberTable } from './member/table.js'
 export { decodeClaim, decodeProbeRequest, decodeProbeResponse, encodeClaim, encodeProbeRequest, encodeProbeResponse } from './codec/membership-codec.js'
 export type { Claim, Decoded, DirectProbeRequest, IndirectProbeRequest, ProbeRequest } from './codec/membership-codec.js'
 export { suspicionBounds, suspicionTimeout } from './membership/suspicion.js'
+export { REFRESH_JITTER, REFRESH_SCALE_PEERS, refreshIntervalFor } from './cluster/publisher.js'
 export type { SuspicionTiming } from './membership/suspicion.js'
 export type { ApplyResult, MemberTableEvents, MemberTableInit } from './member/table.js'
 export { decodeRequest, decodeResponse, encodeRequest, encodeResponse, MAX_FRAME_BYTES } from './rpc/frames.js'

@@ -28,6 +28,14 @@ export interface PublisherInit {
  * (30 s up to 5 members, 67.5 s at 10, 142.5 s at 20, about 2 h at 1,000).
  */
 export const REFRESH_SCALE_PEERS = 4
+/**
+ * The mean interval between a member's refreshes, before jitter, in a cluster of `members` (itself included):
+ * `refreshIntervalMs` × max(1, (members − 1) / {@link REFRESH_SCALE_PEERS}) (docs/PROTOCOL.md, 2.5).
+ */
+export function refreshIntervalFor (refreshIntervalMs: number, members: number): number {
+  return refreshIntervalMs * Math.max(1, (members - 1) / REFRESH_SCALE_PEERS)
+}
+
 /** Refreshes fall uniformly in [1 − this, 1 + this] × their interval, so that members do not refresh in step. */
 export const REFRESH_JITTER = 0.25
 
@@ -105,7 +113,7 @@ export class Publisher {
 
   /** The refresh interval for the current size of the cluster, before jitter. */
   refreshInterval (): number {
-    return this.init.refreshIntervalMs * Math.max(1, this.init.peers() / REFRESH_SCALE_PEERS)
+    return refreshIntervalFor(this.init.refreshIntervalMs, this.init.peers() + 1)
   }
 
   private schedule (reason: PublishReason, wait: number): void {
