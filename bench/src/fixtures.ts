@@ -1,5 +1,5 @@
 import { createCluster, silentLogger } from '@meshbalancer/core'
-import { memberRecord, signRecord, stateTopic } from '@meshbalancer/core/protocol'
+import { encodeProbeResponse, memberRecord, probeProtocol, signRecord, stateTopic } from '@meshbalancer/core/protocol'
 import { ManualClock, MemoryNetwork } from '@meshbalancer/core/testing'
 import type { Cluster } from '@meshbalancer/core'
 
@@ -18,7 +18,7 @@ export async function clusterWithMembers (members: number, group: string): Promi
     logger: silentLogger,
     // One member probed every 30 ms of virtual time, so that round trips of every member are measured quickly; the
     // timeout is above the longest round trip of the network below (2 × 13 ms). The announcing transports answer
-    // pings (the memory network does) and so stay alive.
+    // direct probes, as members do, and so stay alive.
     probeIntervalMs: 30,
     probeTimeoutMs: 30,
     incarnation: 1
@@ -26,6 +26,8 @@ export async function clusterWithMembers (members: number, group: string): Promi
   for (let i = 0; i < members; i++) {
     const transport = network.createTransport(`peer-${String(i).padStart(5, '0')}`)
     await transport.start()
+    // A direct probe names no target and is answered with an ack at once (docs/PROTOCOL.md, 2.8).
+    transport.handleRequests(probeProtocol(cluster.clusterName), async () => encodeProbeResponse(true))
     await transport.publish(stateTopic(cluster.clusterName), await signRecord(memberRecord({
       origin: transport.id,
       name: `member-${i}`,
