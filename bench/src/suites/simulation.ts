@@ -70,7 +70,7 @@ export const simulation: Suite = {
       `\`@meshbalancer/simulator\` (\`meshbalancer-simulate\`), seed ${SEED}: the membership protocol with its defaults: one probe a period`,
       `(${PROTOCOL.probeIntervalMs} ms, timeout ${PROTOCOL.probeTimeoutMs} ms), ${PROTOCOL.indirectProbes} indirect probes, Lifeguard's suspicion timeouts and local health, claims and`,
       `refutations over gossipsub (flood publish, mesh D = ${PROTOCOL.meshDegree}, IHAVE repair, about ${PROTOCOL.targetPeers} connections per node), records on change within`,
-      `${PROTOCOL.loadRecordsPerSecond} load records a second cluster-wide, a refresh every ${PROTOCOL.refreshIntervalMs / 1000} s × max(1, (n − 1) / ${PROTOCOL.refreshScaleMembers}), and push-pull every ${PROTOCOL.pushPullIntervalMs / 1000} s (scaled as memberlist does).`,
+      `${PROTOCOL.loadRecordsPerSecond} load records a second cluster-wide, a refresh every ${PROTOCOL.refreshIntervalMs / 1000} s × max(1, (n − 1) / ${PROTOCOL.refreshScaleMembers}), and push-pull every ${PROTOCOL.pushPullIntervalMs / 1000} s × max(1, (n − 1) / 4).`,
       'Messages are the copies each node receives, duplicates included; bytes are estimates from the message layouts (see',
       'the simulator\'s README). Seconds are simulated time; wall times are absolute.',
       `Running 1,000 nodes again with the same seed gave ${deterministic ? 'the same result in every figure' : '**a different result**'}.`,

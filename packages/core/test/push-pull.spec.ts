@@ -75,6 +75,20 @@ describe('push-pull exchanges of state', () => {
     expect(others.some(node => node.stats().syncRecordsApplied > 0)).toBe(true)
   })
 
+  it('spaces the periodic exchanges as the cluster grows beyond 4 other members, so their bytes per node stay the same', async () => {
+    // With 9 members (8 others), each node exchanges every 2 intervals on average: (9 − 1) / 4.
+    mesh = await startMesh(9, { pushPullIntervalMs: 1000, refreshIntervalMs: 600_000 })
+    const { clock, nodes } = mesh
+    await clock.advanceUntil(() => nodes.every(node => node.members().length === 9), 5000)
+    await clock.advance(5000)
+    const before = nodes.map(node => node.stats().syncExchanges)
+    await clock.advance(200_000)
+    const started = nodes.reduce((sum, node, i) => sum + node.stats().syncExchanges - before[i]!, 0) / nodes.length
+    // 100 expected per node over 200 s; an unscaled interval would give 200.
+    expect(started).toBeGreaterThan(80)
+    expect(started).toBeLessThan(120)
+  })
+
   describe('from a hostile peer', () => {
     async function hostile (mesh: TestMesh, answer: () => Uint8Array): Promise<MemoryTransport> {
       const transport = mesh.network.createTransport('hostile')

@@ -44,7 +44,7 @@ export interface ProtocolParams {
    * @default undefined
    */
   refreshRecordsPerSecond: number | undefined
-  /** Each node exchanges its state with one random member this often, scaled up for large n as memberlist does. @default 30 000 */
+  /** Each node exchanges its state with one random member this often, × max(1, (n − 1) / 4) (see pushPullIntervalFor). @default 30 000 */
   pushPullIntervalMs: number
   /** Connections each node dials. @default 16 */
   targetPeers: number
@@ -106,8 +106,13 @@ export function refreshIntervalFor (params: ProtocolParams, size: number): numbe
   return Math.max(params.refreshIntervalMs, (size - 1) / params.refreshRecordsPerSecond * 1000)
 }
 
-/** The push-pull interval in a cluster of `size`, scaled as memberlist's pushPullScale: × (⌈log2 n − log2 32⌉ + 1) above 32. */
+/**
+ * The periodic push-pull interval in a cluster of `size` (ms): × max(1, (n − 1) / 4), as the reference nodes scale
+ * it (SYNC_SCALE_PEERS in @meshbalancer/core), so that the bytes of whole-state exchanges per node stay constant.
+ */
 export function pushPullIntervalFor (params: ProtocolParams, size: number): number {
-  if (size <= 32) return params.pushPullIntervalMs
-  return params.pushPullIntervalMs * (Math.ceil(Math.log2(size) - Math.log2(32)) + 1)
+  return params.pushPullIntervalMs * Math.max(1, (size - 1) / PUSH_PULL_SCALE_PEERS)
 }
+
+/** Other members up to which the periodic push-pull keeps its interval (the reference nodes' SYNC_SCALE_PEERS). */
+export const PUSH_PULL_SCALE_PEERS = 4

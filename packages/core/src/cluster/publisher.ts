@@ -1,3 +1,4 @@
+import { scaledInterval } from './scaled-interval.js'
 import type { Clock, TimerHandle } from '../clock.js'
 import type { RandomSource } from '../random.js'
 
@@ -33,7 +34,7 @@ export const REFRESH_SCALE_PEERS = 4
  * `refreshIntervalMs` × max(1, (members − 1) / {@link REFRESH_SCALE_PEERS}) (docs/PROTOCOL.md, 2.5).
  */
 export function refreshIntervalFor (refreshIntervalMs: number, members: number): number {
-  return refreshIntervalMs * Math.max(1, (members - 1) / REFRESH_SCALE_PEERS)
+  return scaledInterval(refreshIntervalMs, members, REFRESH_SCALE_PEERS)
 }
 
 /** Refreshes fall uniformly in [1 − this, 1 + this] × their interval, so that members do not refresh in step. */
