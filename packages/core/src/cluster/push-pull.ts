@@ -26,7 +26,8 @@ export const SYNC_PEER_BURST = 3
  * Other members up to which the periodic exchange keeps its interval; beyond, it grows in proportion to them, as
  * the refresh does. An exchange carries the whole state both ways, n records, so with a fixed interval (or
  * memberlist's log2 scaling) the bytes each member spends on periodic exchanges would grow with n; this way each
- * member sends and receives about 2 × SYNC_SCALE_PEERS records' worth per `pushPullIntervalMs`, whatever n. What
+ * member, starting one exchange and serving one per interval, sends about 2 × SYNC_SCALE_PEERS = 8 records' worth
+ * per `pushPullIntervalMs` and receives as many, whatever n. What
  * it gives up: a divergence that nothing else repairs waits longer for a periodic exchange in a large cluster
  * (67.5 s at 10 members, about 2 h at 1,000). Joins and healed partitions do not wait for it: they are exchanged
  * at once (newcomers).
