@@ -1,4 +1,4 @@
-import { assertNoRemovedOptions, InvalidOptionError, resolveClusterInit } from '@meshbalancer/core'
+import { InvalidOptionError, resolveClusterInit } from '@meshbalancer/core'
 import { assertInteger, assertKnownOptions } from '@meshbalancer/core/options'
 import { multiaddr } from '@multiformats/multiaddr'
 import * as defaults from '../node/constants.js'
@@ -45,12 +45,10 @@ export interface ResolvedMeshbalancerInit {
 
 export const DIAL_OPTIONS = ['join', 'joinRetryIntervalMs', 'targetPeers'] as const
 export const CLUSTER_OPTIONS = [
-  'name', 'cluster', 'probeIntervalMs', 'probeTimeoutMs', 'indirectProbes',
-  'suspicionMultiplier', 'suspicionMaxMultiplier', 'minPublishIntervalMs', 'weight', 'tags',
-  'clientAddress', 'ready', 'latencySmoothing', 'codec', 'incarnation', 'eventLoopLag',
+  'name', 'cluster', 'heartbeatIntervalMs', 'suspectAfterMs', 'deadAfterMs', 'minPublishIntervalMs', 'weight', 'tags',
+  'clientAddress', 'ready', 'latencyProbeIntervalMs', 'latencySmoothing', 'codec', 'incarnation', 'eventLoopLag',
   'clock', 'random', 'logger', 'allowPeers', 'maxRecordsPerSecond', 'explainOnePickIn',
-  'maxBroadcastsPerSecond', 'refreshIntervalMs', 'pushPullIntervalMs', 'loadChangeMin', 'loadChangeRatio',
-  'lagChangeMinMs', 'lagChangeRatio', 'loadRecordsPerSecond'
+  'maxBroadcastsPerSecond'
 ] as const satisfies ReadonlyArray<keyof Omit<ClusterInit, 'transport'>>
 
 /**
@@ -68,8 +66,6 @@ const STAND_IN: Transport = {
   handleRequests: () => {},
   unhandleRequests: () => {},
   request: async () => undefined,
-  sign: async () => new Uint8Array(),
-  verify: async () => false,
   ping: async () => 0
 }
 
@@ -79,8 +75,6 @@ const STAND_IN: Transport = {
  */
 export function resolveMeshbalancerInit (init: MeshbalancerInit, scope = 'meshbalancer', extra: readonly string[] = []): ResolvedMeshbalancerInit {
   if (init === null || typeof init !== 'object') throw new InvalidOptionError('init', 'expected an options object')
-  // Before the check of unknown options, so that an option of an earlier release is named with its replacement.
-  assertNoRemovedOptions(init)
   assertKnownOptions(scope, init, [...DIAL_OPTIONS, ...CLUSTER_OPTIONS, ...extra])
   const dial: DialOptions = {
     join: addresses('join', init.join ?? []),
