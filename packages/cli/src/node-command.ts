@@ -32,9 +32,12 @@ Runs a cluster node and prints membership and load changes as they happen.
   --weight N               relative capacity (default 1)
   --tag KEY=VALUE          announce a tag, repeatable
   --client-address URL     where this node's own clients connect
-  --heartbeat-ms N         heartbeat interval (default 1000)
-  --suspect-after-ms N     silence before a member is suspect (default 2000)
-  --dead-after-ms N        silence before a member is removed (default 3000)
+  --refresh-interval-ms N  republish this node's record this often when unchanged (default 30000)
+  --probe-interval-ms N    probe one member this often (default 1000)
+  --probe-timeout-ms N     wait this long for a probe's answer (default 500)
+  --indirect-probes N      members asked to probe one that did not answer (default 3)
+  --suspicion-multiplier X a confirmed suspicion lasts X × max(1, log10 n) probe intervals (default 2)
+  --suspicion-max-multiplier X  an unconfirmed one lasts X times longer (default 3)
   --mdns                   discover members on the local network by multicast DNS
   --metrics-port P         serve Prometheus metrics at http://127.0.0.1:P/metrics
   --explain-picks          print every pick of the node's callers (balancer:pick), not a sample
@@ -71,6 +74,13 @@ const OPTIONS = {
   weight: { type: 'string' },
   tag: { type: 'string', multiple: true },
   'client-address': { type: 'string' },
+  'refresh-interval-ms': { type: 'string' },
+  'probe-interval-ms': { type: 'string' },
+  'probe-timeout-ms': { type: 'string' },
+  'indirect-probes': { type: 'string' },
+  'suspicion-multiplier': { type: 'string' },
+  'suspicion-max-multiplier': { type: 'string' },
+  // Flags of earlier releases, refused with their replacement (see REMOVED_FLAGS).
   'heartbeat-ms': { type: 'string' },
   'suspect-after-ms': { type: 'string' },
   'dead-after-ms': { type: 'string' },
@@ -89,11 +99,24 @@ export class UsageError extends Error {
   override readonly name = 'UsageError'
 }
 
+/**
+ * Flags that no longer exist, with what replaces them: members are probed rather than timed out on silence, and
+ * records go out when they change, refreshed slowly, rather than on a heartbeat.
+ */
+const REMOVED_FLAGS = {
+  'heartbeat-ms': '--refresh-interval-ms and --probe-interval-ms',
+  'suspect-after-ms': '--probe-interval-ms and --probe-timeout-ms',
+  'dead-after-ms': '--suspicion-multiplier and --suspicion-max-multiplier'
+} as const
+
 export async function runNode (args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false })
   if (values.help) {
     console.log(NODE_USAGE)
     return
+  }
+  for (const [flag, replacement] of Object.entries(REMOVED_FLAGS)) {
+    if (values[flag as keyof typeof REMOVED_FLAGS] !== undefined) throw new UsageError(`--${flag} was removed; use ${replacement}`)
   }
   if (values.name === undefined) throw new UsageError('--name is required')
   const algorithm = values.algorithm ?? DEFAULT_ALGORITHM
@@ -117,9 +140,12 @@ export async function runNode (args: string[]): Promise<void> {
     ...(values.weight === undefined ? {} : { weight: integer('--weight', values.weight) }),
     ...(values.tag === undefined ? {} : { tags: Object.fromEntries(values.tag.map(tag => pair('--tag', tag))) }),
     ...(values['client-address'] === undefined ? {} : { clientAddress: values['client-address'] }),
-    ...(values['heartbeat-ms'] === undefined ? {} : { heartbeatIntervalMs: integer('--heartbeat-ms', values['heartbeat-ms']) }),
-    ...(values['suspect-after-ms'] === undefined ? {} : { suspectAfterMs: integer('--suspect-after-ms', values['suspect-after-ms']) }),
-    ...(values['dead-after-ms'] === undefined ? {} : { deadAfterMs: integer('--dead-after-ms', values['dead-after-ms']) })
+    ...(values['refresh-interval-ms'] === undefined ? {} : { refreshIntervalMs: integer('--refresh-interval-ms', values['refresh-interval-ms']) }),
+    ...(values['probe-interval-ms'] === undefined ? {} : { probeIntervalMs: integer('--probe-interval-ms', values['probe-interval-ms']) }),
+    ...(values['probe-timeout-ms'] === undefined ? {} : { probeTimeoutMs: integer('--probe-timeout-ms', values['probe-timeout-ms']) }),
+    ...(values['indirect-probes'] === undefined ? {} : { indirectProbes: integer('--indirect-probes', values['indirect-probes']) }),
+    ...(values['suspicion-multiplier'] === undefined ? {} : { suspicionMultiplier: decimal('--suspicion-multiplier', values['suspicion-multiplier']) }),
+    ...(values['suspicion-max-multiplier'] === undefined ? {} : { suspicionMaxMultiplier: decimal('--suspicion-max-multiplier', values['suspicion-max-multiplier']) })
   }
   const loads = (values.load ?? []).map(load => pair('--load', load))
   const port = values['metrics-port'] === undefined ? undefined : integer('--metrics-port', values['metrics-port'])
@@ -164,6 +190,7 @@ function watch (cluster: Cluster, output: Output): void {
     if (visible(member) !== visible(previous)) output.member('member:update', member)
   })
   cluster.on('record:reject', (reason, from) => { output.event('record:reject', { reason, from }) })
+  cluster.on('claim:reject', (reason, from) => { output.event('claim:reject', { reason, from }) })
   cluster.on('balancer:pick', pick => { output.event('balancer:pick', { balancer: pick.balancer, chosen: pick.chosen.name, id: pick.chosen.id, snapshotVersion: pick.snapshotVersion }) })
 }
 
@@ -293,6 +320,12 @@ async function manyCalls (balancer: LoadBalancer, method: string, args: unknown,
 function integer (flag: string, text: string): number {
   const value = Number(text)
   if (!Number.isInteger(value)) throw new UsageError(`${flag} expects an integer, got "${text}"`)
+  return value
+}
+
+function decimal (flag: string, text: string): number {
+  const value = Number(text)
+  if (text.trim() === '' || !Number.isFinite(value)) throw new UsageError(`${flag} expects a number, got "${text}"`)
   return value
 }
 

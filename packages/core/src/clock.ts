@@ -1,5 +1,5 @@
 /**
- * Time is injected wherever a decision depends on it (expiry, heartbeats, shedding rounds), so that tests and the
+ * Time is injected wherever a decision depends on it (probes, suspicions, publishes, shedding rounds), so that tests and the
  * simulator can run on a virtual clock while production runs on the system one.
  */
 

@@ -91,6 +91,21 @@ export type RecordRejectReason =
   | 'not-allowed'
   /** The origin publishes faster than any honest member would. */
   | 'rate-limited'
+  /** A relayed record whose signature is not its origin's (or whose origin's key type is not supported). */
+  | 'bad-signature'
+
+/**
+ * Why a push-pull exchange, or a record relayed in one, was refused; each reason is counted separately. The
+ * record reasons ({@link RecordRejectReason}) apply to each relayed record; these to the exchange as a whole.
+ */
+export type SyncRejectReason =
+  | RecordRejectReason
+  /** More records than an exchange may carry. */
+  | 'too-many-records'
+  /** The peer asked for exchanges faster than the protocol allows. */
+  | 'busy'
+  /** A relayed record would bring back a member declared dead, and the member did not answer a direct ping. */
+  | 'unconfirmed'
 
 /** A gossiped member record failed to decode or validate. */
 export class InvalidRecordError extends MeshbalancerError {
@@ -205,3 +220,41 @@ export class NotReadyError extends MeshbalancerError {
     super(message, options)
   }
 }
+
+/** Why a received claim was refused; each reason is counted separately. */
+export type ClaimRejectReason =
+  /** Not a claim, or one with a bad field. */
+  | 'malformed'
+  | 'too-large'
+  | 'unsupported-version'
+  /** The claimant named in the claim is not the signer of the gossip message. */
+  | 'claimant-mismatch'
+  /** The claimant is not in this node's member table. */
+  | 'unknown-claimant'
+  /** The subject is not in this node's member table, or is the claimant itself. */
+  | 'unknown-subject'
+  /** The claim is about an older version of the subject's record than this node holds: already refuted. */
+  | 'stale'
+  /**
+   * The claim is about a newer version of the subject's record than this node holds (it has not received it yet,
+   * or the version was never published): only a claim about the version this node holds can be refuted for it.
+   */
+  | 'ahead'
+  /** The claimant publishes claims faster than `maxClaimsPerSecond`. */
+  | 'rate-limited'
+  /** The claimant made false claims recently (its strikes have not decayed yet). */
+  | 'false-claims'
+  /** The origin is not on the cluster's allow-list. */
+  | 'not-allowed'
+
+/** Why an indirect probe request was refused (answered with no response); each reason is counted separately. */
+export type ProbeRejectReason =
+  | 'malformed'
+  | 'too-large'
+  | 'unsupported-version'
+  /** The requester is not in this node's member table. */
+  | 'unknown-requester'
+  /** The target is not in this node's member table, or is this node or the requester. */
+  | 'unknown-target'
+  /** The requester asks for indirect probes faster than a member probing once an interval would. */
+  | 'rate-limited'

@@ -71,7 +71,8 @@ export class ManualClock implements Clock {
       if (next === undefined || next.at > target) break
       this.timers.pop()
       if (next.cancelled) continue
-      this.current = next.at
+      // After a jump, timers that fell due meanwhile fire late, at the current time: time never goes back.
+      this.current = Math.max(this.current, next.at)
       next.fn()
       await settle()
     }

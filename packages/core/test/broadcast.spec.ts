@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { BroadcastRateLimitedError, InvalidTopicError, MessageTooLargeError, ServiceUnavailableError } from '../src/index.js'
-import { broadcastTopic, encodeBroadcast, encodeRecord, recordLimits, stateTopic } from '../src/protocol.js'
+import { broadcastTopic, encodeBroadcast, recordLimits, signRecord, stateTopic } from '../src/protocol.js'
 import { Broadcast as WireBroadcast } from '../src/pb/broadcast.js'
 import { record, startMesh, startNode } from './fixtures.js'
 import type { BroadcastMessage, BroadcastRejectReason, Cluster } from '../src/index.js'
@@ -146,7 +146,7 @@ describe('application broadcasts on the in-memory transport', () => {
     async function hostile (mesh: TestMesh, name = 'hostile'): Promise<MemoryTransport> {
       const transport = mesh.network.createTransport(name)
       await transport.start()
-      await transport.publish(stateTopic('default'), encodeRecord(record({ origin: name, name, incarnation: 1, sequence: 1 })))
+      await transport.publish(stateTopic('default'), await signRecord(record({ origin: name, name, incarnation: 1, sequence: 1 }), async payload => await transport.sign(payload)))
       await mesh.clock.advanceUntil(() => mesh.nodes[0]!.member(name) !== undefined, 100, 1)
       return transport
     }
@@ -217,7 +217,7 @@ describe('application broadcasts on the in-memory transport', () => {
       // Off the allow-list, its record is refused too; its broadcast is refused for the list alone.
       const unlisted = mesh.network.createTransport('unlisted')
       await unlisted.start()
-      await unlisted.publish(stateTopic('default'), encodeRecord(record({ origin: 'unlisted', name: 'unlisted', incarnation: 1, sequence: 1 })))
+      await unlisted.publish(stateTopic('default'), await signRecord(record({ origin: 'unlisted', name: 'unlisted', incarnation: 1, sequence: 1 }), async payload => await unlisted.sign(payload)))
       await unlisted.publish(chat, encodeBroadcast({ topic: 'chat', id: id(2), data: new Uint8Array(1) }))
       await mesh.clock.advance(5)
       expect(seen.delivered).toEqual([])

@@ -20,10 +20,16 @@ describe('cluster options', () => {
     [{ name: '' }, 'name'],
     [{ name: 'has space' }, 'name'],
     [{ cluster: 'a/b' }, 'cluster'],
-    [{ heartbeatIntervalMs: 0 }, 'heartbeatIntervalMs'],
-    [{ heartbeatIntervalMs: 500, suspectAfterMs: 400 }, 'suspectAfterMs'],
-    [{ suspectAfterMs: 1500, deadAfterMs: 1500 }, 'deadAfterMs'],
+    [{ probeIntervalMs: 5 }, 'probeIntervalMs'],
+    [{ probeIntervalMs: 500, probeTimeoutMs: 501 }, 'probeTimeoutMs'],
+    [{ probeTimeoutMs: 0 }, 'probeTimeoutMs'],
+    [{ indirectProbes: 17 }, 'indirectProbes'],
+    [{ indirectProbes: 1.5 }, 'indirectProbes'],
+    [{ suspicionMultiplier: 0 }, 'suspicionMultiplier'],
+    [{ suspicionMaxMultiplier: 0.5 }, 'suspicionMaxMultiplier'],
+    [{ suspicionMaxMultiplier: Number.NaN }, 'suspicionMaxMultiplier'],
     [{ minPublishIntervalMs: -1 }, 'minPublishIntervalMs'],
+    [{ refreshIntervalMs: 1000, minPublishIntervalMs: 1001 }, 'minPublishIntervalMs'],
     [{ weight: -1 }, 'weight'],
     [{ weight: 0.5 }, 'weight'],
     [{ maxBroadcastsPerSecond: 0 }, 'maxBroadcastsPerSecond'],
@@ -33,9 +39,32 @@ describe('cluster options', () => {
     [{ latencySmoothing: 0 }, 'latencySmoothing'],
     [{ incarnation: 0 }, 'incarnation'],
     [{ heartbeat: 100 }, 'cluster.heartbeat'],
+    [{ refreshIntervalMs: 50 }, 'refreshIntervalMs'],
+    [{ refreshIntervalMs: 1.5e3 + 0.5 }, 'refreshIntervalMs'],
+    [{ pushPullIntervalMs: 10 }, 'pushPullIntervalMs'],
+    [{ pushPullIntervalMs: -1 }, 'pushPullIntervalMs'],
+    [{ loadChangeMin: -1 }, 'loadChangeMin'],
+    [{ loadChangeRatio: Number.NaN }, 'loadChangeRatio'],
+    [{ lagChangeMinMs: -5 }, 'lagChangeMinMs'],
+    [{ lagChangeRatio: 'half' as unknown as number }, 'lagChangeRatio'],
+    [{ loadRecordsPerSecond: 0 }, 'loadRecordsPerSecond'],
+    [{ loadRecordsPerSecond: Number.POSITIVE_INFINITY }, 'loadRecordsPerSecond'],
     [{ transport: {} as never }, 'transport']
   ])('rejects %j naming %s', (init, option) => {
     expect(optionNamedBy(init)).toBe(option)
+  })
+
+  it.each([
+    ['heartbeatIntervalMs', /refreshIntervalMs and probeIntervalMs/],
+    ['suspectAfterMs', /probeIntervalMs and probeTimeoutMs/],
+    ['deadAfterMs', /suspicionMultiplier and suspicionMaxMultiplier/],
+    ['latencyProbeIntervalMs', /probeIntervalMs/]
+  ])('rejects the removed option %s, naming its replacement', (option, replacement) => {
+    const network = new MemoryNetwork()
+    const create = (): unknown => new Cluster({ name: 'n1', transport: network.createTransport(), [option]: 1000 } as never)
+    expect(create).toThrow(InvalidOptionError)
+    expect(create).toThrow(new RegExp(`"${option}": removed`))
+    expect(create).toThrow(replacement)
   })
 
   it('accepts the defaults', () => {

@@ -27,8 +27,15 @@ export interface TestMesh {
   nodes: Cluster[]
 }
 
-/** Timings small enough for quick virtual-time tests, with the same proportions as the defaults. */
-export const FAST = { heartbeatIntervalMs: 100, suspectAfterMs: 300, deadAfterMs: 500, minPublishIntervalMs: 10 }
+/**
+ * Timings small enough for quick virtual-time tests, with the same proportions as the defaults: a suspicion of a
+ * member of a cluster of up to 10 lasts 200 ms when confirmed by 4 members, 600 ms when claimed by one.
+ */
+export const FAST = { probeIntervalMs: 100, probeTimeoutMs: 50, minPublishIntervalMs: 10 }
+
+/** The shortest and longest suspicion with {@link FAST} timings in a cluster of at most 10 members. */
+export const FAST_SUSPICION = { minMs: 200, maxMs: 600 }
+
 
 /** Starts `count` nodes named n1…nN on one in-memory network with a virtual clock. */
 export async function startMesh (count: number, init: Partial<ClusterInit> = {}): Promise<TestMesh> {
@@ -44,10 +51,10 @@ export async function startMesh (count: number, init: Partial<ClusterInit> = {})
 export async function startNode (network: MemoryNetwork, clock: ManualClock, name: string, init: Partial<ClusterInit> = {}, incarnation = 1): Promise<Cluster> {
   return await createCluster({
     name,
-    transport: network.createTransport(`id-${name}`),
+    // A transport of the caller's (one it watches, say) must not be shadowed by a second one of the same id.
+    transport: init.transport ?? network.createTransport(`id-${name}`),
     clock,
     logger: silentLogger,
-    latencyProbeIntervalMs: 0,
     incarnation,
     ...FAST,
     ...init

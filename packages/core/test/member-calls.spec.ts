@@ -37,7 +37,7 @@ describe('calls to a named member on the in-memory transport', () => {
   /** A node with a transport id of its own, so that two nodes may share a name. */
   async function addNode (name: string, id: string, init: Partial<ClusterInit> = {}): Promise<Cluster> {
     const node = await createCluster({
-      name, transport: mesh.network.createTransport(id), clock: mesh.clock, logger: silentLogger, latencyProbeIntervalMs: 0, incarnation: 1, ...FAST, ...init
+      name, transport: mesh.network.createTransport(id), clock: mesh.clock, logger: silentLogger, incarnation: 1, ...FAST, ...init
     })
     mesh.nodes.push(node)
     serveWhoami(node)

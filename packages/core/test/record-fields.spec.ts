@@ -33,7 +33,7 @@ describe('the record declaration', () => {
   })
 
   it.each(Object.keys(CHANGED).filter(name => !NOT_CONTENT.has(name)))('shows a change of %s to the table as an update', name => {
-    const table = new MemberTable({ localId: 'self', suspectAfterMs: 1000, deadAfterMs: 2000 })
+    const table = new MemberTable({ localId: 'self' })
     table.apply(record({ sequence: 1 }), 0)
     const changed = record({ sequence: 2, [name]: CHANGED[name as keyof typeof CHANGED] })
     // A new incarnation is a restart: the old member leaves and the new one joins.
@@ -42,7 +42,7 @@ describe('the record declaration', () => {
   })
 
   it('shows a record that differs only in its sequence as a refresh', () => {
-    const table = new MemberTable({ localId: 'self', suspectAfterMs: 1000, deadAfterMs: 2000 })
+    const table = new MemberTable({ localId: 'self' })
     table.apply(record({ sequence: 1 }), 0)
     const before = table.version
     expect(table.apply(record({ sequence: 2 }), 1)).toBe('refreshed')
@@ -50,7 +50,7 @@ describe('the record declaration', () => {
   })
 
   it('makes every record field but origin and sequence part of the member snapshot, and of the group view but its groups, namespaces and addresses', () => {
-    const table = new MemberTable({ localId: 'self', suspectAfterMs: 1000, deadAfterMs: 2000 })
+    const table = new MemberTable({ localId: 'self' })
     table.apply(record(), 0)
     const member = table.get('peer-a')!
     for (const name of Object.keys(RECORD_FIELDS).filter(name => !NOT_CONTENT.has(name))) {
@@ -66,7 +66,7 @@ describe('the record declaration', () => {
   })
 
   it('tells a group view about a change of any field its members carry', () => {
-    const table = new MemberTable({ localId: 'self', suspectAfterMs: 1000, deadAfterMs: 2000 })
+    const table = new MemberTable({ localId: 'self' })
     table.apply(record({ sequence: 1 }), 0)
     const view = new GroupView(table, 'api')
     view.refresh()

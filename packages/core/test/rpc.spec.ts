@@ -152,9 +152,10 @@ describe('rpc through a balancer on the in-memory transport', () => {
     await mesh.clock.advanceUntil(() => toCallee.getMembers()[0]?.load === 0, 500)
   })
 
-  it('serves a call without rebuilding its own record or view: the load goes out with the next publish', async () => {
-    // Heartbeats far apart, so that nothing but the call could change a view while it runs.
-    mesh = await startMesh(2, { heartbeatIntervalMs: 10_000, suspectAfterMs: 20_000, deadAfterMs: 30_000 })
+  it('serves a call without rebuilding its own record or view when the load moves insignificantly: it goes out with the next publish', async () => {
+    // Probes far apart, so that nothing but the call could change a view while it runs, and one call below the
+    // significance rule (10 calls).
+    mesh = await startMesh(2, { probeIntervalMs: 10_000, loadChangeMin: 10 })
     ;[caller, callee] = mesh.nodes as [Cluster, Cluster]
     const own = callee.loadBalancer({ name: 'api', algorithm: named('n2') })
     toCallee = caller.loadBalancer({ name: 'api', algorithm: named('n2'), nodeMatch: ['n2'] })

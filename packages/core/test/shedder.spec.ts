@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { first } from './algorithms.js'
+import { defaults } from '../src/index.js'
 import { FAST, startMesh } from './fixtures.js'
+import type { ClusterInit } from '../src/index.js'
 import type { Cluster, Shedder, ShedHint, ShedKnobs, ShedRound } from '../src/index.js'
 import type { TestMesh } from './fixtures.js'
 
@@ -56,8 +58,8 @@ function passive (node: Cluster, count: number): Shedder {
   return shedder
 }
 
-async function meshWithClients (counts: number[]): Promise<{ mesh: TestMesh, services: FakeService[] }> {
-  const mesh = await startMesh(counts.length)
+async function meshWithClients (counts: number[], init: Partial<ClusterInit> = {}): Promise<{ mesh: TestMesh, services: FakeService[] }> {
+  const mesh = await startMesh(counts.length, init)
   const byId = new Map<string, FakeService>()
   const services = mesh.nodes.map((node, i) => new FakeService(node, counts[i]!, byId))
   for (const service of services) byId.set(service.node.id, service)
@@ -116,10 +118,13 @@ describe('shedder rounds on the in-memory cluster', () => {
   })
 
   it('never sheds before it has heard from every member, nor alone', async () => {
-    const built = await meshWithClients([500])
+    const built = await meshWithClients([500], FAST)
     mesh = built.mesh
-    built.services[0]!.shed({ roundDurationSeconds: 0.2 })
-    await mesh.clock.advance(5000)
+    // Alone, the node completes no push-pull exchange: its view settles only once every member's refresh could
+    // have arrived, SETTLE_WITHOUT_SYNC_MS at most. The first round comes at once, before; the next after it.
+    const roundMs = 1.2 * defaults.SETTLE_WITHOUT_SYNC_MS
+    built.services[0]!.shed({ roundDurationSeconds: roundMs / 1000 })
+    await mesh.clock.advance(5 * roundMs)
     const rounds = built.services[0]!.rounds
     expect(rounds[0]?.skipped).toBe('not-settled')
     expect(rounds.slice(1).every(r => r.decision?.reason === 'alone')).toBe(true)
@@ -127,12 +132,13 @@ describe('shedder rounds on the in-memory cluster', () => {
   })
 
   it('skips rounds while a member of the namespace is suspect', async () => {
-    const built = await meshWithClients([900, 100, 100])
+    const built = await meshWithClients([900, 100, 100], FAST)
     mesh = built.mesh
     const [heavy, middle, silent] = built.services as [FakeService, FakeService, FakeService]
     passive(middle.node, middle.clients)
     passive(silent.node, silent.clients)
-    await mesh.clock.advance(FAST.suspectAfterMs + 10)
+    // Each node completed a push-pull exchange when it joined: every view is settled once all members are seen.
+    await mesh.clock.advance(10)
     mesh.network.partition([heavy.node.id, built.services[1]!.node.id], [silent.node.id])
     await mesh.clock.advanceUntil(() => heavy.node.member(silent.node.id)?.liveness === 'suspect', 2000)
     heavy.shed({ roundDurationSeconds: 0.05 })
@@ -199,7 +205,8 @@ describe('shedder rounds on the in-memory cluster', () => {
     for (const service of built.services) service.shed({ roundDurationSeconds: 1, maxShedCount: 50 })
     // Every node also serves a balancer group of the same name, which only the drain takes the leaving node out of.
     const balancer = built.services.map(service => service.node.loadBalancer({ name: 'ws', algorithm: first() }))[1]
-    await mesh.clock.advance(FAST.suspectAfterMs + 10)
+    // The groups joined just now reach the others within the publish interval and the network's delay.
+    await mesh.clock.advance(FAST.minPublishIntervalMs + 10)
     expect(balancer!.getMembers().map(m => m.name)).toContain(leaving.node.name)
     let left: number | undefined
     void leaving.node.drain({ withinMs: 2000 }).then(count => { left = count })
@@ -226,9 +233,36 @@ describe('shedder rounds on the in-memory cluster', () => {
     expect(took).toBeLessThanOrEqual(1000 + FAST.minPublishIntervalMs + 20)
   })
 
+  it('decides on counts at most countAgeBoundMs old, however small its share of the load budget', async () => {
+    // Six nodes and 2 load records a second for the cluster: each node may send one every 2.5 s.
+    mesh = await startMesh(6, { loadRecordsPerSecond: 2 })
+    const [node, watcher] = mesh.nodes as [Cluster, Cluster]
+    await mesh.clock.advanceUntil(() => mesh!.nodes.every(n => n.members().length === 6), 1000)
+    let count = 0
+    /** When each count stopped being the current one. */
+    const replacedAt = new Map<number, number>()
+    node.shedder({ namespace: 'ws', roundDurationSeconds: 10, implementation: { count: () => count, killProcesses: async () => 0 } })
+    const rounds: ShedRound[] = []
+    watcher.shedder({ namespace: 'ws', roundDurationSeconds: 10, implementation: { count: () => 0, killProcesses: async () => 0 } }).on('round', round => { rounds.push(round) })
+    let worst = 0
+    for (let tick = 1; tick <= 300; tick++) {
+      replacedAt.set(count, mesh.clock.now())
+      count = tick
+      await mesh.clock.advance(100)
+      const seen = watcher.member(node.id)?.shedding.get('ws')
+      if (seen !== undefined && seen !== count) worst = Math.max(worst, mesh.clock.now() - replacedAt.get(seen)!)
+    }
+    const bound = rounds.at(-1)!.countAgeBoundMs
+    // countIntervalMs (1 s with 10 s rounds) and one load record every 5 / 2 s.
+    expect(bound).toBe(1000 + 2500)
+    // The network's 1 ms comes on top.
+    expect(worst).toBeLessThanOrEqual(bound + 2)
+    expect(worst).toBeGreaterThan(2000)
+  })
+
   it('does not shed twice for one imbalance when the target announces its new count late', async () => {
-    // Slow records rather than lost ones: the target stays alive in every view.
-    mesh = await startMesh(2, { suspectAfterMs: 4000, deadAfterMs: 8000 })
+    // Slow records rather than lost ones: the target stays alive in every view, as probes wait longer than the delay.
+    mesh = await startMesh(2, { probeIntervalMs: 4000, probeTimeoutMs: 4000 })
     const byId = new Map<string, FakeService>()
     const [heavy, light] = mesh.nodes.map((node, i) => new FakeService(node, i === 0 ? 200 : 0, byId)) as [FakeService, FakeService]
     for (const service of [heavy, light]) byId.set(service.node.id, service)

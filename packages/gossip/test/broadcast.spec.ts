@@ -2,7 +2,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { createCluster, silentLogger } from '@meshbalancer/core'
-import { broadcastTopic, encodeBroadcast, encodeRecord, memberRecord, recordLimits, stateTopic } from '@meshbalancer/core/protocol'
+import { broadcastTopic, encodeBroadcast, memberRecord, recordLimits, signRecord, stateTopic } from '@meshbalancer/core/protocol'
 import { createNode, Libp2pTransport } from '../src/index.js'
 import { createMeshLibp2p } from '../src/node/libp2p.js'
 import type { BroadcastRejectReason, Cluster } from '@meshbalancer/core'
@@ -72,8 +72,9 @@ describe('application broadcasts over libp2p', () => {
   describe('from a hostile member', () => {
     /** An honest node subscribed to `chat`, and the reasons of the broadcasts it refused. */
     async function honest (): Promise<{ cluster: Cluster, libp2p: Node, rejected: BroadcastRejectReason[], delivered: string[] }> {
-      const libp2p = await createMeshLibp2p(NETWORK, await generateKeyPair('Ed25519'), 'default')
-      const transport = new Libp2pTransport(libp2p, { join: [], joinRetryIntervalMs: 1000, targetPeers: 16, logger: silentLogger })
+      const privateKey = await generateKeyPair('Ed25519')
+      const libp2p = await createMeshLibp2p(NETWORK, privateKey, 'default')
+      const transport = new Libp2pTransport(libp2p, { join: [], joinRetryIntervalMs: 1000, targetPeers: 16, logger: silentLogger, privateKey })
       const cluster = await createCluster({ name: 'honest', transport, logger: silentLogger })
       const rejected: BroadcastRejectReason[] = []
       const delivered: string[] = []
@@ -85,13 +86,14 @@ describe('application broadcasts over libp2p', () => {
 
     /** A peer that announces a valid record of its own (so it is a member), then publishes what it likes on `chat`. */
     async function attacker (target: { libp2p: Node, cluster: Cluster }): Promise<Node> {
-      const node = await createMeshLibp2p(NETWORK, await generateKeyPair('Ed25519'), 'default')
+      const key = await generateKeyPair('Ed25519')
+      const node = await createMeshLibp2p(NETWORK, key, 'default')
       await node.start()
       let sequence = 0
       const announce = async (): Promise<void> => {
-        await node.services.pubsub.publish(stateTopic('default'), encodeRecord(memberRecord({
+        await node.services.pubsub.publish(stateTopic('default'), await signRecord(memberRecord({
           origin: node.peerId.toString(), name: 'attacker', incarnation: 1, sequence: ++sequence
-        }))).catch(() => {})
+        }), async payload => await key.sign(payload))).catch(() => {})
       }
       const heartbeat = setInterval(() => { void announce() }, 500)
       stops.push(async () => { clearInterval(heartbeat); await node.stop() })

@@ -8,13 +8,13 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { createLibp2p } from 'libp2p'
 import { createCluster, silentLogger } from '@meshbalancer/core'
-import { stateTopic } from '@meshbalancer/core/protocol'
+import { encodeSignedRecord, recordSigningPayload, stateTopic } from '@meshbalancer/core/protocol'
 import { createNode, Libp2pTransport } from '../src/index.js'
 import { createMeshLibp2p } from '../src/node/libp2p.js'
 import { MemberRecord as WireRecord, Status } from '../../core/src/pb/record.js'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Cluster, LeaveReason, RecordRejectReason } from '@meshbalancer/core'
-import type { Libp2p } from '@libp2p/interface'
+import type { Libp2p, PrivateKey } from '@libp2p/interface'
 
 const topic = stateTopic('default')
 const GRAYLIST = -80
@@ -29,15 +29,17 @@ async function until (condition: () => boolean, timeoutMs: number, what: string)
 
 /**
  * A peer that is not a meshbalancer node: libp2p's own modules with gossipsub's defaults (its own mesh degree, no
- * scoring of its own) and strict signing, publishing records it encodes itself, as another implementation written
- * from docs/PROTOCOL.md would.
+ * scoring of its own) and strict signing, publishing records it encodes and signs itself, as another implementation
+ * written from docs/PROTOCOL.md would.
  */
 class ForeignPeer {
   sequence = 0
-  private constructor (readonly libp2p: Libp2p<{ pubsub: GossipSub }>) {}
+  private constructor (readonly libp2p: Libp2p<{ pubsub: GossipSub }>, private readonly privateKey: PrivateKey) {}
 
   static async start (): Promise<ForeignPeer> {
+    const privateKey = await generateKeyPair('Ed25519')
     const libp2p = await createLibp2p({
+      privateKey,
       addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
       transports: [tcp()],
       connectionEncrypters: [noise()],
@@ -48,7 +50,7 @@ class ForeignPeer {
       }
     })
     libp2p.services.pubsub.subscribe(topic)
-    return new ForeignPeer(libp2p)
+    return new ForeignPeer(libp2p, privateKey)
   }
 
   get id (): string {
@@ -72,7 +74,8 @@ class ForeignPeer {
       addresses: this.libp2p.getMultiaddrs().map(address => address.decapsulateCode(421).toString()),
       ...fields
     })
-    await this.libp2p.services.pubsub.publish(topic, record)
+    const signature = await this.privateKey.sign(recordSigningPayload(record))
+    await this.libp2p.services.pubsub.publish(topic, encodeSignedRecord({ record, signature }))
   }
 }
 
@@ -112,7 +115,7 @@ describe('a foreign peer in a meshbalancer cluster', () => {
       await peer.libp2p.dial(multiaddr(`${node.self().addresses[0]!}/p2p/${node.id}`))
     }
     await until(() => peer.libp2p.services.pubsub.getSubscribers(topic).length === nodes.length, 10_000, 'every node subscribed, seen from the foreign peer')
-    // A heartbeat a second, as the protocol asks, each record a load change (load = sequence).
+    // A record a second, each a load change (load = sequence).
     await peer.publish()
     heartbeat = setInterval(() => { void peer.publish() }, 1000)
     const loadSeen = (node: Cluster): number => node.member(peer.id)?.groups.get('api') ?? 0
@@ -144,8 +147,9 @@ describe('a foreign peer in a meshbalancer cluster', () => {
 describe('the score of a foreign peer after one rejected record', () => {
   it('stays above the graylist threshold, and its LEFT is applied', async () => {
     const network = { listen: ['/ip4/127.0.0.1/tcp/0'], announce: [], clusterKey: undefined, mdns: false, maxConnections: 16, meshDegree: 4 }
-    const libp2p = await createMeshLibp2p(network, await generateKeyPair('Ed25519'), 'default')
-    const transport = new Libp2pTransport(libp2p, { join: [], joinRetryIntervalMs: 1000, targetPeers: 16, logger: silentLogger })
+    const privateKey = await generateKeyPair('Ed25519')
+    const libp2p = await createMeshLibp2p(network, privateKey, 'default')
+    const transport = new Libp2pTransport(libp2p, { join: [], joinRetryIntervalMs: 1000, targetPeers: 16, logger: silentLogger, privateKey })
     const node = await createCluster({ name: 'n1', transport, logger: silentLogger })
     const peer = await ForeignPeer.start()
     try {

@@ -112,7 +112,7 @@ describe('RPC from a foreign caller', () => {
   it('serves a group it does not serve without counting it as load', async () => {
     const pending = [call({ method: 'hold', group: 'api' }), call({ method: 'hold', group: 'elsewhere' })]
     await until(() => holds.length === 2, 5000, 'both calls in the handler')
-    // Calls in flight enter this node's own record with its next publish, within a heartbeat.
+    // Calls in flight enter this node's own record with the publish they cause: from 0, one call is a significant change.
     await until(() => node.self().groups.get('api') === 1, 5000, 'the call in api counted')
     expect(Object.fromEntries(node.self().groups)).toEqual({ api: 1 })
     for (const release of holds.splice(0)) release()

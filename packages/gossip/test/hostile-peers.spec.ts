@@ -2,7 +2,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { createCluster, silentLogger } from '@meshbalancer/core'
-import { encodeRecord, memberRecord, stateTopic } from '@meshbalancer/core/protocol'
+import { encodeSignedRecord, memberRecord, signRecord, stateTopic } from '@meshbalancer/core/protocol'
 import { Libp2pTransport } from '../src/index.js'
 import { createMeshLibp2p } from '../src/node/libp2p.js'
 import { MemberRecord as WireRecord, Status } from '../../core/src/pb/record.js'
@@ -23,8 +23,9 @@ async function until (condition: () => boolean, timeoutMs: number, what: string)
 
 /** An honest node whose libp2p we keep, to read the scores gossipsub gives its peers. */
 async function honest (allowPeers?: string[]): Promise<{ cluster: Cluster, libp2p: Node, rejected: RecordRejectReason[] }> {
-  const libp2p = await createMeshLibp2p(NETWORK, await generateKeyPair('Ed25519'), 'default', allowPeers)
-  const transport = new Libp2pTransport(libp2p, { join: [], joinRetryIntervalMs: 1000, targetPeers: 16, logger: silentLogger })
+  const privateKey = await generateKeyPair('Ed25519')
+  const libp2p = await createMeshLibp2p(NETWORK, privateKey, 'default', allowPeers)
+  const transport = new Libp2pTransport(libp2p, { join: [], joinRetryIntervalMs: 1000, targetPeers: 16, logger: silentLogger, privateKey })
   const cluster = await createCluster({ name: 'honest', transport, logger: silentLogger, ...(allowPeers === undefined ? {} : { allowPeers }) })
   const rejected: RecordRejectReason[] = []
   cluster.on('record:reject', reason => { rejected.push(reason) })
@@ -43,11 +44,13 @@ async function attacker (target: Node): Promise<Node> {
 
 const scoreOf = (node: Node, peer: Node): number => (node.services.pubsub as unknown as { getScore(id: string): number }).getScore(peer.peerId.toString())
 
+/** A wire record as the records topic carries it, with a signature of the right size that nobody made. */
 function forgedRecord (origin: string, fields: Partial<WireRecord> = {}): Uint8Array {
-  return WireRecord.encode({
+  const record = WireRecord.encode({
     version: 1, origin, name: 'x', incarnation: 1, sequence: 1, status: Status.ACTIVE, groups: [], weight: 1,
     tags: new Map(), eventLoopLagMs: 0, clientAddress: '', addresses: [], ...fields
   })
+  return encodeSignedRecord({ record, signature: new Uint8Array(64).fill(9) })
 }
 
 describe('hostile peers over libp2p', () => {
@@ -81,9 +84,9 @@ describe('hostile peers over libp2p', () => {
     const flooder = await attacker(target.libp2p)
     stops.push(async () => { await flooder.stop() })
     for (let sequence = 1; sequence <= 300; sequence++) {
-      await flooder.services.pubsub.publish(topic, encodeRecord(memberRecord({
+      await flooder.services.pubsub.publish(topic, await signRecord(memberRecord({
         origin: flooder.peerId.toString(), name: 'flood', incarnation: 1, sequence
-      })))
+      }), () => new Uint8Array(64).fill(9)))
     }
     await until(() => target.rejected.includes('rate-limited'), 10_000, 'the flood rejected')
     await until(() => scoreOf(target.libp2p, flooder) < GRAYLIST, 10_000, 'the flooder graylisted')

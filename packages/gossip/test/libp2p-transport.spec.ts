@@ -7,8 +7,9 @@ import { createMeshLibp2p } from '../src/node/libp2p.js'
 const network = (listen: string[]): Parameters<typeof createMeshLibp2p>[0] => ({ listen, announce: [], clusterKey: undefined, mdns: false, maxConnections: 16, meshDegree: 4 })
 
 async function transport (listen: string[]): Promise<Libp2pTransport> {
-  const libp2p = await createMeshLibp2p(network(listen), await generateKeyPair('Ed25519'), 'default')
-  return new Libp2pTransport(libp2p, { join: [], joinRetryIntervalMs: 60_000, targetPeers: 16, logger: silentLogger })
+  const privateKey = await generateKeyPair('Ed25519')
+  const libp2p = await createMeshLibp2p(network(listen), privateKey, 'default')
+  return new Libp2pTransport(libp2p, { join: [], joinRetryIntervalMs: 60_000, targetPeers: 16, logger: silentLogger, privateKey })
 }
 
 describe('Libp2pTransport', () => {

@@ -25,7 +25,11 @@ describe('node options', () => {
     [{ clusterKey: new TextEncoder().encode('/key/swarm/psk/1.0.0/\n/base16/\nabc') }, 'clusterKey'],
     [{ keyFile: '' }, 'keyFile'],
     [{ name: '' }, 'name'],
-    [{ heartbeatIntervalMs: 1000, suspectAfterMs: 900 }, 'suspectAfterMs'],
+    [{ probeIntervalMs: 1000, probeTimeoutMs: 1001 }, 'probeTimeoutMs'],
+    // Removed options are named with their replacement, not as unknown ones.
+    [{ suspectAfterMs: 900 }, 'suspectAfterMs'],
+    [{ heartbeatIntervalMs: 1000 }, 'heartbeatIntervalMs'],
+    [{ latencyProbeIntervalMs: 0 }, 'latencyProbeIntervalMs'],
     [{ swarmKey: 'x' }, 'node.swarmKey'],
     // A prom-client registry was once taken here; libp2p's metrics option is now handed through as it is.
     [{ metrics: { metrics: async () => '' } as unknown as NonNullable<GossipNodeInit['metrics']> }, 'metrics'],
@@ -42,7 +46,10 @@ describe('service options', () => {
     [{ name: 'n1', joinRetryIntervalMs: 1.5 }, 'joinRetryIntervalMs'],
     [{ name: 'n1', targetPeers: -1 }, 'targetPeers'],
     [{ name: 'n1', cluster: 'two words' }, 'cluster'],
-    [{ name: 'n1', heartbeatIntervalMs: 1000, suspectAfterMs: 900 }, 'suspectAfterMs'],
+    [{ name: 'n1', probeIntervalMs: 1000, probeTimeoutMs: 1001 }, 'probeTimeoutMs'],
+    [{ name: 'n1', deadAfterMs: 3000 }, 'deadAfterMs'],
+    [{ name: 'n1', heartbeatIntervalMs: 250 }, 'heartbeatIntervalMs'],
+    [{ name: 'n1', indirectProbes: -1 }, 'indirectProbes'],
     [{ name: 'n1', weight: -1 }, 'weight'],
     [{ name: 'n1', maxBroadcastsPerSecond: 0 }, 'maxBroadcastsPerSecond'],
     // Options of createNode's libp2p node are the application's own libp2p options here.

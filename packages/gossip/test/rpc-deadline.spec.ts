@@ -19,8 +19,9 @@ const lateTimers: Clock = {
 }
 
 async function transport (): Promise<Libp2pTransport> {
-  const libp2p = await createMeshLibp2p(NETWORK, await generateKeyPair('Ed25519'), defaults.DEFAULT_CLUSTER_NAME)
-  return new Libp2pTransport(libp2p, { join: [], joinRetryIntervalMs: 60_000, targetPeers: 16, logger: silentLogger })
+  const privateKey = await generateKeyPair('Ed25519')
+  const libp2p = await createMeshLibp2p(NETWORK, privateKey, defaults.DEFAULT_CLUSTER_NAME)
+  return new Libp2pTransport(libp2p, { join: [], joinRetryIntervalMs: 60_000, targetPeers: 16, logger: silentLogger, privateKey })
 }
 
 // Over real libp2p streams on 127.0.0.1: the callee's answer after its deadline travels as REQUEST_TIMEOUT.
@@ -36,7 +37,7 @@ describe('a handler that outlives its deadline, over libp2p', () => {
 
   async function setup (): Promise<void> {
     const calleeTransport = await transport()
-    callee = await createCluster({ name: 'callee', transport: calleeTransport, logger: silentLogger, latencyProbeIntervalMs: 0 })
+    callee = await createCluster({ name: 'callee', transport: calleeTransport, logger: silentLogger })
     caller = await transport()
     await caller.start()
     await caller.libp2p.dial(calleeTransport.libp2p.getMultiaddrs())

@@ -32,8 +32,9 @@ describe('multiplexed RPC over libp2p', () => {
     const nodes: Node[] = []
     const transports: Libp2pTransport[] = []
     for (let i = 0; i < 2; i++) {
-      const node = await createMeshLibp2p(NETWORK, await generateKeyPair('Ed25519'), 'mux-test')
-      const transport = new Libp2pTransport(node, { join: [], joinRetryIntervalMs: 60_000, targetPeers: 16, logger: silentLogger, ...(limits === undefined ? {} : { rpcLimits: limits }) })
+      const privateKey = await generateKeyPair('Ed25519')
+      const node = await createMeshLibp2p(NETWORK, privateKey, 'mux-test')
+      const transport = new Libp2pTransport(node, { join: [], joinRetryIntervalMs: 60_000, targetPeers: 16, logger: silentLogger, privateKey, ...(limits === undefined ? {} : { rpcLimits: limits }) })
       await transport.start()
       stops.push(async () => { await transport.stop() })
       nodes.push(node)

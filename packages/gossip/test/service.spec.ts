@@ -104,7 +104,7 @@ describe('the meshbalancer libp2p service', () => {
     preset.on('member:leave', (member, reason) => { if (member.id === leaving) reasons.push(reason) })
     await b.stop()
     expect(b.services.mesh.isRunning).toBe(false)
-    // `left` is announced before gossipsub stops: no waiting for silence (deadAfterMs is 3 s).
+    // `left` is announced before gossipsub stops: no waiting for a failed probe and a suspicion (2 s or more).
     await until(() => reasons.length > 0, 2000, 'the stopped node removed')
     expect(reasons).toEqual(['left'])
   })

@@ -21,8 +21,9 @@ describeTransportCompliance('Libp2pTransport', {
     const transports: Libp2pTransport[] = []
     const nodes = new Map<Libp2pTransport, Awaited<ReturnType<typeof createMeshLibp2p>>>()
     for (let i = 0; i < count; i++) {
-      const libp2p = await createMeshLibp2p(NETWORK, await generateKeyPair('Ed25519'), 'compliance')
-      const transport = new Libp2pTransport(libp2p, { join: [], joinRetryIntervalMs: 60_000, targetPeers: 16, logger: silentLogger })
+      const privateKey = await generateKeyPair('Ed25519')
+      const libp2p = await createMeshLibp2p(NETWORK, privateKey, 'compliance')
+      const transport = new Libp2pTransport(libp2p, { join: [], joinRetryIntervalMs: 60_000, targetPeers: 16, logger: silentLogger, privateKey })
       await transport.start()
       transports.push(transport)
       nodes.set(transport, libp2p)

@@ -1,5 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
-import type { BroadcastRejectReason, Cluster, ClusterEvents, LoadBalancer, RecordRejectReason } from '@meshbalancer/core'
+import { failureDetectionMetrics } from './failure-detection-metrics.js'
+import type { Metric } from 'prom-client'
+import type { BroadcastRejectReason, Cluster, ClusterEvents, LoadBalancer, RecordRejectReason, SyncRejectReason } from '@meshbalancer/core'
 
 export interface ClusterMetricsInit {
   /** Where the metrics are registered. @default a new Registry */
@@ -14,7 +16,8 @@ export interface ClusterMetrics {
   stop(): void
 }
 
-const REJECT_REASONS: readonly RecordRejectReason[] = ['malformed', 'too-large', 'unsupported-version', 'out-of-range', 'origin-mismatch', 'not-allowed', 'rate-limited']
+const REJECT_REASONS: readonly RecordRejectReason[] = ['malformed', 'too-large', 'unsupported-version', 'out-of-range', 'origin-mismatch', 'not-allowed', 'rate-limited', 'bad-signature']
+const SYNC_REJECT_REASONS: readonly SyncRejectReason[] = [...REJECT_REASONS, 'too-many-records', 'busy', 'unconfirmed']
 const BROADCAST_REJECT_REASONS: readonly BroadcastRejectReason[] = [
   'malformed', 'too-large', 'unsupported-version', 'topic-mismatch', 'not-member', 'not-allowed', 'rate-limited', 'duplicate'
 ]
@@ -33,8 +36,9 @@ export function instrumentCluster (cluster: Cluster, init: ClusterMetricsInit = 
   const registers = [registry]
   const seen = { published: 0, accepted: 0, rejected: new Map<string, number>(), picks: new WeakMap<LoadBalancer, number>() }
   const broadcasts = { published: 0, delivered: 0, rejected: new Map<string, number>() }
+  const sync = { exchanges: new Map<string, number>(), rejected: new Map<string, number>() }
 
-  const metrics = [
+  const metrics: Metric[] = [
     new Gauge({
       name: `${prefix}members`,
       help: 'Members this node knows, itself included, by announced status and liveness.',
@@ -76,6 +80,33 @@ export function instrumentCluster (cluster: Cluster, init: ClusterMetricsInit = 
           const total = recordsRejected[reason] ?? 0
           this.inc({ reason }, total - (seen.rejected.get(reason) ?? 0))
           seen.rejected.set(reason, total)
+        }
+      }
+    }),
+    new Counter({
+      name: `${prefix}sync_exchanges_total`,
+      help: 'Push-pull exchanges of state: started by this node and completed, served, or started and failed.',
+      labelNames: ['outcome'],
+      registers,
+      collect () {
+        const { syncExchanges, syncServed, syncFailed } = cluster.stats()
+        for (const [outcome, total] of [['completed', syncExchanges], ['served', syncServed], ['failed', syncFailed]] as const) {
+          this.inc({ outcome }, total - (sync.exchanges.get(outcome) ?? 0))
+          sync.exchanges.set(outcome, total)
+        }
+      }
+    }),
+    new Counter({
+      name: `${prefix}sync_rejected_total`,
+      help: 'Push-pull exchanges, and records relayed in them, refused, by reason.',
+      labelNames: ['reason'],
+      registers,
+      collect () {
+        const { syncRejected } = cluster.stats()
+        for (const reason of SYNC_REJECT_REASONS) {
+          const total = syncRejected[reason] ?? 0
+          this.inc({ reason }, total - (sync.rejected.get(reason) ?? 0))
+          sync.rejected.set(reason, total)
         }
       }
     }),
@@ -126,6 +157,7 @@ export function instrumentCluster (cluster: Cluster, init: ClusterMetricsInit = 
       }
     })
   ]
+  metrics.push(...failureDetectionMetrics(cluster, registry, prefix))
   const calls = new Counter({ name: `${prefix}rpc_calls_total`, help: 'Calls and casts made through balancers, by outcome (ok or error code).', labelNames: ['balancer', 'method', 'outcome'], registers })
   const callSeconds = new Histogram({ name: `${prefix}rpc_call_duration_seconds`, help: 'Time from selection to settlement of calls made.', labelNames: ['balancer', 'method'], buckets: RPC_BUCKETS, registers })
   const served = new Counter({ name: `${prefix}rpc_served_total`, help: 'Calls and casts this node served, by outcome.', labelNames: ['method', 'outcome'], registers })

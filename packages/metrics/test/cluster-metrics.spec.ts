@@ -2,7 +2,7 @@ import { createServer } from 'node:http'
 import { afterEach, describe, expect, it } from '@jest/globals'
 import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 import { createCluster, silentLogger } from '@meshbalancer/core'
-import { broadcastTopic, encodeRecord, memberRecord, stateTopic } from '@meshbalancer/core/protocol'
+import { broadcastTopic, claimsTopic, encodeClaim, memberRecord, signRecord, stateTopic } from '@meshbalancer/core/protocol'
 import { ManualClock, MemoryNetwork } from '@meshbalancer/core/testing'
 import { instrumentCluster, metricsHandler, UNKNOWN_METHOD } from '../src/index.js'
 import type { AddressInfo } from 'node:net'
@@ -10,7 +10,7 @@ import type { Cluster, Member, SelectionAlgorithm } from '@meshbalancer/core'
 import type { MetricFamily } from 'parse-prometheus-text-format'
 
 const first: SelectionAlgorithm = { name: 'first', chooseFromNodes: nodes => nodes.find(node => !node.local) ?? nodes[0] as Member }
-const FAST = { heartbeatIntervalMs: 100, suspectAfterMs: 300, deadAfterMs: 500, minPublishIntervalMs: 10, latencyProbeIntervalMs: 0, logger: silentLogger }
+const FAST = { probeIntervalMs: 100, probeTimeoutMs: 50, minPublishIntervalMs: 10, logger: silentLogger }
 
 describe('cluster metrics', () => {
   const nodes: Cluster[] = []
@@ -38,17 +38,20 @@ describe('cluster metrics', () => {
     // A forged record: its sender claims b's identity.
     const liar = network.createTransport('liar')
     await liar.start()
-    await liar.publish(stateTopic('default'), encodeRecord(memberRecord({ origin: b.id, name: 'b', incarnation: 9, sequence: 1, status: 'left' })))
+    await liar.publish(stateTopic('default'), await signRecord(memberRecord({ origin: b.id, name: 'b', incarnation: 9, sequence: 1, status: 'left' }), async payload => await liar.sign(payload)))
     // Broadcasts: one published here, two received from b, one refused (the liar is no member).
     a.subscribe('chat', () => {})
     await clock.advance(2)
     await a.publish('chat', 'from a')
     for (const text of ['one', 'two']) await b.publish('chat', text)
     await liar.publish(broadcastTopic('default', 'chat'), new Uint8Array([1, 2, 3]))
+    // A claim that b failed, from the liar, which no member knows.
+    await liar.publish(claimsTopic('default'), encodeClaim({ claimant: liar.id, subject: b.id, incarnation: 1, sequence: 1 }))
     // b sheds in the namespace too, with rounds too far apart to run in this test.
     b.shedder({ namespace: 'ws', roundDurationSeconds: 3600, implementation: { count: () => 100, killProcesses: async () => 0 } }).announce(100)
     a.shedder({ namespace: 'ws', roundDurationSeconds: 1, implementation: { count: () => 500, killProcesses: async n => n } }).announce(500)
-    await clock.advance(FAST.suspectAfterMs + 1100)
+    // Past the settling of the view (a and b exchanged their states when they met) and a whole shedding round of 1 s.
+    await clock.advance(1400)
 
     const families = parsePrometheusTextFormat(await registry.metrics())
     const family = (name: string): MetricFamily => {
@@ -63,6 +66,14 @@ describe('cluster metrics', () => {
     expect(value('meshbalancer_records_published_total')).toBeGreaterThan(0)
     expect(value('meshbalancer_records_accepted_total')).toBeGreaterThan(0)
     expect(value('meshbalancer_records_rejected_total', { reason: 'origin-mismatch' })).toBe(1)
+    // a and b exchanged their states when they met.
+    expect(value('meshbalancer_sync_exchanges_total', { outcome: 'completed' }) + value('meshbalancer_sync_exchanges_total', { outcome: 'served' })).toBeGreaterThan(0)
+    expect(value('meshbalancer_sync_rejected_total', { reason: 'bad-signature' })).toBe(0)
+    expect(value('meshbalancer_probes_sent_total')).toBeGreaterThan(0)
+    expect(value('meshbalancer_probes_failed_total')).toBe(0)
+    expect(value('meshbalancer_claims_rejected_total', { reason: 'unknown-claimant' })).toBe(1)
+    expect(value('meshbalancer_claims_accepted_total')).toBe(0)
+    expect(value('meshbalancer_local_health')).toBe(0)
     expect(value('meshbalancer_broadcasts_published_total')).toBe(1)
     expect(value('meshbalancer_broadcasts_delivered_total')).toBe(2)
     expect(value('meshbalancer_broadcasts_rejected_total', { reason: 'not-member' })).toBe(1)

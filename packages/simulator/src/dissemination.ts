@@ -3,19 +3,20 @@ import type { Graph } from './topology.js'
 import type { RandomSource } from '@meshbalancer/core'
 
 /**
- * A model of how a record travels: gossipsub with flood publishing over the connection graph, eager forwarding over
- * the mesh, and lazy repair (IHAVE/IWANT) at each heartbeat. Time is counted in hops (one network delay).
+ * A model of how one gossipsub message travels: flood publishing over the connection graph, eager forwarding over
+ * the mesh, and lazy repair (IHAVE/IWANT) at each gossipsub heartbeat. Time is counted in hops (one network delay,
+ * validation included).
  */
 export interface GossipModel {
   readonly connections: Graph
   readonly mesh: Graph
   /** Probability that any one transmission is lost. */
   readonly loss: number
-  /** gossipsub's heartbeat (when repair happens), and the cluster's, in hops. */
+  /** gossipsub's heartbeat (when repair happens), in hops. */
   readonly hopsPerHeartbeat: number
   /** Peers outside the mesh told about recent messages each heartbeat (gossipsub's Dlazy). */
   readonly lazyDegree: number
-  /** Heartbeats a message stays in the gossip window (gossipsub's mcache_gossip, 3). */
+  /** Heartbeats a message stays in the gossip window (gossipsub's mcacheGossip, 3). */
   readonly historyHeartbeats: number
 }
 
@@ -28,11 +29,13 @@ export interface ClusterShape {
   meshDegree: number
   loss: number
   hopsPerHeartbeat: number
+  /** gossipsub's Dlazy. @default meshDegree */
+  lazyDegree?: number
 }
 
 /**
  * A random cluster of `shape`: each node dials half its target of peers (so that it ends up with about
- * `targetPeers` connections), and keeps a mesh of `meshDegree` among them; gossip goes to as many peers outside it.
+ * `targetPeers` connections), and keeps a mesh of `meshDegree` among them; gossip goes to `lazyDegree` peers outside it.
  */
 export function gossipModel (shape: ClusterShape, random: RandomSource): GossipModel {
   const connections = randomGraph(shape.size, Math.ceil(shape.targetPeers / 2), random)
@@ -41,14 +44,19 @@ export function gossipModel (shape: ClusterShape, random: RandomSource): GossipM
     mesh: meshOf(connections, shape.meshDegree, random),
     loss: shape.loss,
     hopsPerHeartbeat: shape.hopsPerHeartbeat,
-    lazyDegree: shape.meshDegree,
+    lazyDegree: shape.lazyDegree ?? shape.meshDegree,
     historyHeartbeats: 3
   }
 }
 
-/** Copies of messages sent, counted across calls of {@link disseminate}. */
+/** Copies of messages, counted across calls of {@link disseminate}. */
 export interface CopyCounter {
+  /** Copies sent, lost or not, duplicates included. */
   copies: number
+  /** Copies delivered (not lost), duplicates included: what the receivers had to read and validate. */
+  received?: number
+  /** IHAVE announcements that reached a peer lacking the message (each followed by an IWANT). */
+  repairs?: number
 }
 
 /**
@@ -58,64 +66,91 @@ export interface CopyCounter {
  * holding it in their gossip window tell `lazyDegree` connections outside their mesh, and those lacking it fetch it
  * (IHAVE, IWANT and the message: three transmissions, each of which may be lost).
  *
- * `counter.copies` grows by every copy of the message sent, lost or not, duplicates included (a mesh peer that
- * already holds it is sent it again, as gossipsub does); IHAVE and IWANT, batched per heartbeat, are not counted.
+ * A copy sent to a node that already holds the message is counted but not scheduled (gossipsub sends it all the
+ * same, which is why it is counted). Work is proportional to the copies sent, not to the horizon: empty hops are
+ * skipped.
  */
 export function disseminate (model: GossipModel, origin: number, start: number, horizon: number, random: RandomSource, counter?: CopyCounter): Int32Array {
   const { connections, mesh, loss, hopsPerHeartbeat } = model
   const arrival = new Int32Array(connections.size).fill(-1)
   arrival[origin] = start
   let copies = 0
+  let received = 0
+  let repairs = 0
+  // Deliveries by hop, each a pair (receiver, sender); `pending` holds the hops that have some, in no order.
   const schedule = new Map<number, number[]>()
   const at = (hop: number): number[] => {
     let list = schedule.get(hop)
     if (list === undefined) schedule.set(hop, list = [])
     return list
   }
-  // Each scheduled delivery is a pair: the receiver, then the sender.
   const send = (to: number, from: number, hop: number): void => {
     copies++
-    if (arrival[to] === -1 && random() >= loss) at(hop).push(to, from)
+    if (random() < loss) return
+    received++
+    if (arrival[to] === -1) at(hop).push(to, from)
   }
   for (const peer of neighbours(connections, origin)) send(peer, origin, start + 1)
+  // Holders in order of arrival: those still in their gossip window are a suffix of it.
   const holders: number[] = [origin]
+  let windowStart = 0
   const window = model.historyHeartbeats * hopsPerHeartbeat
-  for (let hop = start + 1; hop <= start + horizon; hop++) {
-    const deliveries = schedule.get(hop) ?? []
-    for (let i = 0; i < deliveries.length; i += 2) {
-      const node = deliveries[i]!
-      if (arrival[node] !== -1) continue
-      arrival[node] = hop
-      holders.push(node)
-      const from = deliveries[i + 1]!
-      for (const peer of neighbours(mesh, node)) if (peer !== from) send(peer, node, hop + 1)
+  const end = start + horizon
+  let held = 1
+  let hop = start + 1
+  while (hop <= end && held < arrival.length) {
+    const deliveries = schedule.get(hop)
+    if (deliveries !== undefined) {
+      schedule.delete(hop)
+      for (let i = 0; i < deliveries.length; i += 2) {
+        const node = deliveries[i]!
+        if (arrival[node] !== -1) continue
+        arrival[node] = hop
+        holders.push(node)
+        held++
+        const from = deliveries[i + 1]!
+        for (const peer of neighbours(mesh, node)) if (peer !== from) send(peer, node, hop + 1)
+      }
     }
-    schedule.delete(hop)
-    if (hop % hopsPerHeartbeat === 0) copies += repair(model, arrival, holders, hop, window, random, at)
-    if (schedule.size === 0 && holders.every(node => hop - arrival[node]! >= window)) break
+    if (hop % hopsPerHeartbeat === 0) {
+      while (windowStart < holders.length && hop - arrival[holders[windowStart]!]! >= window) windowStart++
+      repairs += repair(model, arrival, holders, windowStart, hop, random, at)
+    }
+    // Next hop with work: a scheduled delivery, or the next heartbeat while some holder is in its window.
+    let next = Number.POSITIVE_INFINITY
+    for (const key of schedule.keys()) if (key < next) next = key
+    const lastArrival = arrival[holders.at(-1)!]!
+    if (lastArrival + window > hop) next = Math.min(next, (Math.floor(hop / hopsPerHeartbeat) + 1) * hopsPerHeartbeat)
+    if (next === Number.POSITIVE_INFINITY) break
+    hop = next
   }
-  if (counter !== undefined) counter.copies += copies
+  if (counter !== undefined) {
+    // IWANT answers are copies of the message too.
+    counter.copies += copies + repairs
+    counter.received = (counter.received ?? 0) + received
+    counter.repairs = (counter.repairs ?? 0) + repairs
+  }
   return arrival
 }
 
-/** Lazy repair at a heartbeat; returns the copies of the message it sent. */
-function repair (model: GossipModel, arrival: Int32Array, holders: readonly number[], hop: number, window: number, random: RandomSource, at: (hop: number) => number[]): number {
-  let copies = 0
-  for (const node of holders) {
-    if (hop - arrival[node]! >= window) continue
+/** Lazy repair at a heartbeat; returns the IHAVE announcements that reached a peer lacking the message. */
+function repair (model: GossipModel, arrival: Int32Array, holders: readonly number[], from: number, hop: number, random: RandomSource, at: (hop: number) => number[]): number {
+  let repairs = 0
+  for (let h = from; h < holders.length; h++) {
+    const node = holders[h]!
     const peers = neighbours(model.connections, node)
     const meshPeers = neighbours(model.mesh, node)
     for (let told = 0; told < model.lazyDegree && peers.length > 0; told++) {
       const peer = peers[Math.floor(random() * peers.length)]!
-      if (meshPeers.includes(peer) || arrival[peer] !== -1) continue
+      if (arrival[peer] !== -1 || meshPeers.includes(peer)) continue
       // IHAVE, IWANT, then the message: each may be lost.
       if (random() >= model.loss && random() >= model.loss) {
-        copies++
+        repairs++
         if (random() >= model.loss) at(hop + 3).push(peer, node)
       }
     }
   }
-  return copies
+  return repairs
 }
 
 /** The first round at which at least `fraction` of `arrival` is reached, or -1. */

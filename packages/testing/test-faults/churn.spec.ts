@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { converged, fullyConnected, NetnsLab } from '../src/index.js'
-import { auditPicks, CRASH_REMOVED_MS, describeTally, expectAllSettled, expectCleanExits, keepCalling, lateRemovals, now, picked, report, sleep } from '../test/support/faults.js'
+import { auditPicks, crashRemovedMs, describeTally, expectAllSettled, expectCleanExits, keepCalling, lateRemovals, now, picked, report, sleep } from '../test/support/faults.js'
 import type { NodeProcess, PrintedMember } from '../src/index.js'
 
 // Five hosts in network namespaces and a spare: a caller (n1) that prints every pick calls four callees while they
@@ -57,8 +57,9 @@ describe('RPC while callees crash, pause, lose their link and restart', () => {
     const calling = keepCalling(caller, 'api', 50, 16)
     await picked(caller, ['n2', 'n3', 'n4', 'n5'], 20_000, 0)
 
-    // SIGKILL: its connections close, so it is gone sooner than silence alone would tell (2 to 3 s). Members met
-    // through gossip are dialled on the dialler's next tick: wait until every node is connected to every other.
+    // SIGKILL: its connections close, so every member probes it at once and the suspicion is confirmed by all (the
+    // shortest timeout). Members met through gossip are dialled on the dialler's next tick: wait until every node
+    // is connected to every other.
     const n2 = byName('n2')
     await fullyConnected(nodes)
     const from = nodes.map(node => node.events.length)
@@ -66,7 +67,7 @@ describe('RPC while callees crash, pause, lose their link and restart', () => {
     n2.signal('SIGKILL')
     await gone('n2')
     const observers = nodes.filter(node => node !== n2)
-    expect(lateRemovals(observers, 'n2', observers.map(node => from[nodes.indexOf(node)]!), killedAt, CRASH_REMOVED_MS)).toEqual([])
+    expect(lateRemovals(observers, 'n2', observers.map(node => from[nodes.indexOf(node)]!), killedAt, crashRemovedMs(nodes.length))).toEqual([])
     await n2.exited
 
     // SIGSTOP: suspect, then removed; SIGCONT: back, and it sees everyone again.

@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { defaults } from '@meshbalancer/core'
 import { converged, fullyConnected, NodeProcess, startProcesses } from '../src/node-process.js'
+import { crashRemovedMs, suspicionMs } from './support/faults.js'
 
-// Real processes over TCP on 127.0.0.1, with the default timings (heartbeat 1 s, suspect 2 s, dead 3 s).
+// Real processes over TCP on 127.0.0.1, with the default timings (probe 1 s, probe timeout 0.5 s, suspicion of a
+// 5-member cluster 2 s when confirmed by 4 members, 6 s when claimed by one).
 describe('membership across five processes', () => {
   let nodes: NodeProcess[] = []
   let dir: string
@@ -45,6 +46,7 @@ describe('membership across five processes', () => {
   it('makes a stopped process suspect, then dead, and brings it back when it continues', async () => {
     const n4 = byName('n4')
     const watchers = others('n4')
+    const from = nodes.map(node => node.events.length)
     n4.signal('SIGSTOP')
     await Promise.all(watchers.map(async node => await node.until(() => node.sees('n4')?.liveness === 'suspect', 10_000, 'n4 suspect')))
     await Promise.all(watchers.map(async node => await node.until(() => node.sees('n4') === undefined, 10_000, 'n4 removed')))
@@ -52,9 +54,12 @@ describe('membership across five processes', () => {
     await Promise.all(watchers.map(async node => await node.until(() => node.sees('n4')?.liveness === 'alive', 10_000, 'n4 back')))
     // Its own pause is not held against the others: it still sees all of them.
     await n4.until(() => watchers.every(other => n4.sees(other.name)?.liveness === 'alive'), 10_000, 'n4 seeing everyone')
+    // Nobody but the stopped process was suspected, by anyone, n4 included once it ran again.
+    const suspected = nodes.flatMap((node, i) => node.events.slice(from[i]).filter(e => e.event === 'member:suspect').map(e => `${node.name} suspected ${e.member?.name}`))
+    expect(suspected.filter(line => !line.endsWith(' n4'))).toEqual([])
   })
 
-  it('removes a process killed with SIGKILL from every view within deadAfterMs', async () => {
+  it('removes a process killed with SIGKILL from every view within the confirmed suspicion', async () => {
     const n5 = byName('n5')
     const watchers = others('n5')
     const killedAt = performance.timeOrigin + performance.now()
@@ -62,8 +67,9 @@ describe('membership across five processes', () => {
     const leaves = await Promise.all(watchers.map(async node => await node.next(e => e.event === 'member:leave' && e.member?.name === 'n5', 10_000)))
     for (const leave of leaves) {
       expect(leave.reason).toBe('dead')
-      // Measured on the watcher's clock when it printed the removal; its closed connections give it away sooner.
-      expect(leave.t - killedAt).toBeLessThanOrEqual(defaults.DEFAULT_DEAD_AFTER_MS)
+      // Measured on the watcher's clock when it printed the removal: the closed connections are crash hints, so
+      // every watcher probes it at once and claims, and the suspicion runs out at its shortest.
+      expect(leave.t - killedAt).toBeLessThanOrEqual(crashRemovedMs(nodes.length))
     }
     await n5.exited
   })
@@ -87,7 +93,8 @@ describe('membership across five processes', () => {
     const leaves = await Promise.all(watchers.map(async node => await node.next(e => e.event === 'member:leave' && e.member?.name === 'n3', 10_000)))
     for (const leave of leaves) {
       expect(leave.reason).toBe('left')
-      expect(Date.parse(leave.time) - stoppedAt).toBeLessThan(defaults.DEFAULT_SUSPECT_AFTER_MS)
+      // Faster than any failure detection could remove it: that takes at least the shortest suspicion.
+      expect(Date.parse(leave.time) - stoppedAt).toBeLessThan(suspicionMs(nodes.length, nodes.length))
     }
     expect(await n3.exited).toBe(0)
   })

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { converged, NodeProcess } from '../src/index.js'
-import { auditPicks, CRASH_REMOVED_MS, expectAllSettled, expectCleanExits, keepCalling, lateRemovals, now, picked } from './support/faults.js'
+import { auditPicks, crashRemovedMs, expectAllSettled, expectCleanExits, keepCalling, lateRemovals, now, picked } from './support/faults.js'
 
 // The fast part of the fault suite (the rest runs in network namespaces: pnpm test:faults). One caller that prints
 // every pick, three callees on 127.0.0.1; one callee is killed and restarted with its key file while calls go on.
@@ -36,7 +36,7 @@ describe('RPC while a callee crashes and restarts', () => {
     const killedAt = now()
     callees[0]!.signal('SIGKILL')
     await caller.until(() => caller.sees('c1') === undefined, 10_000, 'c1 removed')
-    expect(lateRemovals([caller], 'c1', [from], killedAt, CRASH_REMOVED_MS)).toEqual([])
+    expect(lateRemovals([caller], 'c1', [from], killedAt, crashRemovedMs(4))).toEqual([])
     await callees[0]!.exited
 
     const oldId = callees[0]!.id

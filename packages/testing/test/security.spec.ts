@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
-import { encodeRecord, memberRecord, stateTopic } from '@meshbalancer/core/protocol'
+import { claimsTopic, decodeSignedRecord, encodeClaim, memberRecord, signRecord, stateTopic } from '@meshbalancer/core/protocol'
 import { generateClusterKey } from '@meshbalancer/gossip'
 import { createMeshLibp2p } from '../../gossip/src/node/libp2p.js'
 import { converged, NodeProcess } from '../src/node-process.js'
@@ -40,7 +40,7 @@ describe('private network key', () => {
     const [, member2, otherKey, noKey] = nodes as [NodeProcess, NodeProcess, NodeProcess, NodeProcess]
     // The node with the right key, started at the same moment, gets in: the others had the same chance.
     await converged([seed, member2])
-    // Give the outsiders several join retries (one a second) and heartbeats.
+    // Give the outsiders several join retries (one a second), any of which would be followed by an exchange of states.
     await new Promise(resolve => setTimeout(resolve, 3000))
     for (const node of [seed, member2]) {
       expect(node.sees('other-key')).toBeUndefined()
@@ -74,7 +74,8 @@ describe('records that lie about their origin', () => {
     await converged(honest)
     const victim = honest[1]!
 
-    liar = await createMeshLibp2p({ listen: ['/ip4/127.0.0.1/tcp/0'], announce: [], clusterKey: undefined, mdns: false, maxConnections: 16, meshDegree: 4 }, await generateKeyPair('Ed25519'), 'default')
+    const liarKey = await generateKeyPair('Ed25519')
+    liar = await createMeshLibp2p({ listen: ['/ip4/127.0.0.1/tcp/0'], announce: [], clusterKey: undefined, mdns: false, maxConnections: 16, meshDegree: 4 }, liarKey, 'default')
     await liar.start()
     for (const node of honest) await liar.dial(multiaddr(node.joinAddress))
     const topic = stateTopic('default')
@@ -87,13 +88,14 @@ describe('records that lie about their origin', () => {
     }
 
     // The victim's identity, a newer incarnation, and status left: believed, it would evict the victim everywhere.
-    const forged = encodeRecord(memberRecord({
+    // Signed with the liar's own key: the signature cannot be the victim's, and the gossip message is the liar's.
+    const forged = await signRecord(memberRecord({
       origin: victim.id,
       name: victim.name,
       incarnation: victim.incarnation + 1,
       sequence: 1,
       status: 'left'
-    }))
+    }), async payload => await liarKey.sign(payload))
     await liar.services.pubsub.publish(topic, forged)
     await liar.services.pubsub.publish(topic, Uint8Array.from([0xff, 0xff, 0xff, 0xff]))
 
@@ -107,5 +109,77 @@ describe('records that lie about their origin', () => {
     }))
     // The victim itself rejects the forgery too.
     await victim.until(() => victim.events.some(e => e.event === 'record:reject' && e.reason === 'origin-mismatch'), 10_000, 'the victim rejecting')
+  })
+})
+
+describe('a member that lies about others', () => {
+  let honest: NodeProcess[] = []
+  let liar: Awaited<ReturnType<typeof createMeshLibp2p>> | undefined
+
+  afterAll(async () => {
+    await liar?.stop()
+    await Promise.all(honest.map(async node => { await node.kill() }))
+  })
+
+  it('is checked, struck and then refused by every honest node, and no honest member is removed', async () => {
+    const seed = await new NodeProcess('honest-1', []).ready()
+    honest = [seed, ...await Promise.all(['honest-2', 'honest-3', 'honest-4'].map(async name => await new NodeProcess(name, ['--join', seed.address]).ready()))]
+    await converged(honest)
+
+    // A member in every view: it announces a record of its own and answers pings (libp2p's ping service), but
+    // publishes claims that honest members failed, at the version of their record it last heard.
+    const liarKey = await generateKeyPair('Ed25519')
+    liar = await createMeshLibp2p({ listen: ['/ip4/127.0.0.1/tcp/0'], announce: [], clusterKey: undefined, mdns: false, maxConnections: 16, meshDegree: 4 }, liarKey, 'default')
+    await liar.start()
+    const liarId = liar.peerId.toString()
+    const pubsub = liar.services.pubsub
+    const heard = new Map<string, { incarnation: number, sequence: number }>()
+    pubsub.addEventListener('message', event => {
+      if (event.detail.topic !== stateTopic('default')) return
+      try {
+        const { record } = decodeSignedRecord(event.detail.data)
+        heard.set(record.origin, { incarnation: record.incarnation, sequence: record.sequence })
+      } catch {}
+    })
+    pubsub.subscribe(stateTopic('default'))
+    pubsub.subscribe(claimsTopic('default'))
+    for (const node of honest) await liar.dial(multiaddr(node.joinAddress))
+    let sequence = 0
+    const incarnation = Date.now()
+    const announce = async (): Promise<void> => {
+      const record = memberRecord({ origin: liarId, name: 'liar', incarnation, sequence: ++sequence, status: 'active' })
+      await pubsub.publish(stateTopic('default'), await signRecord(record, async payload => await liarKey.sign(payload)))
+    }
+    const from = honest.map(node => node.events.length)
+    const deadline = Date.now() + 20_000
+    while (!honest.every(node => node.sees('liar') !== undefined)) {
+      if (Date.now() > deadline) throw new Error('the liar never became a member')
+      await announce()
+      await new Promise(resolve => setTimeout(resolve, 200))
+    }
+
+    // Lies about every honest member, a round every 300 ms: its claimants' buckets allow that, so only strikes
+    // stop them. Each round needs the version each subject has now; a refutation may overtake it (counted stale).
+    const lying = Date.now()
+    const struck = async (): Promise<boolean> => {
+      const stats = await Promise.all(honest.map(async node => await node.ask('stats', 'stats', 5000)))
+      return stats.every(s => (s.falseClaims as number) >= 2 && (s.claimsRejected as Record<string, number>)['false-claims']! >= 1)
+    }
+    while (!await struck()) {
+      if (Date.now() - lying > 30_000) throw new Error('the honest nodes never refused the liar')
+      for (const node of honest) {
+        const version = heard.get(node.id)
+        if (version !== undefined) await pubsub.publish(claimsTopic('default'), encodeClaim({ claimant: liarId, subject: node.id, ...version }))
+      }
+      await new Promise(resolve => setTimeout(resolve, 300))
+    }
+    // Longer than a lone claim's suspicion (6 s): none of the lies removed anyone, then or later.
+    await new Promise(resolve => setTimeout(resolve, 7000))
+    for (const [i, node] of honest.entries()) {
+      const removed = node.events.slice(from[i]).filter(e => e.event === 'member:leave' && e.member?.name !== 'liar')
+      expect(removed).toEqual([])
+      for (const other of honest) if (other !== node) expect(node.sees(other.name)?.liveness).toBe('alive')
+      expect(node.events.slice(from[i]).some(e => e.event === 'claim:reject' && e.reason === 'false-claims' && e.from === liarId)).toBe(true)
+    }
   })
 })

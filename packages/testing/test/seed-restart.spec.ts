@@ -18,8 +18,10 @@ async function freePort (): Promise<number> {
  * How long a restarted seed may take to be back in every view. Each of the two others dials its last address
  * every max(1 s tick, 3 members / 2 dials per s) = 1.5 s, times a random factor below 1.5: a dial that lands while
  * the new process is still starting fails, and the next can be 2.25 s later. Then the seed learns the other
- * member from the one that reached it and dials it, and both exchange records. Typically it takes 0.2–1.2 s; the
- * bound is the worst case of that schedule with a heartbeat to spare, not a speed figure (docs/SCALING.md).
+ * member from the one that reached it and dials it, and each pair exchanges its states by push-pull as soon as it
+ * sees the other subscribe (within 100 ms, the newcomer exchange delay, and a round trip). Typically it takes
+ * 0.2–1.2 s; the bound is the worst case of that schedule with 1 s to spare for those exchanges and a busy
+ * machine (it spared one heartbeat before records were exchanged on contact), not a speed figure (docs/SCALING.md).
  */
 const BACK_WITHIN_MS = 2 * 2250 + 1000
 

@@ -1,22 +1,21 @@
 import { EventEmitter } from 'node:events'
-import { encodeRecord } from '../codec/record-codec.js'
 import { assertInteger, assertName } from '../options.js'
-import { MemberTable } from '../member/table.js'
+import { DEFAULT_TOMBSTONE_MS, MemberTable } from '../member/table.js'
 import { RpcClient } from '../rpc/client.js'
 import { RpcServer } from '../rpc/server.js'
 import { MAX_GROUP_NAME_LENGTH, MAX_LOAD } from '../codec/limits.js'
-import { rpcProtocol, stateTopic, UNREACHABLE_GRACE_HEARTBEATS, UNREACHABLE_IN_FLIGHT_HEARTBEATS } from './constants.js'
+import { claimsTopic, LATE_TIMER_SLACK_MS, probeProtocol, rpcProtocol, SETTLE_WITHOUT_SYNC_MS } from './constants.js'
 import { CallPath } from '../balancer/call-path.js'
 import { Balancers } from './balancers.js'
 import { Broadcasts } from './broadcast.js'
 import { Expiry } from './expiry.js'
-import { LatencyProber } from './latency-prober.js'
 import { LocalRecord } from './local-record.js'
+import { REFRESH_JITTER } from './publisher.js'
 import { MemberCalls } from './member-calls.js'
-import { Publisher } from './publisher.js'
 import { resolveClusterInit } from './init.js'
 import { Shedding } from './shedding.js'
-import { StateTopic } from './state-topic.js'
+import { RecordGossip } from './record-gossip.js'
+import { Detector } from '../membership/detector.js'
 import type { LoadBalancer } from '../balancer/load-balancer.js'
 import type { ClusterMember } from '../member/member.js'
 import type { Handler } from '../rpc/server.js'
@@ -27,6 +26,7 @@ import type { ClusterInit, ResolvedClusterInit } from './init.js'
 import type { DrainOptions, ShedderOptions } from './shedding.js'
 import type { MemberCallOptions, MemberRef } from './member-calls.js'
 import type { ClusterEvents, ClusterStats } from './events.js'
+import type { RecordChange } from './local-record.js'
 
 const TABLE_EVENTS = ['member:join', 'member:update', 'member:suspect', 'member:alive', 'member:leave'] as const
 
@@ -48,22 +48,18 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   private readonly init: ResolvedClusterInit
   private readonly table: MemberTable
   private readonly local: LocalRecord
-  private readonly topic: StateTopic
+  private readonly records: RecordGossip
   private readonly server: RpcServer
   private readonly client: RpcClient
-  private readonly publisher: Publisher
-  private readonly prober: LatencyProber
+  private readonly detector: Detector
   private readonly shedding: Shedding
   private readonly balancerFactory: Balancers
   private readonly memberCalls: MemberCalls
   private readonly broadcasts: Broadcasts
-  private readonly topicName: string
   private readonly protocol: string
   private readonly expiry: Expiry
   private startedAt = 0
   private running = false
-  /** The last publish handed to the transport; `stop()` waits for the `left` announcement to go out. */
-  private lastPublish: Promise<void> = Promise.resolve()
 
   /** Use {@link createCluster}. */
   constructor (init: ClusterInit) {
@@ -73,43 +69,62 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     this.id = transport.id
     this.name = this.init.name
     this.clusterName = this.init.cluster
-    this.topicName = stateTopic(this.clusterName)
     this.protocol = rpcProtocol(this.clusterName)
-    this.table = new MemberTable({ localId: this.id, suspectAfterMs: this.init.suspectAfterMs, deadAfterMs: this.init.deadAfterMs })
+    this.table = new MemberTable({
+      localId: this.id,
+      // A dead member's tombstone outlives the exchanges that may still relay its last record, so that a relayed
+      // copy is confirmed with a ping rather than taken as news.
+      tombstoneMs: Math.max(DEFAULT_TOMBSTONE_MS, 2 * this.init.pushPullIntervalMs)
+    })
     this.local = new LocalRecord({
       id: this.id,
       options: this.init,
       status: this.init.ready ? 'active' : 'joining',
-      addresses: () => transport.addresses()
+      addresses: () => transport.addresses(),
+      rule: this.init
     })
-    this.topic = new StateTopic({
-      clock,
-      allowPeers: this.init.allowPeers,
-      maxRecordsPerSecond: this.init.maxRecordsPerSecond,
-      onReject: (reason, from) => { this.emit('record:reject', reason, from) }
+    this.records = new RecordGossip({
+      options: this.init,
+      table: this.table,
+      local: this.local,
+      running: () => this.running,
+      guard: change => { this.guard(change) },
+      onReject: (reason, from) => { this.emit('record:reject', reason, from) },
+      onSyncReject: (reason, from) => { this.emit('sync:reject', reason, from) }
     })
     this.server = new RpcServer({
       codec: this.init.codec,
       clock,
       logger,
-      // Only counted: the count enters the record when it is next published, so a served call costs no rebuild.
-      onCallStart: group => this.local.startServing(group),
-      onCallEnd: group => { this.local.endServing(group) },
+      // Counted, and published only when the count moved significantly from the published load (an O(1) check).
+      // This node's own view takes the count with that publish: a served call never rebuilds it.
+      onCallStart: group => {
+        const counted = this.local.startServing(group)
+        if (counted && this.running && this.local.servingChange(group) === 'load') this.records.changed('load')
+        return counted
+      },
+      onCallEnd: group => {
+        this.local.endServing(group)
+        if (this.running && this.local.servingChange(group) === 'load') this.records.changed('load')
+      },
       onServed: record => { this.emit('rpc:serve', record) }
     })
     this.client = new RpcClient({ transport, protocol: this.protocol, codec: this.init.codec, clock, localId: this.id, server: this.server })
-    this.publisher = new Publisher({
+    this.detector = new Detector({
       clock,
-      minIntervalMs: this.init.minPublishIntervalMs,
-      heartbeatIntervalMs: this.init.heartbeatIntervalMs,
-      publish: () => { this.publishRecord() }
-    })
-    this.prober = new LatencyProber({
-      clock,
-      table: this.table,
+      random: this.init.random,
+      logger,
       transport,
-      intervalMs: this.init.latencyProbeIntervalMs,
-      smoothing: this.init.latencySmoothing
+      table: this.table,
+      options: this.init,
+      claimsTopic: claimsTopic(this.clusterName),
+      probeProtocol: probeProtocol(this.clusterName),
+      allowPeers: this.init.allowPeers,
+      // A claim about this node: a newer record, published at once, refutes it.
+      refute: () => { this.records.publisher.flush() },
+      guard: change => { this.guard(change) },
+      stalled: () => this.expiry.stalled(),
+      onClaimReject: (reason, from) => { this.guard(() => { this.emit('claim:reject', reason, from) }) }
     })
     this.shedding = new Shedding({
       id: this.id,
@@ -117,8 +132,14 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       logger,
       version: () => this.table.version,
       members: () => this.table.members(),
-      settled: () => this.running && clock.now() - this.startedAt >= this.init.suspectAfterMs,
+      // The view is whole once a push-pull exchange completed; without one (peers that cannot exchange), once
+      // every member's refresh has had time to arrive (the longest jittered refresh interval, up to 5
+      // members), and never later than SETTLE_WITHOUT_SYNC_MS.
+      settled: () => this.running && (this.records.synced() ||
+        clock.now() - this.startedAt >= Math.min((1 + REFRESH_JITTER) * this.init.refreshIntervalMs, SETTLE_WITHOUT_SYNC_MS)),
       draining: () => this.local.status === 'draining',
+      // A changed count waits for the publish interval, or for a token of this node's share of the load budget.
+      publishDelayMs: () => Math.max(this.init.minPublishIntervalMs, 1000 / this.records.publisher.loadShare()),
       running: () => this.running,
       setCount: (namespace, count) => {
         assertInteger('count', count, 0, MAX_LOAD)
@@ -162,12 +183,15 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       clock,
       logger,
       table: this.table,
-      heartbeatIntervalMs: this.init.heartbeatIntervalMs,
-      suspectAfterMs: this.init.suspectAfterMs,
+      probeIntervalMs: this.init.probeIntervalMs,
+      // A pause long enough to make a probe time out on its own account.
+      pauseThresholdMs: Math.min(LATE_TIMER_SLACK_MS, this.init.probeTimeoutMs),
+      paused: ms => { this.detector.creditPause(ms) },
       guard: change => { this.guard(change) },
       prune: () => {
-        this.topic.prune()
+        this.records.prune()
         this.broadcasts.prune()
+        this.detector.prune()
       }
     })
     this.wireTable()
@@ -179,31 +203,16 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     if (this.running) return
     const { transport, clock } = this.init
     await transport.start()
-    transport.subscribe(this.topicName, {
-      validate: message => this.topic.validate(message),
-      deliver: message => {
-        const record = this.topic.take(message)
-        if (record !== undefined && this.running) this.guard(() => { this.table.apply(record, clock.now()) })
-      },
-      // A newcomer learns this node from the next publish: make it now (coalesced) rather than at the heartbeat.
-      peerSubscribed: () => { if (this.running) this.publisher.changed() }
-    })
+    this.records.attach()
     transport.handleRequests(this.protocol, async (request, context) => await this.server.serve(request, context))
     this.broadcasts.attach()
-    transport.watchPeers?.({
-      disconnected: peer => {
-        if (!this.running) return
-        const { heartbeatIntervalMs } = this.init
-        const grace = heartbeatIntervalMs * UNREACHABLE_GRACE_HEARTBEATS
-        const inFlight = heartbeatIntervalMs * UNREACHABLE_IN_FLIGHT_HEARTBEATS
-        this.guard(() => { this.table.markUnreachable(peer, clock.now(), grace, inFlight) })
-      }
-    })
+    // A closed connection is a crash hint: the member is probed at once rather than at its turn.
+    transport.watchPeers?.({ disconnected: peer => { if (this.running) this.detector.hint(peer) } })
     this.running = true
     this.startedAt = clock.now()
-    this.publisher.start()
+    this.records.start()
     this.expiry.start()
-    this.prober.start()
+    this.detector.start()
     this.shedding.start()
   }
 
@@ -214,16 +223,15 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   async stop (): Promise<void> {
     if (!this.running) return
     this.local.status = 'left'
-    this.publisher.flush()
-    await this.lastPublish
+    await this.records.flush()
     this.running = false
     this.shedding.stop()
-    this.publisher.stop()
-    this.prober.stop()
+    this.records.stop()
+    this.detector.stop()
     this.expiry.stop()
     this.client.abortAll(`cluster node ${this.name} stopped`)
     const { transport } = this.init
-    transport.unsubscribe(this.topicName)
+    this.records.detach()
     this.broadcasts.detach()
     transport.unhandleRequests(this.protocol)
     await transport.stop()
@@ -338,15 +346,15 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     if (this.local.status !== 'draining') {
       this.local.status = 'draining'
       this.table.setLocal(this.local.current(), this.init.clock.now())
-      this.publisher.flush()
+      this.records.publisher.flush()
     }
     return await this.shedding.drain(options)
   }
 
   /**
    * Ids of the members and other peers this node has an open connection to (empty when the transport does not
-   * tell). A crash of one of them is noticed when its connections close, within 1.5 heartbeats; the others are
-   * removed after `deadAfterMs` of silence.
+   * tell). When the connections to a member close, it is probed at once: a crashed member is suspected within a
+   * round trip or two, instead of at its turn in the probe schedule.
    */
   connectedPeers (): string[] {
     return this.init.transport.connectedPeers?.() ?? []
@@ -370,9 +378,13 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     return this.broadcasts.subscribe(topic, handler)
   }
 
-  /** Counters of records published, accepted and rejected (by reason), and the same of broadcasts. */
+  /**
+   * Counters of records published, accepted and rejected (by reason), of push-pull exchanges and the relayed
+   * records they refused (by reason), of broadcasts, and of failure detection: probes, indirect probes, claims
+   * (refused by reason), suspicions, refutations, false claims and local health.
+   */
   stats (): ClusterStats {
-    return { ...this.topic.stats(), ...this.broadcasts.stats() }
+    return { ...this.records.stats(), ...this.broadcasts.stats(), ...this.detector.stats() }
   }
 
   /** Re-emits the table's events, and keeps the transport told about members' addresses. */
@@ -390,32 +402,16 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   }
 
   /**
-   * After a change of this node's record: its own view changes at once; peers hear of it coalesced within
-   * `minPublishIntervalMs`. (Calls in flight are not such a change: they change with every call, and enter the
-   * record, here and at peers, with the next publish.)
+   * After a change of this node's record (`true` for a change of content): its own view changes at once; peers
+   * hear of a change of content coalesced within `minPublishIntervalMs`, and of a significant change of load within
+   * the load budget too. A change of load below the significance rule enters the record, here and at peers, with
+   * the next publish.
    */
-  private changed (didChange: boolean): void {
-    if (!didChange) return
+  private changed (change: boolean | RecordChange): void {
+    const kind: RecordChange = change === true ? 'content' : change === false ? 'none' : change
+    if (kind === 'none') return
     this.table.setLocal(this.local.current(), this.init.clock.now())
-    if (this.running) this.publisher.changed()
-  }
-
-  private publishRecord (): void {
-    const { clock, transport, logger } = this.init
-    this.local.setEventLoopLag(this.init.eventLoopLag())
-    const record = this.local.next()
-    this.table.setLocal(record, clock.now())
-    let bytes: Uint8Array
-    try {
-      bytes = encodeRecord(record)
-    } catch (err) {
-      logger.error(`cannot encode this node's record: ${(err as Error).message}`)
-      return
-    }
-    this.topic.countPublished()
-    this.lastPublish = transport.publish(this.topicName, bytes).catch((err: Error) => {
-      logger.warn(`publishing this node's record failed: ${err.message}`)
-    })
+    if (this.running && kind !== 'quiet') this.records.changed(kind)
   }
 
   /**

@@ -1,34 +1,69 @@
 /** Defaults of {@link ClusterInit}; each is explained where the option is declared. */
 export const DEFAULT_CLUSTER_NAME = 'default'
-export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1000
-export const DEFAULT_SUSPECT_AFTER_MS = 2000
-export const DEFAULT_DEAD_AFTER_MS = 3000
+export const DEFAULT_PROBE_INTERVAL_MS = 1000
+export const DEFAULT_PROBE_TIMEOUT_MS = 500
+export const DEFAULT_INDIRECT_PROBES = 3
+export const DEFAULT_SUSPICION_MULTIPLIER = 2
+export const DEFAULT_SUSPICION_MAX_MULTIPLIER = 3
 export const DEFAULT_MIN_PUBLISH_INTERVAL_MS = 100
-export const DEFAULT_LATENCY_PROBE_INTERVAL_MS = 5000
 export const DEFAULT_LATENCY_SMOOTHING = 0.3
 export const DEFAULT_WEIGHT = 1
 export const DEFAULT_EXPLAIN_ONE_PICK_IN = 100
 /** The default record rate allowed per origin, as a multiple of the most an honest member publishes. */
 export const RECORD_RATE_HEADROOM = 2.5
-/** Members probed for latency per probe interval, so probing costs the same in a cluster of any size. */
-export const LATENCY_PROBES_PER_INTERVAL = 4
-/**
- * After the last connection to a member closes, it is removed unless a newer record arrives within this many
- * heartbeat intervals: a crashed process closes its sockets, so crashes are noticed long before `deadAfterMs`.
- */
-export const UNREACHABLE_GRACE_HEARTBEATS = 1.5
-/**
- * Records of such a member that arrive within this many heartbeat intervals of the close were most likely sent
- * before it (a crashed member's last heartbeat, relayed by a peer milliseconds later, or later still on a busy
- * machine) and do not count as hearing from it. A live member's next heartbeat comes at most one interval after
- * its last, so before the grace ends (1.25 < 1.5 intervals).
- */
-export const UNREACHABLE_IN_FLIGHT_HEARTBEATS = 0.25
+export * from '../membership/constants.js'
 
-/** The gossip topic on which members of `cluster` publish their records. */
+/** The gossip topic on which members of `cluster` publish their signed records. */
 export function stateTopic (cluster: string): string {
-  return `/meshbalancer/${cluster}/state/1`
+  return `/meshbalancer/${cluster}/state/2`
 }
+
+/** The gossip topic on which members of `cluster` publish claims that another member failed. */
+export function claimsTopic (cluster: string): string {
+  return `/meshbalancer/${cluster}/claims/1`
+}
+
+/** The protocol id of indirect probes between members of `cluster`. */
+export function probeProtocol (cluster: string): string {
+  return `/meshbalancer/${cluster}/probe/1.0.0`
+}
+
+/** The protocol id of push-pull exchanges of state between two members of `cluster`. */
+export function syncProtocol (cluster: string): string {
+  return `/meshbalancer/${cluster}/sync/1.0.0`
+}
+
+export const DEFAULT_REFRESH_INTERVAL_MS = 30_000
+export const DEFAULT_PUSH_PULL_INTERVAL_MS = 30_000
+export const DEFAULT_LOAD_CHANGE_MIN = 1
+export const DEFAULT_LOAD_CHANGE_RATIO = 0.1
+export const DEFAULT_LAG_CHANGE_MIN_MS = 20
+export const DEFAULT_LAG_CHANGE_RATIO = 0.5
+export const DEFAULT_LOAD_RECORDS_PER_SECOND = 50
+/** The significance rule with every default (docs/PROTOCOL.md, "When records are published"). */
+export const DEFAULT_LOAD_CHANGE_RULE = Object.freeze({
+  loadChangeMin: DEFAULT_LOAD_CHANGE_MIN,
+  loadChangeRatio: DEFAULT_LOAD_CHANGE_RATIO,
+  lagChangeMinMs: DEFAULT_LAG_CHANGE_MIN_MS,
+  lagChangeRatio: DEFAULT_LAG_CHANGE_RATIO
+})
+/**
+ * A shedder decides once this node completed a push-pull exchange (its view is whole), or after this long (or
+ * the longest jittered refresh interval, if shorter) when no exchange succeeds.
+ */
+export const SETTLE_WITHOUT_SYNC_MS = 10_000
+/**
+ * A member that sees an unknown peer subscribe exchanges with it after a delay drawn uniformly from [0, this), unless
+ * the peer has become known meanwhile.
+ */
+export const NEWCOMER_EXCHANGE_DELAY_MS = 100
+/**
+ * For this long after it starts, a node announces its record again (coalesced by `minPublishIntervalMs`) when a peer
+ * subscribes: its first announcement may have reached nobody.
+ */
+export const NEWCOMER_ANNOUNCE_MS = 10_000
+/** How often the event loop's lag is sampled and judged by the lag rule. */
+export const LAG_SAMPLE_INTERVAL_MS = 1000
 
 /** The protocol id of RPC streams between members of `cluster`. */
 export function rpcProtocol (cluster: string): string {

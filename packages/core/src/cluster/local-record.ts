@@ -2,7 +2,17 @@ import { InvalidOptionError } from '../errors.js'
 import { MAX_EVENT_LOOP_LAG_MS, MAX_GROUPS, MAX_SHEDDING } from '../codec/limits.js'
 import { RECORD_FIELDS } from '../member/record.js'
 import type { MemberRecord, MemberStatus } from '../member/record.js'
+import { significantLag, significantLoad } from './load-change.js'
+import { DEFAULT_LOAD_CHANGE_RULE } from './constants.js'
 import type { ClusterInit } from './init.js'
+import type { LoadChangeRule } from './load-change.js'
+
+/**
+ * What a change of the local record means for publishing: nothing changed (`none`), a change of content (published
+ * at once, coalesced), a significant change of load (published within the load budget), or a change of load below
+ * the significance rule (`quiet`: this node's own view shows it at once; peers see it with the next publish).
+ */
+export type RecordChange = 'none' | 'quiet' | 'content' | 'load'
 
 /** The record's fields that are options of the cluster of the same name (name, weight, tags, …), fixed for a run. */
 export type OptionFields = Pick<MemberRecord, keyof MemberRecord & keyof ClusterInit>
@@ -14,6 +24,8 @@ export interface LocalRecordInit {
   status: MemberStatus
   /** This node's transport addresses, read at every build (they are known once the transport listens). */
   addresses: () => string[]
+  /** When a load change is significant. @default the cluster's defaults */
+  rule?: LoadChangeRule
 }
 
 /**
@@ -32,10 +44,14 @@ export class LocalRecord {
   /** Calls in flight per served group; an entry exists only while it is above 0. */
   private readonly serving = new Map<string, number>()
   private readonly shedCounts = new Map<string, number>()
+  /** The record of the last publish: loads are judged against it. */
+  private published: MemberRecord | undefined
+  private readonly rule: LoadChangeRule
 
   constructor (private readonly init: LocalRecordInit) {
     this.status = init.status
     this.options = pickOptionFields(init.options)
+    this.rule = init.rule ?? DEFAULT_LOAD_CHANGE_RULE
   }
 
   /** Joins `group` for one more balancer; true when the node was not in it before. */
@@ -57,12 +73,33 @@ export class LocalRecord {
     return true
   }
 
-  /** Sets the application's load in `group` (joining it); true when it changed. */
-  setLoad (group: string, load: number): boolean {
-    if (!this.manualLoads.has(group) && !this.groupRefs.has(group)) this.assertRoomFor(group)
-    if (this.manualLoads.get(group) === load) return false
+  /**
+   * Sets the application's load in `group` (joining it): `content` when the node was not in the group, `load` when
+   * the load moved significantly from the published one, `quiet` when it moved less, `none` when it is the same.
+   */
+  setLoad (group: string, load: number): RecordChange {
+    const joins = !this.manualLoads.has(group) && !this.groupRefs.has(group)
+    if (joins) this.assertRoomFor(group)
+    if (this.manualLoads.get(group) === load) return 'none'
     this.manualLoads.set(group, load)
-    return true
+    if (joins) return 'content'
+    return this.groupChange(group, load) === 'load' ? 'load' : 'quiet'
+  }
+
+  /**
+   * After a call of `group` started or ended: `load` when the calls in flight moved significantly from the
+   * published load of the group (and the application sets no load of its own there), else `none`. O(1).
+   */
+  servingChange (group: string): RecordChange {
+    if (this.manualLoads.has(group) || !this.groupRefs.has(group)) return 'none'
+    return this.groupChange(group, this.serving.get(group) ?? 0)
+  }
+
+  private groupChange (group: string, load: number): RecordChange {
+    const published = this.published?.groups.get(group)
+    // Not yet published in this group: the join itself is a pending change of content.
+    if (published === undefined) return 'none'
+    return significantLoad(this.rule, load, published) ? 'load' : 'none'
   }
 
   /**
@@ -88,14 +125,19 @@ export class LocalRecord {
     return this.serving
   }
 
-  /** Sets this node's count in shedding namespace `namespace`; true when it changed. */
-  setShedCount (namespace: string, count: number): boolean {
-    if (!this.shedCounts.has(namespace) && this.shedCounts.size >= MAX_SHEDDING) {
+  /**
+   * Sets this node's count in shedding namespace `namespace`: `content` for a new namespace, `load` for any change
+   * of the count (shedders compare counts exactly, so no change is too small), `none` when it is the same.
+   */
+  setShedCount (namespace: string, count: number): RecordChange {
+    const added = !this.shedCounts.has(namespace)
+    if (added && this.shedCounts.size >= MAX_SHEDDING) {
       throw new InvalidOptionError('namespace', `a node sheds in at most ${MAX_SHEDDING} namespaces`)
     }
-    if (this.shedCounts.get(namespace) === count) return false
+    if (this.shedCounts.get(namespace) === count) return 'none'
     this.shedCounts.set(namespace, count)
-    return true
+    if (added) return 'content'
+    return this.published?.shedding.get(namespace) === count ? 'none' : 'load'
   }
 
   /** Takes `namespace` out of the record, when its shedder stops; true when it was in. */
@@ -103,9 +145,25 @@ export class LocalRecord {
     return this.shedCounts.delete(namespace)
   }
 
-  /** Records the event loop's delay, in steps of 10 ms: finer changes are noise that every member would process. */
-  setEventLoopLag (ms: number): void {
+  /**
+   * Records the event loop's delay, in steps of 10 ms: finer changes are noise that every member would process.
+   * `load` when it moved significantly from the published lag (by the lag's own rule), else `none`.
+   */
+  setEventLoopLag (ms: number): RecordChange {
     this.eventLoopLagMs = Math.min(MAX_EVENT_LOOP_LAG_MS, Math.max(0, Math.round(ms / 10) * 10))
+    const published = this.published?.eventLoopLagMs
+    return published !== undefined && significantLag(this.rule, this.eventLoopLagMs, published) ? 'load' : 'none'
+  }
+
+  /**
+   * True when the transport's addresses differ from those last published (a listener added or gone, an address
+   * observed): a change of content, which nothing else would announce.
+   */
+  addressesChanged (): boolean {
+    const published = this.published?.addresses
+    if (published === undefined) return false
+    const now = this.init.addresses()
+    return now.length !== published.length || now.some((address, i) => address !== published[i])
   }
 
   /** The record as it stands, with the sequence of the last publish and the calls in flight at this moment. */
@@ -125,10 +183,11 @@ export class LocalRecord {
     }
   }
 
-  /** The record for the next publish: the same, with the next sequence number. */
+  /** The record for the next publish: the same, with the next sequence number. Loads are judged against it from now. */
   next (): MemberRecord {
     this.sequence++
-    return this.current()
+    this.published = this.current()
+    return this.published
   }
 
   private assertRoomFor (group: string): void {

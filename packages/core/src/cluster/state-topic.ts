@@ -1,6 +1,7 @@
-import { decodeRecord } from '../codec/record-codec.js'
+import { decodeSignedRecord } from '../codec/signed-record.js'
 import { InvalidRecordError } from '../errors.js'
 import type { Clock } from '../clock.js'
+import type { SignedRecord } from '../codec/signed-record.js'
 import type { RecordRejectReason } from '../errors.js'
 import type { MemberRecord } from '../member/member.js'
 import type { TopicMessage, ValidationResult } from '../transport/transport.js'
@@ -26,19 +27,29 @@ interface Bucket {
   at: number
 }
 
+/** A record taken from the topic, with the signed bytes that carried it (kept for push-pull). */
+export interface ReceivedRecord {
+  readonly record: MemberRecord
+  readonly signed: SignedRecord
+}
+
 /**
- * The receiving side of the state topic: validates every record before the transport delivers or forwards it
- * (allow-list, rate per origin, decoding and bounds, signer equal to origin), counts what it accepts and rejects
- * by reason, and hands accepted records on, decoded once.
+ * The receiving side of the records topic: validates every signed record before the transport delivers or
+ * forwards it (allow-list, rate per origin, decoding and bounds, signer of the gossip message equal to origin),
+ * counts what it accepts and rejects by reason, and hands accepted records on, decoded once.
+ *
+ * The record's own signature is not checked here: the gossip message's signature (gossipsub's StrictSign)
+ * already proves that the origin sent it, and a second check would double the cost of every record. It is checked
+ * where a record arrives relayed by another member (push-pull).
  */
 export class StateTopic {
-  private readonly decoded = new WeakMap<Uint8Array, MemberRecord>()
+  private readonly decoded = new WeakMap<Uint8Array, ReceivedRecord>()
   private readonly buckets = new Map<string, Bucket>()
   private lastPrune = 0
   private published = 0
   private accepted = 0
   private readonly rejected: Record<RecordRejectReason, number> = {
-    malformed: 0, 'too-large': 0, 'unsupported-version': 0, 'out-of-range': 0, 'origin-mismatch': 0, 'not-allowed': 0, 'rate-limited': 0
+    malformed: 0, 'too-large': 0, 'unsupported-version': 0, 'out-of-range': 0, 'origin-mismatch': 0, 'not-allowed': 0, 'rate-limited': 0, 'bad-signature': 0
   }
 
   constructor (private readonly init: StateTopicInit) {}
@@ -50,24 +61,24 @@ export class StateTopic {
       const verdict = this.reject('rate-limited', message.from)
       return (message.via ?? message.from) === message.from ? verdict : 'ignore'
     }
-    let record: MemberRecord
+    let received: ReceivedRecord
     try {
-      record = decodeRecord(message.data)
+      received = decodeSignedRecord(message.data)
     } catch (err) {
       return this.reject(err instanceof InvalidRecordError ? err.reason : 'malformed', message.from)
     }
-    if (record.origin !== message.from) return this.reject('origin-mismatch', message.from)
-    this.decoded.set(message.data, record)
+    if (received.record.origin !== message.from) return this.reject('origin-mismatch', message.from)
+    this.decoded.set(message.data, received)
     return 'accept'
   }
 
   /** The record `validate` accepted for this message, once; undefined for anything else. */
-  take (message: TopicMessage): MemberRecord | undefined {
-    const record = this.decoded.get(message.data)
-    if (record === undefined) return undefined
+  take (message: TopicMessage): ReceivedRecord | undefined {
+    const received = this.decoded.get(message.data)
+    if (received === undefined) return undefined
     this.decoded.delete(message.data)
     this.accepted++
-    return record
+    return received
   }
 
   countPublished (): void {

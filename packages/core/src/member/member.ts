@@ -18,7 +18,7 @@ export type Liveness = 'alive' | 'suspect'
 export interface ClusterMember extends Omit<MemberRecord, 'origin' | 'sequence'> {
   /** The member's peer id (its record's origin). */
   readonly id: string
-  /** `suspect` once nothing was heard for `suspectAfterMs`; suspect members are never selected. */
+  /** `suspect` while a failed probe or a claim stands unrefuted; suspect members are never selected. */
   readonly liveness: Liveness
   /** Round-trip time measured by this node, smoothed; undefined until measured. */
   readonly latencyMs: number | undefined

@@ -3,7 +3,7 @@ import { sameContent } from './record.js'
 import type { ClusterMember, Liveness, MemberRecord } from './member.js'
 
 /**
- * Why a member left the table: it said so (`left`), it was silent for `deadAfterMs` (`dead`), or a record of a
+ * Why a member left the table: it said so (`left`), its suspicion ran out unrefuted (`dead`), or a record of a
  * newer incarnation replaced it (`restarted`, followed by a `member:join` of the new incarnation).
  */
 export type LeaveReason = 'left' | 'dead' | 'restarted'
@@ -14,45 +14,54 @@ export interface MemberTableEvents {
   'member:join': [member: ClusterMember]
   /** A member's record changed in content: any field of it but the sequence. */
   'member:update': [member: ClusterMember, previous: ClusterMember]
-  /** Nothing was heard from a member for `suspectAfterMs`: it is no longer selected. */
+  /** A member failed a probe, or another member claims it did: it is no longer selected. */
   'member:suspect': [member: ClusterMember]
-  /** A suspect member was heard from again. */
+  /** A suspect member refuted the suspicion with a newer record, or answered a probe of this node. */
   'member:alive': [member: ClusterMember]
-  /** A member left gracefully (`left`) or was not heard from for `deadAfterMs` (`dead`). */
+  /** A member left gracefully (`left`) or its suspicion ran out unrefuted (`dead`). */
   'member:leave': [member: ClusterMember, reason: LeaveReason]
 }
 
-/** What {@link MemberTable.apply} did with a record. */
-export type ApplyResult = 'joined' | 'updated' | 'refreshed' | 'stale' | 'left'
+/**
+ * What {@link MemberTable.apply} did with a record. `unconfirmed`: a relayed record would bring back a member
+ * declared dead, which takes proof that it is alive (its own delivery, or a direct probe): nothing was changed.
+ */
+export type ApplyResult = 'joined' | 'updated' | 'refreshed' | 'stale' | 'left' | 'unconfirmed'
+
+/**
+ * How a record reached this node: from its origin itself (a gossip message signed by the origin, or a push-pull
+ * answered by the origin; also a relayed copy confirmed by a direct probe of the origin), or relayed by another
+ * member (push-pull).
+ */
+export type RecordRoute = 'direct' | 'relayed'
 
 export interface MemberTableInit {
   /** This node's id; its own record is set with {@link MemberTable.setLocal} and never expires. */
   localId: string
-  /** A member not heard from for this long is suspect. */
-  suspectAfterMs: number
-  /** A member not heard from for this long is removed. */
-  deadAfterMs: number
   /**
    * How long the last version of a departed member is remembered, so that late copies of its old records do not
-   * bring it back. Default: twice `deadAfterMs`.
+   * bring it back.
+   * @default 60000
    */
   tombstoneMs?: number
 }
 
-interface Entry {
-  record: MemberRecord
-  lastSeen: number
-  liveness: Liveness
-  latencyMs: number | undefined
-  snapshot: ClusterMember
+/** Default of {@link MemberTableInit.tombstoneMs}. */
+export const DEFAULT_TOMBSTONE_MS = 60_000
+
+/** A version of a record: incarnation, then sequence. */
+interface Version {
+  readonly incarnation: number
+  readonly sequence: number
 }
 
-/** A member whose last connection to this node closed. */
-interface Unreachable {
-  /** When it is removed unless heard from. */
-  deadline: number
-  /** Records that arrive before this were most likely sent before the connection closed: they prove nothing. */
-  inFlightUntil: number
+interface Entry {
+  record: MemberRecord
+  liveness: Liveness
+  latencyMs: number | undefined
+  /** The version of its record that is under suspicion while `liveness` is `suspect`. */
+  suspected: Version | undefined
+  snapshot: ClusterMember
 }
 
 interface Tombstone {
@@ -64,8 +73,10 @@ interface Tombstone {
 
 /**
  * The newest record of every member, keyed by origin: a last-writer-wins map in which each key has a single
- * writer, so views converge without coordination. Expiry is driven by whoever calls {@link MemberTable.expire}
- * with the current time (the cluster, on its clock), which keeps the table itself free of timers.
+ * writer, so views converge without coordination. Liveness is the failure detector's: it marks members suspect
+ * ({@link MemberTable.suspect}) and dead ({@link MemberTable.declareDead}); a record newer than the suspected
+ * version clears a suspicion. The table itself has no timers: tombstones are pruned by whoever calls
+ * {@link MemberTable.expire} with the current time.
  *
  * `version` increases with every change that a selection could observe; balancers compare it to rebuild lazily.
  */
@@ -74,23 +85,16 @@ export class MemberTable extends EventEmitter<MemberTableEvents> {
   version = 0
 
   private readonly localId: string
-  private readonly suspectAfterMs: number
-  private readonly deadAfterMs: number
   private readonly tombstoneMs: number
   private local: Entry | undefined
-  /** Remote entries in order of last refresh, oldest first, so that expiry stops at the first fresh entry. */
   private readonly remotes = new Map<string, Entry>()
   private readonly tombstones = new Map<string, Tombstone>()
-  /** Members whose last connection closed. */
-  private readonly unreachable = new Map<string, Unreachable>()
   private cachedMembers: { version: number, members: readonly ClusterMember[] } | undefined
 
   constructor (init: MemberTableInit) {
     super()
     this.localId = init.localId
-    this.suspectAfterMs = init.suspectAfterMs
-    this.deadAfterMs = init.deadAfterMs
-    this.tombstoneMs = init.tombstoneMs ?? 2 * init.deadAfterMs
+    this.tombstoneMs = init.tombstoneMs ?? DEFAULT_TOMBSTONE_MS
   }
 
   /** The number of members, this node included once its record is set. */
@@ -99,9 +103,9 @@ export class MemberTable extends EventEmitter<MemberTableEvents> {
   }
 
   /** Sets this node's own record. */
-  setLocal (record: MemberRecord, now: number): void {
+  setLocal (record: MemberRecord, _now?: number): void {
     const previous = this.local
-    const entry: Entry = { record, lastSeen: now, liveness: 'alive', latencyMs: 0, snapshot: undefined as never }
+    const entry: Entry = { record, liveness: 'alive', latencyMs: 0, suspected: undefined, snapshot: undefined as never }
     entry.snapshot = snapshotOf(entry, true)
     this.local = entry
     if (previous === undefined) {
@@ -116,8 +120,14 @@ export class MemberTable extends EventEmitter<MemberTableEvents> {
   /**
    * Applies a record received from `record.origin`. Newer records replace older ones; a record of status `left`
    * removes the member at once.
+   *
+   * A member declared dead comes back with a record of a version not older than the one it died at when the
+   * record came `direct`; a `relayed` one is answered `unconfirmed` (the caller probes the origin and, if it
+   * answers, applies the record again as `direct`). So the halves of a healed partition, idle and publishing
+   * nothing new, merge as soon as they exchange records, and a relayed copy alone never revives a crashed member.
+   * A member that `left` stays gone for its incarnation.
    */
-  apply (record: MemberRecord, now: number): ApplyResult {
+  apply (record: MemberRecord, now: number, route: RecordRoute = 'direct'): ApplyResult {
     if (record.origin === this.localId) return 'stale'
     const id = record.origin
     const existing = this.remotes.get(id)
@@ -126,17 +136,19 @@ export class MemberTable extends EventEmitter<MemberTableEvents> {
       return this.replace(id, existing, record, now)
     }
     const tombstone = this.tombstones.get(id)
-    if (tombstone !== undefined && !isNewer(record, tombstone)) return 'stale'
-    if (tombstone !== undefined && tombstone.reason === 'left' && record.incarnation === tombstone.incarnation) {
+    if (tombstone !== undefined) {
       // A member that left gracefully does not come back within the same incarnation.
-      return 'stale'
+      if (tombstone.reason === 'left' && record.incarnation === tombstone.incarnation) return 'stale'
+      const sameVersion = record.incarnation === tombstone.incarnation && record.sequence === tombstone.sequence
+      if (!isNewer(record, tombstone) && !(sameVersion && tombstone.reason === 'dead')) return 'stale'
+      if (tombstone.reason === 'dead' && route === 'relayed' && record.status !== 'left') return 'unconfirmed'
     }
     if (record.status === 'left') {
       this.bury(id, record, 'left', now)
       return 'stale'
     }
     this.tombstones.delete(id)
-    const entry: Entry = { record, lastSeen: now, liveness: 'alive', latencyMs: undefined, snapshot: undefined as never }
+    const entry: Entry = { record, liveness: 'alive', latencyMs: undefined, suspected: undefined, snapshot: undefined as never }
     entry.snapshot = snapshotOf(entry, false)
     this.remotes.set(id, entry)
     this.changed()
@@ -144,64 +156,51 @@ export class MemberTable extends EventEmitter<MemberTableEvents> {
     return 'joined'
   }
 
-  /**
-   * Marks members not heard from for `suspectAfterMs` as suspect and removes those silent for `deadAfterMs`.
-   * Cost is proportional to the number of suspect or expiring members, not to the table size.
-   */
+  /** Forgets tombstones older than `tombstoneMs`. */
   expire (now: number): void {
-    for (const [id, mark] of this.unreachable) {
-      const entry = this.remotes.get(id)
-      if (entry === undefined) this.unreachable.delete(id)
-      else if (now >= mark.deadline) this.remove(id, entry, 'dead', now)
-    }
-    for (const [id, entry] of this.remotes) {
-      const silence = now - entry.lastSeen
-      if (silence < this.suspectAfterMs) break
-      if (silence >= this.deadAfterMs) {
-        this.remove(id, entry, 'dead', now)
-      } else if (entry.liveness === 'alive') {
-        entry.liveness = 'suspect'
-        entry.snapshot = snapshotOf(entry, false)
-        this.changed()
-        this.emit('member:suspect', entry.snapshot)
-      }
-    }
     for (const [id, tombstone] of this.tombstones) {
       if (tombstone.until <= now) this.tombstones.delete(id)
     }
   }
 
   /**
-   * Marks a member this node just lost its last connection to: suspect at once, and removed at `now + graceMs`
-   * unless a newer record arrives first. A crashed process closes its connections, so this notices crashes long
-   * before `deadAfterMs`; a member that is alive and still reachable through gossip clears it with its next record.
-   * Records arriving within `inFlightMs` were most likely sent before the close (the crashed member's last
-   * heartbeat, relayed by a peer): they update the record but clear nothing. Keep `inFlightMs` well below the
-   * heartbeat interval, so that a live member's next heartbeat arrives after it and before `graceMs`.
+   * Marks a member suspect at `version` of its record: no longer selected, until a newer record than that version
+   * arrives or {@link MemberTable.unsuspect} clears it. True when the member is known.
    */
-  markUnreachable (id: string, now: number, graceMs: number, inFlightMs = 0): void {
+  suspect (id: string, version: Version): boolean {
     const entry = this.remotes.get(id)
-    if (entry === undefined) return
-    const previous = this.unreachable.get(id)
-    this.unreachable.set(id, {
-      deadline: Math.min(previous?.deadline ?? Number.POSITIVE_INFINITY, now + graceMs),
-      inFlightUntil: Math.max(previous?.inFlightUntil ?? 0, now + inFlightMs)
-    })
+    if (entry === undefined) return false
+    if (entry.suspected === undefined || isNewer(version, entry.suspected)) entry.suspected = { incarnation: version.incarnation, sequence: version.sequence }
     if (entry.liveness === 'alive') {
       entry.liveness = 'suspect'
       entry.snapshot = snapshotOf(entry, false)
       this.changed()
       this.emit('member:suspect', entry.snapshot)
     }
+    return true
   }
 
-  /**
-   * Credits every member with up to `ms` of silence, used after this process itself was paused (stopped, swapped
-   * out, blocked) so that its own pause is not blamed on the others. Never beyond `now`: records that arrived in
-   * the backlog just after the pause are already fresh.
-   */
-  forgive (ms: number, now: number): void {
-    for (const entry of this.remotes.values()) entry.lastSeen = Math.min(entry.lastSeen + ms, now)
+  /** Clears a suspicion that a probe of this node disproved: the member answered. */
+  unsuspect (id: string): void {
+    const entry = this.remotes.get(id)
+    if (entry === undefined || entry.liveness === 'alive') return
+    entry.suspected = undefined
+    entry.liveness = 'alive'
+    entry.snapshot = snapshotOf(entry, false)
+    this.changed()
+    this.emit('member:alive', entry.snapshot)
+  }
+
+  /** Removes a member whose suspicion ran out unrefuted (`member:leave` with reason `dead`). */
+  declareDead (id: string, now: number): void {
+    const entry = this.remotes.get(id)
+    if (entry !== undefined) this.remove(id, entry, 'dead', now)
+  }
+
+  /** The full record this node holds of a member (with its sequence), this node included. */
+  recordOf (id: string): MemberRecord | undefined {
+    if (id === this.localId) return this.local?.record
+    return this.remotes.get(id)?.record
   }
 
   /** Records a smoothed round-trip time to a member. */
@@ -242,34 +241,26 @@ export class MemberTable extends EventEmitter<MemberTableEvents> {
     }
     const previous = existing.snapshot
     const contentChanged = !sameContent(existing.record, record)
-    if (now < (this.unreachable.get(id)?.inFlightUntil ?? 0)) {
-      // News of its content, not proof that it outlived its connection: it stays suspect and marked.
-      existing.record = record
-      if (!contentChanged) return 'refreshed'
-      existing.snapshot = snapshotOf(existing, false)
-      this.changed()
-      this.emit('member:update', existing.snapshot, previous)
-      return 'updated'
-    }
+    // A record newer than the suspected version refutes the suspicion; one that is not (a suspicion of a version
+    // this node had not received yet) leaves it standing.
+    const refuted = existing.suspected !== undefined && isNewer(record, existing.suspected)
     const wasSuspect = existing.liveness === 'suspect'
-    this.unreachable.delete(id)
     existing.record = record
-    existing.lastSeen = now
-    existing.liveness = 'alive'
-    // Re-insert so that the map stays ordered by last refresh.
-    this.remotes.delete(id)
-    this.remotes.set(id, existing)
-    if (!contentChanged && !wasSuspect) return 'refreshed'
+    if (refuted) {
+      existing.suspected = undefined
+      existing.liveness = 'alive'
+    }
+    const revived = wasSuspect && refuted
+    if (!contentChanged && !revived) return 'refreshed'
     existing.snapshot = snapshotOf(existing, false)
     this.changed()
-    if (wasSuspect) this.emit('member:alive', existing.snapshot)
+    if (revived) this.emit('member:alive', existing.snapshot)
     if (contentChanged) this.emit('member:update', existing.snapshot, previous)
     return contentChanged ? 'updated' : 'refreshed'
   }
 
   private remove (id: string, entry: Entry, reason: LeaveReason, now: number, last: MemberRecord = entry.record): void {
     this.remotes.delete(id)
-    this.unreachable.delete(id)
     this.bury(id, last, reason, now)
     this.changed()
     this.emit('member:leave', entry.snapshot, reason)
@@ -290,7 +281,7 @@ export class MemberTable extends EventEmitter<MemberTableEvents> {
 }
 
 /** Higher incarnation wins, then higher sequence. */
-function isNewer (record: MemberRecord, than: { incarnation: number, sequence: number }): boolean {
+function isNewer (record: Version, than: Version): boolean {
   return record.incarnation > than.incarnation ||
     (record.incarnation === than.incarnation && record.sequence > than.sequence)
 }

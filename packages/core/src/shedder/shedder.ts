@@ -35,6 +35,13 @@ export interface ShedRound {
   readonly time: number
   /** The member table's version when the snapshot was taken. */
   readonly snapshotVersion: number
+  /**
+   * How old, at most, the other members' counts in this round were when their records left them, in milliseconds:
+   * `countIntervalMs` (a count is polled at least that often) plus the longest a changed count waits for a publish
+   * (`minPublishIntervalMs`, or the interval of a member's share of the load budget when longer). The network's
+   * delay comes on top. Computed with this node's view of the cluster's size.
+   */
+  readonly countAgeBoundMs: number
   /** The counts decided from: as announced, or a target's count plus what this node recently shed to it (see the README). */
   readonly members: ReadonlyArray<Pick<ShedMember, 'id' | 'name' | 'count' | 'draining'>>
   /** Present when the round decided; absent when it was skipped. */
@@ -75,6 +82,8 @@ export interface ShedderHost {
   settled(): boolean
   /** True while this node drains. */
   draining(): boolean
+  /** The longest a changed count waits before a record carries it (the publish interval or the load budget's). */
+  publishDelayMs(): number
   setCount(count: number): void
   emitRound(round: ShedRound): void
   onStop(shedder: Shedder): void
@@ -245,8 +254,9 @@ export class Shedder extends EventEmitter<ShedderEvents> {
     const { host } = this
     const round = ++this.rounds
     const time = host.clock.now()
-    const report = (fields: Omit<ShedRound, 'namespace' | 'round' | 'time'>): ShedRound => {
-      const result: ShedRound = { namespace: this.namespace, round, time, ...fields }
+    const countAgeBoundMs = this.knobs.countIntervalMs + host.publishDelayMs()
+    const report = (fields: Omit<ShedRound, 'namespace' | 'round' | 'time' | 'countAgeBoundMs'>): ShedRound => {
+      const result: ShedRound = { namespace: this.namespace, round, time, countAgeBoundMs, ...fields }
       host.emitRound(result)
       this.emit('round', result)
       return result

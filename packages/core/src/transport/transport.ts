@@ -32,8 +32,8 @@ export interface TopicHandler {
   deliver(message: TopicMessage): void
   /**
    * Runs for every other peer subscribed to the topic: those already subscribed when this handler is registered,
-   * and those that subscribe later, so that the subscriber can announce itself to the newcomer without waiting for
-   * its next heartbeat. Optional for transports that cannot tell.
+   * and those that subscribe later, so that the subscriber can announce itself to the newcomer, or exchange states with
+   * it, without waiting for a refresh. Optional for transports that cannot tell.
    */
   peerSubscribed?(peer: string): void
 }
@@ -88,6 +88,19 @@ export interface Transport {
    * serve `protocol`, or the stream fails (the handler rejected, say), and with the signal's reason when aborted.
    */
   request(peer: string, protocol: string, data: Uint8Array, options: RequestOptions): Promise<Uint8Array | undefined>
+  /**
+   * Signs `payload` with this peer's identity key, as {@link Transport.verify} on any peer checks it. Over libp2p
+   * that is the node's private key (Ed25519 or secp256k1); it signs member records, which members relay to each
+   * other in push-pull and which must stay verifiable as their origin's.
+   */
+  sign(payload: Uint8Array): Promise<Uint8Array>
+  /**
+   * True when `signature` over `payload` was made by `peer`'s identity key. False for any other signature and for
+   * a peer whose key this transport cannot know (over libp2p, a peer id that does not inline its public key: only
+   * Ed25519 and secp256k1 ids do). Never rejects. Implementations keep the verifying keys of recent peers, bounded,
+   * so that a check costs no key parsing.
+   */
+  verify(peer: string, payload: Uint8Array, signature: Uint8Array): Promise<boolean>
   /** Measures one round trip to `peer` in milliseconds. Optional: without it, latency stays unknown. */
   ping?(peer: string, options: { signal: AbortSignal }): Promise<number>
   /** Tells the transport where a member can be reached, so that it can dial members it met through gossip. */
@@ -105,4 +118,9 @@ export interface Transport {
   watchPeers?(listener: PeerListener): void
   /** The peers this one has an open connection to. Optional. */
   connectedPeers?(): string[]
+  /**
+   * Tells the transport that `peer` misbehaved at the cluster's level (it made false claims about other members),
+   * so that it scores the peer down: over gossipsub, the peer's application-specific score. Optional.
+   */
+  penalize?(peer: string, reason: 'false-claims'): void
 }

@@ -4,7 +4,7 @@ export const DEFAULT_JOIN_RETRY_INTERVAL_MS = 1000
 export const DEFAULT_TARGET_PEERS = 16
 export const DEFAULT_MAX_CONNECTIONS = 128
 export const DEFAULT_MESH_DEGREE = 4
-/** Gossip messages larger than this are dropped before decoding; a record is at most 16 KiB. */
+/** Gossip messages larger than this are dropped before decoding; a signed record is at most 16,528 bytes. */
 export const MAX_GOSSIP_MESSAGE_BYTES = 32 * 1024
 /**
  * A member declared dead is pinged once over the connections it may still have (answer within 1 s or see them

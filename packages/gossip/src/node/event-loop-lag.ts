@@ -6,7 +6,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
  * the member list.
  */
 export function eventLoopLagSampler (): { start: () => void, sample: () => number, stop: () => void } {
-  // One sample every 100 ms: enough for a p99 per heartbeat, without waking an idle process 50 times a second.
+  // One sample every 100 ms: enough for a p99 per lag sample (one a second), without waking an idle process 50 times a second.
   const histogram = monitorEventLoopDelay({ resolution: 100 })
   return {
     start () {

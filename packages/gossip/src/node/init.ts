@@ -4,6 +4,7 @@ import { assertClusterKey } from './cluster-key.js'
 import * as defaults from './constants.js'
 import { addresses, resolveMeshbalancerInit } from '../service/init.js'
 import type { MeshbalancerInit, ResolvedMeshbalancerInit } from '../service/init.js'
+import type { GossipsubOpts } from '@libp2p/gossipsub'
 import type { Libp2pInit } from 'libp2p'
 
 /**
@@ -41,6 +42,13 @@ export interface GossipNodeInit extends Omit<MeshbalancerInit, 'incarnation'> {
    */
   meshDegree?: number
   /**
+   * gossipsub's own options, merged over the cluster's (`clusterGossipsubInit`): for tuning beyond `meshDegree`,
+   * for example `{ heartbeatInterval: 1000 }` to restore gossipsub's default heartbeat. Handed to gossipsub as
+   * they are; docs/PROTOCOL.md says which ones other members rely on (the signature policy, message ids, sizes).
+   * @default none: the cluster's settings
+   */
+  gossipsub?: Partial<GossipsubOpts>
+  /**
    * libp2p's `metrics` option, handed to the libp2p node as it is: `prometheusMetrics({ registry })` of
    * `@libp2p/prometheus-metrics` exports libp2p's metrics and the node's `libp2p_meshbalancer_*` gauges; add
    * `instrumentCluster(node, { registry })` of `@meshbalancer/metrics` for calls, latencies and shedding.
@@ -49,7 +57,7 @@ export interface GossipNodeInit extends Omit<MeshbalancerInit, 'incarnation'> {
   metrics?: NonNullable<Libp2pInit['metrics']>
 }
 
-const NETWORK_OPTIONS = ['listen', 'announce', 'keyFile', 'clusterKey', 'mdns', 'maxConnections', 'meshDegree', 'metrics'] as const
+const NETWORK_OPTIONS = ['listen', 'announce', 'keyFile', 'clusterKey', 'mdns', 'maxConnections', 'meshDegree', 'gossipsub', 'metrics'] as const
 
 /** The libp2p options of {@link GossipNodeInit} with defaults applied. */
 export interface NetworkOptions {
@@ -60,6 +68,7 @@ export interface NetworkOptions {
   mdns: boolean
   maxConnections: number
   meshDegree: number
+  gossipsub: Partial<GossipsubOpts> | undefined
   metrics: NonNullable<Libp2pInit['metrics']> | undefined
 }
 
@@ -80,7 +89,11 @@ export function resolveNodeInit (init: GossipNodeInit): { network: NetworkOption
     mdns: init.mdns ?? false,
     maxConnections: assertInteger('maxConnections', init.maxConnections ?? defaults.DEFAULT_MAX_CONNECTIONS, 1),
     meshDegree: assertInteger('meshDegree', init.meshDegree ?? defaults.DEFAULT_MESH_DEGREE, 1, 12),
+    gossipsub: init.gossipsub,
     metrics: init.metrics
+  }
+  if (network.gossipsub !== undefined && (typeof network.gossipsub !== 'object' || network.gossipsub === null || Array.isArray(network.gossipsub))) {
+    throw new InvalidOptionError('gossipsub', 'expected an object of gossipsub options')
   }
   if (network.metrics !== undefined && typeof network.metrics !== 'function') {
     throw new InvalidOptionError('metrics', 'expected libp2p\'s metrics option, such as prometheusMetrics({ registry })')

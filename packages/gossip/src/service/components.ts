@@ -1,5 +1,5 @@
 import type { GossipSub } from '@libp2p/gossipsub'
-import type { ComponentLogger, Libp2pEvents, Metrics, PeerId, PeerStore, TypedEventTarget } from '@libp2p/interface'
+import type { ComponentLogger, Libp2pEvents, Metrics, PeerId, PeerStore, PrivateKey, TypedEventTarget } from '@libp2p/interface'
 import type { AddressManager, ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import type { Ping } from '@libp2p/ping'
 
@@ -9,6 +9,8 @@ import type { Ping } from '@libp2p/ping'
  */
 export interface MeshbalancerComponents {
   peerId: PeerId
+  /** The node's identity key: the service signs its member records with it. */
+  privateKey: PrivateKey
   events: TypedEventTarget<Libp2pEvents>
   addressManager: AddressManager
   connectionManager: ConnectionManager

@@ -1,4 +1,4 @@
-import { InvalidOptionError, resolveClusterInit } from '@meshbalancer/core'
+import { assertNoRemovedOptions, InvalidOptionError, resolveClusterInit } from '@meshbalancer/core'
 import { assertInteger, assertKnownOptions } from '@meshbalancer/core/options'
 import { multiaddr } from '@multiformats/multiaddr'
 import * as defaults from '../node/constants.js'
@@ -45,10 +45,12 @@ export interface ResolvedMeshbalancerInit {
 
 export const DIAL_OPTIONS = ['join', 'joinRetryIntervalMs', 'targetPeers'] as const
 export const CLUSTER_OPTIONS = [
-  'name', 'cluster', 'heartbeatIntervalMs', 'suspectAfterMs', 'deadAfterMs', 'minPublishIntervalMs', 'weight', 'tags',
-  'clientAddress', 'ready', 'latencyProbeIntervalMs', 'latencySmoothing', 'codec', 'incarnation', 'eventLoopLag',
+  'name', 'cluster', 'probeIntervalMs', 'probeTimeoutMs', 'indirectProbes',
+  'suspicionMultiplier', 'suspicionMaxMultiplier', 'minPublishIntervalMs', 'weight', 'tags',
+  'clientAddress', 'ready', 'latencySmoothing', 'codec', 'incarnation', 'eventLoopLag',
   'clock', 'random', 'logger', 'allowPeers', 'maxRecordsPerSecond', 'explainOnePickIn',
-  'maxBroadcastsPerSecond'
+  'maxBroadcastsPerSecond', 'refreshIntervalMs', 'pushPullIntervalMs', 'loadChangeMin', 'loadChangeRatio',
+  'lagChangeMinMs', 'lagChangeRatio', 'loadRecordsPerSecond'
 ] as const satisfies ReadonlyArray<keyof Omit<ClusterInit, 'transport'>>
 
 /**
@@ -66,6 +68,8 @@ const STAND_IN: Transport = {
   handleRequests: () => {},
   unhandleRequests: () => {},
   request: async () => undefined,
+  sign: async () => new Uint8Array(),
+  verify: async () => false,
   ping: async () => 0
 }
 
@@ -75,6 +79,8 @@ const STAND_IN: Transport = {
  */
 export function resolveMeshbalancerInit (init: MeshbalancerInit, scope = 'meshbalancer', extra: readonly string[] = []): ResolvedMeshbalancerInit {
   if (init === null || typeof init !== 'object') throw new InvalidOptionError('init', 'expected an options object')
+  // Before the check of unknown options, so that an option of an earlier release is named with its replacement.
+  assertNoRemovedOptions(init)
   assertKnownOptions(scope, init, [...DIAL_OPTIONS, ...CLUSTER_OPTIONS, ...extra])
   const dial: DialOptions = {
     join: addresses('join', init.join ?? []),

@@ -2,7 +2,9 @@ import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ServiceUnavailableError, TransportStartError } from '@meshbalancer/core'
+import { Penalties } from './penalties.js'
 import { PeerDialer } from './peer-dialer.js'
+import { PeerKeys } from './peer-keys.js'
 import { serveRpcStream } from './rpc-callee.js'
 import { RpcCaller } from './rpc-caller.js'
 import { PeerBudgets, RPC_STREAM_OPEN_TIMEOUT_MS, rpcLimits } from './rpc-limits.js'
@@ -10,7 +12,7 @@ import type { CalleeCounters } from './rpc-callee.js'
 import type { RpcLimits } from './rpc-limits.js'
 import type { GossipSub, GossipsubMessage, SubscriptionChangeData } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
-import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
+import type { Libp2p, PeerId, PrivateKey, Stream } from '@libp2p/interface'
 import type { Ping } from '@libp2p/ping'
 import type { Logger, PeerListener, RequestHandler, RequestOptions, TopicHandler, Transport, ValidationResult } from '@meshbalancer/core'
 
@@ -36,20 +38,29 @@ const VERDICTS: Record<ValidationResult, TopicValidatorResult> = {
   ignore: TopicValidatorResult.Ignore
 }
 
+/** A ping of one peer in flight, and how many callers wait for it. */
+interface SharedPing {
+  readonly promise: Promise<number>
+  readonly controller: AbortController
+  waiters: number
+}
+
 export interface Libp2pTransportInit {
   join: string[]
   joinRetryIntervalMs: number
   targetPeers: number
   logger: Logger
+  /** The node's identity key (the one its peer id is made from), with which it signs its member records. */
+  privateKey: PrivateKey
   /** Bounds on what one peer can make this node hold as a callee. @default DEFAULT_RPC_LIMITS */
   rpcLimits?: Partial<RpcLimits>
 }
 
 /**
  * The core's `Transport` over a libp2p node: gossipsub for topics (signed messages, validated before they are
- * forwarded), RPC multiplexed over one long-lived stream per peer and protocol (PROTOCOL.md §6), libp2p ping for
- * round-trip times, and a dialer that joins through the given addresses and then connects to members learned from
- * gossip.
+ * forwarded), RPC multiplexed over one long-lived stream per peer and protocol (PROTOCOL.md §6; the failure
+ * detector's probes ride it too), libp2p ping for the dialer's checks of lost members and of revived records, and a
+ * dialer that joins through the given addresses and then connects to members learned from gossip.
  */
 export class Libp2pTransport implements Transport {
   readonly id: string
@@ -62,15 +73,23 @@ export class Libp2pTransport implements Transport {
   /** RPC streams this node serves, by protocol, reset when the protocol is no longer handled. */
   private readonly served = new Map<string, Set<Stream>>()
   private readonly budgets: PeerBudgets
+  private readonly privateKey: PrivateKey
+  private readonly keys = new PeerKeys()
+  private readonly penalties: Penalties
+  /** Pings in flight, one per peer, shared by their callers. */
+  private readonly pings = new Map<string, SharedPing>()
   /** What this node refused or dropped as a callee. */
   readonly rpcCounters: CalleeCounters = { overloaded: 0, protocolErrors: 0, paused: 0 }
 
   constructor (readonly libp2p: TransportHost, init: Libp2pTransportInit) {
     this.id = libp2p.peerId.toString()
     this.budgets = new PeerBudgets(rpcLimits(init.rpcLimits))
+    this.privateKey = init.privateKey
+    this.penalties = new Penalties(libp2p.services.pubsub)
     this.dialer = new PeerDialer(libp2p, {
       ...init,
-      ping: async (id, signal) => await libp2p.services.ping.ping(id, { signal })
+      // Through the shared pings: the dialler's check of a lost member must not collide with another ping of it.
+      ping: async (id, signal) => await this.ping(id.toString(), { signal })
     })
   }
 
@@ -210,17 +229,55 @@ export class Libp2pTransport implements Transport {
     return await opening
   }
 
+  /** Signs with the node's identity key (Ed25519 or secp256k1; an RSA identity signs too, but nothing can verify it). */
+  async sign (payload: Uint8Array): Promise<Uint8Array> {
+    return await this.privateKey.sign(payload)
+  }
+
+  /** Checks with the key inlined in `peer`'s id, parsed once per peer and kept in a bounded cache. */
+  async verify (peer: string, payload: Uint8Array, signature: Uint8Array): Promise<boolean> {
+    return await this.keys.verify(peer, payload, signature)
+  }
+
+  /**
+   * One round trip to `peer` over libp2p ping, dialling it if needed. Concurrent pings of one peer (the dialer's check
+   * of a lost member and a revival check of its record, say) share one ping stream: libp2p's ping keeps at most one
+   * outbound stream per peer, so a second would fail for no fault of the peer. The shared ping is aborted once every
+   * caller has given up.
+   */
   async ping (peer: string, options: { signal: AbortSignal }): Promise<number> {
-    // Timed here in fractions of a millisecond: libp2p's own figure is whole milliseconds, 0 on a LAN.
-    const started = performance.now()
+    const { signal } = options
+    signal.throwIfAborted()
+    let shared = this.pings.get(peer)
+    if (shared === undefined) {
+      const controller = new AbortController()
+      // Timed here in fractions of a millisecond: libp2p's own figure is whole milliseconds, 0 on a LAN.
+      const started = performance.now()
+      const promise = this.libp2p.services.ping.ping(toPeerId(peer), { signal: controller.signal }).then(() => performance.now() - started)
+      const created: SharedPing = { promise, controller, waiters: 0 }
+      shared = created
+      this.pings.set(peer, created)
+      promise.catch(() => {}).finally(() => { if (this.pings.get(peer) === created) this.pings.delete(peer) })
+    }
+    const current = shared
+    current.waiters++
+    let onAbort: (() => void) | undefined
     try {
-      await this.libp2p.services.ping.ping(toPeerId(peer), { signal: options.signal })
+      return await Promise.race([current.promise, new Promise<never>((_resolve, reject) => {
+        onAbort = () => { reject(signal.reason) }
+        signal.addEventListener('abort', onAbort, { once: true })
+      })])
     } catch (err) {
-      if (options.signal.aborted) throw options.signal.reason
+      if (signal.aborted) throw signal.reason
       if (err instanceof ServiceUnavailableError) throw err
       throw new ServiceUnavailableError(`${peer} did not answer a ping: ${messageOf(err)}`)
+    } finally {
+      if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
+      if (--current.waiters === 0) {
+        current.controller.abort()
+        if (this.pings.get(peer) === current) this.pings.delete(peer)
+      }
     }
-    return performance.now() - started
   }
 
   /** Adds a listener; every listener added hears every event. */
@@ -242,6 +299,11 @@ export class Libp2pTransport implements Transport {
     this.libp2p.peerStore.get(id)
       .then(stored => { this.dialer.remember(peer, stored.addresses.map(address => address.multiaddr)) })
       .catch(() => {})
+  }
+
+  /** Lowers the peer's gossipsub score for a while (see `FALSE_CLAIMS_PENALTY`). */
+  penalize (peer: string, _reason: 'false-claims'): void {
+    this.penalties.add(peer)
   }
 
   addPeerAddresses (peer: string, addresses: readonly string[]): void {

@@ -1,14 +1,72 @@
 import { expect } from '@jest/globals'
 import { defaults } from '@meshbalancer/core'
+import { suspicionBounds, suspicionTimeout } from '@meshbalancer/core/protocol'
 import type { NodeProcess, PrintedEvent } from '../../src/index.js'
 
-export const HEARTBEAT_MS = defaults.DEFAULT_HEARTBEAT_INTERVAL_MS
-export const DEAD_AFTER_MS = defaults.DEFAULT_DEAD_AFTER_MS
+export const PROBE_INTERVAL_MS = defaults.DEFAULT_PROBE_INTERVAL_MS
+export const PROBE_TIMEOUT_MS = defaults.DEFAULT_PROBE_TIMEOUT_MS
+/** What a process on a busy machine may add to a bound derived from the timers: scheduling, gossip, printing. */
+const SLACK_MS = 500
+
 /**
- * A crashed process closes its connections: its peers remove it 1.5 heartbeats later, at their next expiry check
- * (every fifth of a heartbeat), and print it. Silence alone would take 2 to 3 s, which this bound tells apart.
+ * The latest the views merge after a partition heals (it replaces five heartbeats of the heartbeat protocol, whose
+ * next record merged the views once a connection was back). A connection comes back when either side redials a
+ * member it declared dead: a doubling backoff from 1 s to at most 5 s, jittered ×[0.5, 1.5), drawn independently
+ * by every node for every member across the cut, so the first of those dials comes within the 5 s step even when
+ * a single one may not. The connection's subscriptions then start a push-pull exchange within
+ * NEWCOMER_EXCHANGE_DELAY_MS (100 ms), whose answer carries the far side's whole view: no refresh is waited for.
  */
-export const CRASH_REMOVED_MS = defaults.UNREACHABLE_GRACE_HEARTBEATS * HEARTBEAT_MS + HEARTBEAT_MS / 5 + 300
+export const HEAL_MERGE_MS = 5000
+
+/**
+ * The timeout of a suspicion with `claimants` distinct claimants in a cluster of `size`, with the default timers
+ * (docs/PROTOCOL.md, "Suspicion").
+ */
+export function suspicionMs (size: number, claimants: number): number {
+  const { minMs, maxMs } = suspicionBounds({
+    probeIntervalMs: PROBE_INTERVAL_MS,
+    suspicionMultiplier: defaults.DEFAULT_SUSPICION_MULTIPLIER,
+    suspicionMaxMultiplier: defaults.DEFAULT_SUSPICION_MAX_MULTIPLIER,
+    confirmations: defaults.SUSPICION_CONFIRMATIONS
+  }, size)
+  return suspicionTimeout(minMs, maxMs, claimants, defaults.SUSPICION_CONFIRMATIONS)
+}
+
+/**
+ * The latest a crashed process of a cluster of `size` is removed by all: its connections close, every member
+ * connected to it probes it at once and is refused, so are the helpers of its indirect probe, and it claims; the
+ * others check the first claim with a probe of their own, fail too, and claim. So the suspicion has every other
+ * member as a claimant (K + 1 at most count), all within milliseconds, and runs out after Lifeguard's timeout for
+ * that many. (Replaces the bound of 1.5 heartbeats after the close, from the silence-based expiry.)
+ */
+export function crashRemovedMs (size: number): number {
+  // The margin is the one the silence-based bound had: the hint, refused dials, the claims and the print on a
+  // busy machine.
+  return suspicionMs(size, Math.min(size - 1, defaults.SUSPICION_CONFIRMATIONS + 1)) + SLACK_MS
+}
+
+/**
+ * The latest a member cut off from `side` members (that still reach each other but not it, with no connection
+ * closing to tell them) is removed by all of them, in a cluster of `size`, derived from the failure detector's
+ * timers (it replaces `deadAfterMs + one heartbeat` of the silence-based expiry):
+ * - the member's next turn in an observer's probe schedule, a shuffled round robin: at most 2(size − 1) − 1 ticks;
+ * - the probe: a direct ping, then indirect ones, each within the probe timeout;
+ * - the suspicion, confirmed by every member of the side (each checks the first claim with a probe of its own,
+ *   which fails too): Lifeguard's timeout for that many claimants;
+ * - local health: a probe that no helper answers (all of them on the far side) stretches the next interval and
+ *   timeouts by one multiple. Alone, every probe is one of those, so tick k waits k intervals; on a side of several,
+ *   the helpers there answer, and one such step is allowed for.
+ */
+export function cutOffRemovedMs (size: number, side: number): number {
+  const ticks = 2 * (size - 1) - 1
+  let ms: number
+  if (side === 1) {
+    ms = (ticks * (ticks + 1) / 2) * PROBE_INTERVAL_MS + 2 * PROBE_TIMEOUT_MS * (ticks + 1)
+  } else {
+    ms = (ticks + 1) * PROBE_INTERVAL_MS + 2 * PROBE_TIMEOUT_MS * 2
+  }
+  return ms + suspicionMs(size, Math.min(side, defaults.SUSPICION_CONFIRMATIONS + 1)) + SLACK_MS
+}
 
 /** Error codes a call may settle with when its callee crashes, pauses or is cut off. */
 export const CHURN_ERRORS = ['SERVICE_UNAVAILABLE', 'REQUEST_TIMEOUT']

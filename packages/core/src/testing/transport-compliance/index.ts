@@ -18,6 +18,7 @@ import { until } from './harness.js'
 import { jestApi } from './jest-api.js'
 import { peerTests } from './peers.js'
 import { requestTests } from './requests.js'
+import { signingTests } from './signing.js'
 import { topicTests } from './topics.js'
 import type { SuiteContext } from './context.js'
 import type { TransportComplianceFactory, TransportComplianceOptions, TransportPeers } from './harness.js'
@@ -31,8 +32,8 @@ export const DEFAULT_COMPLIANCE_WAIT_MS = 10_000
  * Registers jest tests that check the transports `factory` makes against the `Transport` contract: identity
  * and addresses, idempotent start and stop, topic delivery (to every other subscriber, validated first, with
  * `from` and `via`), subscription notices, requests (responses, one-way sends, failures as
- * `SERVICE_UNAVAILABLE`, aborts on both ends) and connectivity (every peer listener called, connected peers,
- * forgetting peers).
+ * `SERVICE_UNAVAILABLE`, aborts on both ends), signatures (a peer's verify as its own and as nothing else) and
+ * connectivity (every peer listener called, connected peers, forgetting peers, pings, penalties).
  */
 export function describeTransportCompliance (name: string, factory: TransportComplianceFactory, options: TransportComplianceOptions = {}): void {
   const waitMs = options.waitMs ?? DEFAULT_COMPLIANCE_WAIT_MS
@@ -58,5 +59,6 @@ export function describeTransportCompliance (name: string, factory: TransportCom
     describe('peers', () => { peerTests(context) })
     describe('topics', () => { topicTests(context) })
     describe('requests', () => { requestTests(context) })
+    describe('signatures', () => { signingTests(context) })
   })
 }

@@ -82,6 +82,32 @@ export function peerTests (context: SuiteContext): void {
     expect(connected(a)).toEqual([b.id])
   })
 
+  optional('ping')('measures a round trip to a peer, and fails with SERVICE_UNAVAILABLE once the peer stopped', async () => {
+    const { transports } = await context.peers(2)
+    const [a, b] = transports as [Transport, Transport]
+    const rtt = await a.ping!(b.id, { signal: AbortSignal.timeout(30_000) })
+    expect(typeof rtt === 'number' && rtt >= 0 && Number.isFinite(rtt)).toBe(true)
+    await b.stop()
+    await expect(a.ping!(b.id, { signal: AbortSignal.timeout(30_000) })).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' })
+  })
+
+  optional('ping')('rejects a ping with the signal\'s reason when it is aborted', async () => {
+    const { transports } = await context.peers(2)
+    const [a, b] = transports as [Transport, Transport]
+    const controller = new AbortController()
+    const reason = new Error('probe timed out')
+    controller.abort(reason)
+    await expect(a.ping!(b.id, { signal: controller.signal })).rejects.toBe(reason)
+  })
+
+  optional('penalize')('accepts a penalty for any peer, and a penalised peer still serves requests', async () => {
+    const { transports } = await context.peers(2)
+    const [a, b] = transports as [Transport, Transport]
+    expect(() => { a.penalize?.(b.id, 'false-claims') }).not.toThrow()
+    expect(() => { a.penalize?.('no-such-peer', 'false-claims') }).not.toThrow()
+    await stillServes(expect, a, b)
+  })
+
   optional('forgetPeer')('keeps a peer that is still there reachable after forgetting it, and accepts any id', async () => {
     const { transports } = await context.peers(2)
     const [a, b] = transports as [Transport, Transport]

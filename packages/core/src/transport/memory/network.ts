@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { systemClock } from '../../clock.js'
 import { InvalidOptionError } from '../../errors.js'
 import { assertKnownOptions, assertNumber } from '../../options.js'
@@ -33,7 +34,10 @@ export class MemoryNetwork {
   private loss: number
   private readonly transports = new Map<string, MemoryTransport>()
   private partitionOf = new Map<string, number>()
+  private readonly peerLoss = new Map<string, number>()
   private nextId = 1
+  /** The signing key of every id that had a transport here; kept across restarts, as an identity key is. */
+  private readonly keys = new Map<string, Uint8Array>()
 
   constructor (init: MemoryNetworkInit = {}) {
     assertKnownOptions('memoryNetwork', init, KNOWN_OPTIONS)
@@ -49,6 +53,7 @@ export class MemoryNetwork {
    */
   createTransport (id = `peer-${this.nextId++}`): MemoryTransport {
     if (this.transports.get(id)?.started === true) throw new InvalidOptionError('id', `a started transport with id "${id}" exists on this network`)
+    this.signingKey(id, true)
     const transport = new MemoryTransport(id, this)
     this.transports.set(id, transport)
     return transport
@@ -83,11 +88,50 @@ export class MemoryNetwork {
     if (this.transports.get(a)?.started !== true || this.transports.get(b)?.started !== true) return
     this.transports.get(a)?.closeConnection(b)
     this.transports.get(b)?.closeConnection(a)
+    this.transports.get(a)?.peerDisconnected(b)
+    this.transports.get(b)?.peerDisconnected(a)
   }
 
-  /** Removes every partition. */
+  /**
+   * Makes `peer` unresponsive, as a stopped process (SIGSTOP) is: its connections stay open, but it reads and
+   * sends nothing. Messages, requests and pings to it wait, and so do its own sends, until {@link resume}; then
+   * everything waiting is delivered, in order. Its cluster's timers are its clock's: a test that pauses a node
+   * also stops its clock (a ManualClock of its own, say), or the node acts on nothing it hears meanwhile.
+   */
+  pause (peer: string): void {
+    this.transports.get(peer)?.setPaused(true)
+  }
+
+  /** Lets a peer paused with {@link pause} run again. */
+  resume (peer: string): void {
+    this.transports.get(peer)?.setPaused(false)
+  }
+
+  /**
+   * Makes the links of `peer` lossy: every topic message, request and ping to or from it is lost with probability
+   * `loss` (a lost request or ping is never answered, and ends with the requester's signal). 0 restores it.
+   */
+  setPeerLoss (peer: string, loss: number): void {
+    assertNumber('loss', loss, 0, 1)
+    if (loss === 0) this.peerLoss.delete(peer)
+    else this.peerLoss.set(peer, loss)
+  }
+
+  /**
+   * Removes every partition. Peers that could not reach each other hear each other subscribe again to the topics
+   * they share, as libp2p peers do when their connection comes back.
+   */
   heal (): void {
+    const before = this.partitionOf
     this.partitionOf = new Map()
+    const started = this.startedTransports()
+    for (const a of started) {
+      for (const b of started) {
+        const partitionA = before.get(a.id)
+        const partitionB = before.get(b.id)
+        if (a !== b && partitionA !== undefined && partitionB !== undefined && partitionA !== partitionB) a.peerReachable(b.id)
+      }
+    }
   }
 
   /** True when `from` can currently reach `to` (both started and not partitioned apart). */
@@ -102,6 +146,19 @@ export class MemoryNetwork {
     const partitionA = this.partitionOf.get(a)
     const partitionB = this.partitionOf.get(b)
     return partitionA !== undefined && partitionB !== undefined && partitionA !== partitionB
+  }
+
+  /**
+   * @internal The secret with which `id` signs: a random key per id, created with its first transport. Only the
+   * network and that transport hold it, so a signature checks as `id`'s only when `id` made it.
+   */
+  signingKey (id: string, create = false): Uint8Array | undefined {
+    let key = this.keys.get(id)
+    if (key === undefined && create) {
+      key = randomBytes(32)
+      this.keys.set(id, key)
+    }
+    return key
   }
 
   /** @internal */
@@ -128,9 +185,21 @@ export class MemoryNetwork {
     return typeof this.delay === 'number' ? this.delay : this.delay(from, to)
   }
 
-  /** @internal */
-  drops (): boolean {
-    return this.loss > 0 && this.random() < this.loss
+  /** @internal A topic message from `from` to `to` is lost. */
+  drops (from?: string, to?: string): boolean {
+    const loss = Math.max(this.loss, this.linkLoss(from, to))
+    return loss > 0 && this.random() < loss
+  }
+
+  /** @internal A request or ping between `from` and `to` is lost: only a lossy peer's links lose them. */
+  dropsRequest (from: string, to: string): boolean {
+    const loss = this.linkLoss(from, to)
+    return loss > 0 && this.random() < loss
+  }
+
+  private linkLoss (from: string | undefined, to: string | undefined): number {
+    if (this.peerLoss.size === 0) return 0
+    return Math.max(from === undefined ? 0 : this.peerLoss.get(from) ?? 0, to === undefined ? 0 : this.peerLoss.get(to) ?? 0)
   }
 }
 

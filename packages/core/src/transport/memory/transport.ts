@@ -1,3 +1,4 @@
+import { createHmac, timingSafeEqual } from 'node:crypto'
 import { RequestAbortedError, ServiceUnavailableError } from '../../errors.js'
 import type { MemoryNetwork } from './network.js'
 import type { PeerListener, RequestHandler, RequestOptions, TopicHandler, TopicMessage, Transport } from '../transport.js'
@@ -9,13 +10,25 @@ interface ActiveCall {
   fail(error: Error): void
 }
 
+/** A peer scored down with {@link Transport.penalize}. */
+export interface Penalty {
+  readonly peer: string
+  readonly reason: string
+}
+
 /**
  * A {@link Transport} on a {@link MemoryNetwork}. Messages and requests are delivered on the network's clock after
  * the link delay; a partition or a stopped peer makes a peer unreachable, and stopping either end of a request in
- * flight fails it with `SERVICE_UNAVAILABLE`.
+ * flight fails it with `SERVICE_UNAVAILABLE`. A paused peer ({@link MemoryNetwork.pause}) stays connected but
+ * handles nothing until it resumes.
  */
 export class MemoryTransport implements Transport {
   started = false
+  /** Every peer this one was asked to score down, in order. */
+  readonly penalties: Penalty[] = []
+  private paused = false
+  /** What a paused peer has yet to read or send, in order. */
+  private readonly held: Array<() => void> = []
   private readonly topics = new Map<string, TopicHandler>()
   private readonly protocols = new Map<string, RequestHandler>()
   private readonly calls = new Set<ActiveCall>()
@@ -55,15 +68,35 @@ export class MemoryTransport implements Transport {
   /** Nothing to do: the memory network reaches every started peer without dialling. */
   forgetPeer (_peer: string, _reason: 'left' | 'dead'): void {}
 
-  /** @internal The connection to `peer` closed: fails the calls between the two and tells the listeners. */
+  /** Records the penalty in {@link MemoryTransport.penalties}; the memory network has no scores to lower. */
+  penalize (peer: string, reason: string): void {
+    this.penalties.push({ peer, reason })
+  }
+
+  /** @internal Pauses or resumes this peer; resuming runs everything held, in order. */
+  setPaused (paused: boolean): void {
+    this.paused = paused
+    while (!this.paused && this.held.length > 0) this.held.shift()?.()
+  }
+
+  /** @internal Runs `work` now, or when this peer resumes. */
+  run (work: () => void): void {
+    if (this.paused) this.held.push(work)
+    else work()
+  }
+
+  /**
+   * @internal The connection to `peer` closed: fails the calls between the two. The network tells the listeners
+   * once both ends did, so that a call a listener makes at once (a probe of the peer) goes over the new connection.
+   */
   closeConnection (peer: string): void {
     for (const call of [...this.calls]) {
       if (call.from === peer || call.to === peer) call.fail(new ServiceUnavailableError(`connection between ${this.id} and ${peer} closed`))
     }
-    this.peerDisconnected(peer)
   }
 
-  private peerDisconnected (peer: string): void {
+  /** @internal Tells the listeners that the connection to `peer` closed. */
+  peerDisconnected (peer: string): void {
     for (const listener of this.peerListeners) listener.disconnected(peer)
   }
 
@@ -74,6 +107,13 @@ export class MemoryTransport implements Transport {
       peer.topics.get(topic)?.peerSubscribed?.(this.id)
       handler.peerSubscribed?.(peer.id)
     }
+  }
+
+  /** @internal `peer` became reachable again: every topic both subscribe to hears it subscribe. */
+  peerReachable (peer: string): void {
+    const other = this.network.transport(peer)
+    if (other === undefined) return
+    for (const [topic, handler] of this.topics) if (other.isSubscribed(topic)) handler.peerSubscribed?.(peer)
   }
 
   unsubscribe (topic: string): void {
@@ -89,10 +129,12 @@ export class MemoryTransport implements Transport {
     if (!this.started) throw new ServiceUnavailableError(`transport ${this.id} is stopped`)
     // Every subscriber hears the publisher directly: there is no forwarding member in a full mesh.
     const message: TopicMessage = { from: this.id, data, via: this.id }
-    for (const subscriber of this.network.subscribers(topic, this.id)) {
-      if (!this.network.isReachable(this.id, subscriber.id) || this.network.drops()) continue
-      this.network.clock.setTimeout(() => { subscriber.receive(topic, message) }, this.network.delayBetween(this.id, subscriber.id))
-    }
+    this.run(() => {
+      for (const subscriber of this.network.subscribers(topic, this.id)) {
+        if (!this.network.isReachable(this.id, subscriber.id) || this.network.drops(this.id, subscriber.id)) continue
+        this.network.clock.setTimeout(() => { subscriber.run(() => { subscriber.receive(topic, message) }) }, this.network.delayBetween(this.id, subscriber.id))
+      }
+    })
   }
 
   /** @internal */
@@ -140,8 +182,11 @@ export class MemoryTransport implements Transport {
       signal.addEventListener('abort', onAbort, { once: true })
       this.calls.add(call)
       target.calls.add(call)
+      // A lost request is never served: the requester's signal ends it.
+      if (this.network.dropsRequest(this.id, peer)) return
 
-      this.network.clock.setTimeout(() => {
+      const arrive = (): void => { target.run(serve) }
+      const serve = (): void => {
         if (settled) return
         const handler = target.protocols.get(protocol)
         if (!this.network.isReachable(this.id, peer) || handler === undefined) {
@@ -162,27 +207,63 @@ export class MemoryTransport implements Transport {
           }
           this.network.clock.setTimeout(() => {
             // A response lost in a partition is never delivered: the requester's timeout settles the call.
-            if (this.network.isReachable(peer, this.id)) finish(() => { resolve(response) })
+            this.run(() => { if (this.network.isReachable(peer, this.id)) finish(() => { resolve(response) }) })
           }, this.network.delayBetween(peer, this.id))
         }, (err: Error) => {
           call.fail(new ServiceUnavailableError(`stream to ${peer} failed: ${err.message}`))
         })
-      }, this.network.delayBetween(this.id, peer))
+      }
+      this.run(() => { this.network.clock.setTimeout(arrive, this.network.delayBetween(this.id, peer)) })
     })
   }
 
+  /** An HMAC-SHA-256 with this id's secret on the network: verifiable by every transport of the network, forgeable by none. */
+  async sign (payload: Uint8Array): Promise<Uint8Array> {
+    return createHmac('sha256', this.network.signingKey(this.id, true) as Uint8Array).update(payload).digest()
+  }
+
+  async verify (peer: string, payload: Uint8Array, signature: Uint8Array): Promise<boolean> {
+    const key = this.network.signingKey(peer)
+    if (key === undefined || signature.byteLength !== 32) return false
+    return timingSafeEqual(createHmac('sha256', key).update(payload).digest(), signature)
+  }
+
+  /**
+   * One round trip to `peer` over the link's delays. Rejects with `SERVICE_UNAVAILABLE` at once when the peer is
+   * stopped or partitioned away (as a refused connection), and when it becomes so before the answer; a paused peer
+   * answers when it resumes, and a lost ping never (the signal ends it).
+   */
   async ping (peer: string, options: { signal: AbortSignal }): Promise<number> {
-    if (!this.network.isReachable(this.id, peer)) throw new ServiceUnavailableError(`peer ${peer} is unreachable`)
-    const roundTrip = this.network.delayBetween(this.id, peer) + this.network.delayBetween(peer, this.id)
-    const started = this.network.clock.now()
+    const { signal } = options
+    signal.throwIfAborted()
+    const { network } = this
+    if (!network.isReachable(this.id, peer)) throw new ServiceUnavailableError(`peer ${peer} is unreachable`)
+    const started = network.clock.now()
     await new Promise<void>((resolve, reject) => {
-      const timer = this.network.clock.setTimeout(resolve, roundTrip)
-      options.signal.addEventListener('abort', () => {
-        this.network.clock.clearTimeout(timer)
-        reject(options.signal.reason)
-      }, { once: true })
+      let settled = false
+      const finish = (settle: () => void): void => {
+        if (settled) return
+        settled = true
+        signal.removeEventListener('abort', onAbort)
+        settle()
+      }
+      const onAbort = (): void => { finish(() => { reject(signal.reason) }) }
+      const unreachable = (): void => { finish(() => { reject(new ServiceUnavailableError(`peer ${peer} is unreachable`)) }) }
+      signal.addEventListener('abort', onAbort, { once: true })
+      if (network.dropsRequest(this.id, peer)) return
+      const answer = (): void => {
+        network.clock.setTimeout(() => {
+          this.run(() => { if (network.isReachable(this.id, peer)) finish(resolve); else unreachable() })
+        }, network.delayBetween(peer, this.id))
+      }
+      this.run(() => {
+        network.clock.setTimeout(() => {
+          const target = network.transport(peer)
+          if (target === undefined || !network.isReachable(this.id, peer)) unreachable()
+          else target.run(answer)
+        }, network.delayBetween(this.id, peer))
+      })
     })
-    if (!this.network.isReachable(this.id, peer)) throw new ServiceUnavailableError(`peer ${peer} is unreachable`)
-    return this.network.clock.now() - started
+    return network.clock.now() - started
   }
 }

@@ -1,0 +1,136 @@
+import { afterEach, describe, expect, it } from '@jest/globals'
+import { first } from './algorithms.js'
+import { startMesh, startNode } from './fixtures.js'
+import type { Cluster } from '../src/index.js'
+import type { TestMesh } from './fixtures.js'
+
+/** Records accepted by every node but `except`, summed. */
+const acceptedBy = (nodes: readonly Cluster[]): number => nodes.reduce((sum, node) => sum + node.stats().recordsAccepted, 0)
+
+describe('records gossiped on change', () => {
+  let mesh: TestMesh | undefined
+
+  afterEach(async () => {
+    for (const node of mesh?.nodes ?? []) if (node.isRunning) await node.stop()
+    mesh = undefined
+  })
+
+  it('publishes nothing while idle but the jittered refresh', async () => {
+    mesh = await startMesh(4, { refreshIntervalMs: 10_000 })
+    const { clock, nodes } = mesh
+    await clock.advanceUntil(() => nodes.every(node => node.members().length === 4), 1000)
+    const published = nodes.map(node => node.stats().recordsPublished)
+    await clock.advance(60_000)
+    for (const [i, node] of nodes.entries()) {
+      // 60 s of refreshes every 7.5 to 12.5 s.
+      const refreshes = node.stats().recordsPublished - published[i]!
+      expect(refreshes).toBeGreaterThanOrEqual(4)
+      expect(refreshes).toBeLessThanOrEqual(8)
+    }
+    for (const node of nodes) expect(node.members().length).toBe(4)
+  })
+
+  it('publishes a group load only when it moved by max(loadChangeMin, loadChangeRatio × published)', async () => {
+    mesh = await startMesh(2, { loadChangeMin: 5, loadChangeRatio: 0.1 })
+    const { clock, nodes } = mesh
+    const [busy, watcher] = nodes as [Cluster, Cluster]
+    const seen = (): number | undefined => watcher.member(busy.id)?.groups.get('api')
+    busy.setLoad('api', 100)
+    await clock.advanceUntil(() => seen() === 100, 1000)
+    // 100 → 109: below 10 % of 100, not published; the node's own view has it at once.
+    busy.setLoad('api', 109)
+    expect(busy.self().groups.get('api')).toBe(109)
+    await clock.advance(5000)
+    expect(seen()).toBe(100)
+    // 110: 10 % of the published 100.
+    busy.setLoad('api', 110)
+    await clock.advanceUntil(() => seen() === 110, 100)
+    // From 1 a move of 5 (loadChangeMin), not 10 % of it, is needed.
+    busy.setLoad('api', 1)
+    await clock.advanceUntil(() => seen() === 1, 100)
+    busy.setLoad('api', 5)
+    await clock.advance(1000)
+    expect(seen()).toBe(1)
+    busy.setLoad('api', 6)
+    await clock.advanceUntil(() => seen() === 6, 100)
+  })
+
+  it('publishes the calls a node serves when they move significantly, and the latest count goes out with it', async () => {
+    mesh = await startMesh(2, { loadChangeMin: 3, loadChangeRatio: 0 })
+    const { clock, nodes } = mesh
+    const [caller, callee] = nodes as [Cluster, Cluster]
+    const held: Array<() => void> = []
+    callee.handle('hold', async () => { await new Promise<void>(resolve => { held.push(resolve) }) })
+    callee.loadBalancer({ name: 'api', algorithm: first() })
+    const toCallee = caller.loadBalancer({ name: 'api', algorithm: first(), nodeMatch: [callee.name] })
+    await clock.advanceUntil(() => toCallee.getMembers().length === 1, 1000)
+    const seen = (): number | undefined => caller.member(callee.id)?.groups.get('api')
+    const calls = [toCallee.call('hold'), toCallee.call('hold')]
+    await clock.advance(100)
+    expect(seen()).toBe(0)
+    calls.push(toCallee.call('hold'))
+    await clock.advanceUntil(() => seen() === 3, 100)
+    let done = false
+    void Promise.all(calls).then(() => { done = true })
+    await clock.advanceUntil(() => held.length === 3, 100)
+    for (const release of held.splice(0)) release()
+    await clock.advanceUntil(() => done && seen() === 0, 100)
+  })
+
+  it('publishes the event loop lag, sampled every second, by its own rule', async () => {
+    let lag = 0
+    mesh = await startMesh(1)
+    const { clock, network, nodes } = mesh
+    const lagging = await startNode(network, clock, 'lagging', { eventLoopLag: () => lag, lagChangeMinMs: 20, lagChangeRatio: 0.5 })
+    nodes.push(lagging)
+    const watcher = nodes[0]!
+    const seen = (): number | undefined => watcher.member(lagging.id)?.eventLoopLagMs
+    await clock.advanceUntil(() => seen() === 0, 1000)
+    lag = 10
+    await clock.advance(3000)
+    expect(seen()).toBe(0)
+    lag = 30
+    await clock.advanceUntil(() => seen() === 30, 1100)
+    // 30 → 40: within 20 ms (and 50 % of 30).
+    lag = 40
+    await clock.advance(3000)
+    expect(seen()).toBe(30)
+    lag = 60
+    await clock.advanceUntil(() => seen() === 60, 1100)
+  })
+
+  it('publishes a change of its transport addresses within a second', async () => {
+    mesh = await startMesh(2)
+    const { clock, network, nodes } = mesh
+    const [moving, watcher] = nodes as [Cluster, Cluster]
+    await clock.advanceUntil(() => watcher.member(moving.id) !== undefined, 1000)
+    const transport = network.transport(moving.id)!
+    transport.addresses = () => ['/memory/id-n1', '/memory/elsewhere']
+    await clock.advanceUntil(() => watcher.member(moving.id)?.addresses.includes('/memory/elsewhere') === true, 1100)
+  })
+
+  it('keeps the load records each member receives within loadRecordsPerSecond, whatever the size of the cluster', async () => {
+    const perMember = async (count: number): Promise<number> => {
+      mesh = await startMesh(count, { refreshIntervalMs: 600_000, loadRecordsPerSecond: 40 })
+      const { clock, nodes } = mesh
+      await clock.advanceUntil(() => nodes.every(node => node.members().length === count), 2000)
+      const before = acceptedBy(nodes)
+      // Every node's load changes 100 times a second, each change significant.
+      for (let tick = 0; tick < 500; tick++) {
+        for (const node of nodes) node.setLoad('api', tick % 2 === 0 ? 0 : 1000)
+        await clock.advance(10)
+      }
+      const received = (acceptedBy(nodes) - before) / count / 5
+      for (const node of nodes) await node.stop()
+      return received
+    }
+    const at4 = await perMember(4)
+    const at16 = await perMember(16)
+    // 40 a second sustained, with one second's burst per node at the start spread over the 5 s.
+    for (const rate of [at4, at16]) {
+      expect(rate).toBeGreaterThan(30)
+      expect(rate).toBeLessThanOrEqual(40 * 1.25)
+    }
+    expect(at16 / at4).toBeLessThan(1.25)
+  })
+})
