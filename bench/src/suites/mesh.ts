@@ -1,8 +1,7 @@
-import { createServer } from 'node:net'
 import { powerOfTwo } from '@meshbalancer/algorithms'
 import { silentLogger } from '@meshbalancer/core'
 import { createNode } from '@meshbalancer/gossip'
-import { converged, NodeProcess } from '@meshbalancer/testing'
+import { converged, freePort, NodeProcess } from '@meshbalancer/testing'
 import { median, ROUNDS } from '../measure.js'
 import { cpuSeconds, rssMiB } from '../process-stats.js'
 import { medianOverRuns, percentile } from '../stats.js'
@@ -195,15 +194,6 @@ async function seedRestarts (nodes: NodeProcess[], seedArgs: string[]): Promise<
   }
   const value = median(samples)
   return { metric: `seed restarted with no join list → seen by all ${NODES - 1} others`, value: `${value.toFixed(0)} ms`, spread: `${Math.min(...samples).toFixed(0)}–${Math.max(...samples).toFixed(0)} ms`, target: '≤ 2000 ms', meets: value <= 2000 }
-}
-
-/** A TCP port free on 127.0.0.1 now, for the seed that must come back at the same address. */
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve, reject) => { server.once('error', reject).listen(0, '127.0.0.1', resolve) })
-  const { port } = server.address() as { port: number }
-  await new Promise(resolve => server.close(resolve))
-  return port
 }
 
 /** Kills a member with SIGKILL and times until every other member has removed it. */

@@ -6,3 +6,4 @@
  */
 export * from './node-process.js'
 export * from './netns.js'
+export * from './ports.js'

@@ -1,15 +1,6 @@
-import { createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { NodeProcess } from '../src/node-process.js'
-import type { AddressInfo } from 'node:net'
-
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>(resolve => { server.listen(0, '127.0.0.1', resolve) })
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>(resolve => { server.close(() => { resolve() }) })
-  return port
-}
+import { freePort } from '../src/ports.js'
 
 describe('the meshbalancer command', () => {
   const nodes: NodeProcess[] = []

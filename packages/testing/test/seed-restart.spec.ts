@@ -1,18 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { converged, NodeProcess } from '../src/node-process.js'
-
-/** A TCP port free on 127.0.0.1 now, for a node that must come back at the same address. */
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve, reject) => { server.once('error', reject).listen(0, '127.0.0.1', resolve) })
-  const { port } = server.address() as { port: number }
-  await new Promise(resolve => server.close(resolve))
-  return port
-}
+import { freePort } from '../src/ports.js'
 
 /**
  * How long a restarted seed may take to be back in every view. Each of the two others dials its last address
