@@ -17,6 +17,8 @@ export { decodeClaim, decodeProbeRequest, decodeProbeResponse, encodeClaim, enco
 export type { Claim, Decoded, DirectProbeRequest, IndirectProbeRequest, ProbeRequest } from './codec/membership-codec.js'
 export { suspicionBounds, suspicionTimeout } from './membership/suspicion.js'
 export { REFRESH_JITTER, REFRESH_SCALE_PEERS, refreshIntervalFor } from './cluster/publisher.js'
+export { scaledInterval } from './cluster/scaled-interval.js'
+export { SYNC_SCALE_PEERS } from './cluster/push-pull.js'
 export type { SuspicionTiming } from './membership/suspicion.js'
 export type { ApplyResult, MemberTableEvents, MemberTableInit } from './member/table.js'
 export { decodeRequest, decodeResponse, encodeRequest, encodeResponse, MAX_FRAME_BYTES } from './rpc/frames.js'

@@ -3,6 +3,8 @@
  * Lifeguard's refinements, records published on change within a cluster-wide budget, a slow refresh and a
  * push-pull exchange, all over gossipsub.
  */
+import { scaledInterval, SYNC_SCALE_PEERS } from '@meshbalancer/core/protocol'
+
 export interface ProtocolParams {
   /** One member probed per period. @default 1000 */
   probeIntervalMs: number
@@ -102,17 +104,14 @@ export function loadBudgetPerNode (params: ProtocolParams, size: number): number
 
 /** The refresh interval a node uses in a cluster of `size` (ms). */
 export function refreshIntervalFor (params: ProtocolParams, size: number): number {
-  if (params.refreshRecordsPerSecond === undefined) return params.refreshIntervalMs * Math.max(1, (size - 1) / params.refreshScaleMembers)
+  if (params.refreshRecordsPerSecond === undefined) return scaledInterval(params.refreshIntervalMs, size, params.refreshScaleMembers)
   return Math.max(params.refreshIntervalMs, (size - 1) / params.refreshRecordsPerSecond * 1000)
 }
 
 /**
  * The periodic push-pull interval in a cluster of `size` (ms): × max(1, (n − 1) / 4), as the reference nodes scale
- * it (SYNC_SCALE_PEERS in @meshbalancer/core), so that the bytes of whole-state exchanges per node stay constant.
+ * it (SYNC_SCALE_PEERS), so that the bytes of whole-state exchanges per node stay constant.
  */
 export function pushPullIntervalFor (params: ProtocolParams, size: number): number {
-  return params.pushPullIntervalMs * Math.max(1, (size - 1) / PUSH_PULL_SCALE_PEERS)
+  return scaledInterval(params.pushPullIntervalMs, size, SYNC_SCALE_PEERS)
 }
-
-/** Other members up to which the periodic push-pull keeps its interval (the reference nodes' SYNC_SCALE_PEERS). */
-export const PUSH_PULL_SCALE_PEERS = 4
