@@ -10,7 +10,7 @@ import type { MeshOptions } from './options.js'
 import { viaFrontDoor } from '@meshbalancer/example-websocket-service'
 import type { FleetStats } from './clients.js'
 import type { ShedMode } from '@meshbalancer/core'
-import type { ServiceState, ServiceStatus } from './service-process.js'
+import type { PrintedMemberChange, PrintedRound, ServiceState, ServiceStatus } from './service-process.js'
 
 /** Balance means every server within this many percent of the mean. */
 export const BALANCE_PERCENT = 10
@@ -63,6 +63,13 @@ export interface RunResult {
   clientStats: FleetStats
   /** With `--kill`: the death of one server and what followed. */
   kill?: KillResult
+  /**
+   * Every shedding round from the deploy's start (the clients' connection, without a deploy) to the end of the
+   * run, each with the counts it decided from and why it was skipped, if it was: what explains a slow balance.
+   */
+  rounds: PrintedRound[]
+  /** Every liveness change a server saw during the run: the deploy's leaves, and any suspicion. */
+  memberChanges: PrintedMemberChange[]
   timeline: Sample[]
 }
 
@@ -150,6 +157,7 @@ export class MeshScenario extends EventEmitter<{ state: [MeshState], log: [line:
     const countsWhenPlaced = this.counts(this.fleet.byFirstServer())
     this.note(`${options.clients} clients connected: ${JSON.stringify(countsWhenConnected)}`)
 
+    const deployStart = performance.now()
     const last = options.deploy ? await this.rollingDeploy() : undefined
     await this.until(() => this.fleet!.connected() === options.clients, 30_000, 'every client reconnected after the deploy')
     const deployEnd = last?.at ?? performance.now()
@@ -193,6 +201,13 @@ export class MeshScenario extends EventEmitter<{ state: [MeshState], log: [line:
       connectedAtEnd: this.fleet.connected(),
       clientStats: this.fleet.stats(),
       ...(kill === undefined ? {} : { kill }),
+      rounds: this.services.flatMap(service => service.rounds)
+        .filter(r => r.t >= performance.timeOrigin + deployStart)
+        .sort((a, b) => a.t - b.t)
+        .map(r => ({ ...r, t: this.secondsAt(r.t) })),
+      memberChanges: this.services.flatMap(service => service.memberChanges)
+        .sort((a, b) => a.t - b.t)
+        .map(c => ({ ...c, t: this.secondsAt(c.t) })),
       timeline: [...this.history]
     }
   }
@@ -309,6 +324,11 @@ export class MeshScenario extends EventEmitter<{ state: [MeshState], log: [line:
     return this.services.flatMap(s => s.rounds)
       .filter(r => r.t >= performance.timeOrigin + from && r.t < performance.timeOrigin + to)
       .reduce((sum, r) => sum + r.killed, 0)
+  }
+
+  /** Seconds since the scenario started, from a time the services printed (ms since the epoch). */
+  private secondsAt (epochMs: number): number {
+    return Math.round((epochMs - performance.timeOrigin - this.startedAt) / 10) / 100
   }
 
   /** The servers not killed. */

@@ -23,6 +23,16 @@ export interface PrintedRound {
   skipped: string | null
   amount: number
   killed: number
+  /** The counts the round decided from, by member name. */
+  counts: Record<string, number>
+}
+
+/** Another member's liveness as a service saw it change: suspected, alive again, or gone (`left`, `dead`). */
+export interface PrintedMemberChange {
+  t: number
+  node: string
+  member: string
+  change: string
 }
 
 export type ServiceState = 'starting' | 'up' | 'stopping' | 'stopped' | 'killed'
@@ -47,6 +57,8 @@ export class ServiceProcess {
   status: ServiceStatus = { count: 0, members: 0, rounds: 0, shed: 0 }
   /** Rounds since the process was created, across restarts. */
   readonly rounds: PrintedRound[] = []
+  /** Liveness changes of other members, since the process was created. */
+  readonly memberChanges: PrintedMemberChange[] = []
   url: string
   private child: ChildProcess | undefined
   private readyWaiters: Array<() => void> = []
@@ -132,8 +144,12 @@ export class ServiceProcess {
           reason: event.reason as string | null,
           skipped: event.skipped as string | null,
           amount: event.amount as number,
-          killed: event.killed as number
+          killed: event.killed as number,
+          counts: event.counts as Record<string, number>
         })
+        break
+      case 'member':
+        this.memberChanges.push({ t: event.t, node: this.spec.name, member: event.member as string, change: event.change as string })
         break
     }
   }

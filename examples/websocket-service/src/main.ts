@@ -2,7 +2,7 @@
 /**
  * Runs one WebSocket service node and prints what it does as JSON lines, each with the time `t` (ms since the
  * epoch), the `event` and the server's `name`: `ready`, `count` (every `--report-ms`), `round` (every shedding
- * round), `stopping` and `stopped`. SIGTERM and SIGINT stop it gracefully: it drains, then leaves. `--help` lists
+ * round), `member` (another member suspected, alive again, or gone), `stopping` and `stopped`. SIGTERM and SIGINT stop it gracefully: it drains, then leaves. `--help` lists
  * every flag with its default.
  */
 import { silentLogger } from '@meshbalancer/core'
@@ -43,6 +43,10 @@ node.on('shed:round', round => {
     counts: Object.fromEntries(round.members.map(member => [member.name, member.count]))
   })
 })
+// Liveness changes explain a round skipped for an incomplete view.
+node.on('member:suspect', member => { print('member', { member: member.name, change: 'suspect' }) })
+node.on('member:alive', member => { print('member', { member: member.name, change: 'alive' }) })
+node.on('member:leave', (member, reason) => { print('member', { member: member.name, change: reason }) })
 const report = setInterval(() => {
   print('count', { count: service.count(), members: node.members().length, rounds: service.shedder.rounds, shed: service.shedder.shed })
 }, args.reportMs)
