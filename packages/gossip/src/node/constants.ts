@@ -4,8 +4,14 @@ export const DEFAULT_JOIN_RETRY_INTERVAL_MS = 1000
 export const DEFAULT_TARGET_PEERS = 16
 export const DEFAULT_MAX_CONNECTIONS = 128
 export const DEFAULT_MESH_DEGREE = 4
-/** Gossip messages larger than this are dropped before decoding; a signed record is at most 16,528 bytes. */
-export const MAX_GOSSIP_MESSAGE_BYTES = 32 * 1024
+/**
+ * The largest gossipsub RPC frame read from a peer; a larger one is dropped before decoding. A frame batches
+ * messages and control: gossipsub answers an IWANT with every message asked for in one frame, so a peer that joins
+ * while loads change asks for the whole gossip window at once (88 records, 35 KiB, were seen in one answer during a
+ * rolling deploy). 1 MiB is go-libp2p-pubsub's bound, to which go peers split what they send; a single message is
+ * bounded far below it by validation (a signed record at most 16,528 bytes, a broadcast 8,320).
+ */
+export const MAX_GOSSIP_FRAME_BYTES = 1024 * 1024
 /**
  * A member declared dead is pinged once over the connections it may still have (answer within 1 s or see them
  * closed), then dialled again about 1 s after that, then after twice as long each time up to about 5 s (each delay

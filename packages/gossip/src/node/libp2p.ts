@@ -9,7 +9,7 @@ import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
 import { defaults } from '@meshbalancer/core'
 import { claimsTopic, stateTopic } from '@meshbalancer/core/protocol'
-import { DEFAULT_MESH_DEGREE, MAX_GOSSIP_MESSAGE_BYTES } from './constants.js'
+import { DEFAULT_MESH_DEGREE, MAX_GOSSIP_FRAME_BYTES } from './constants.js'
 import { fastMessageId } from './fast-message-id.js'
 import { allowPeersGater } from './gater.js'
 import { CLUSTER_SCORE_THRESHOLDS, clusterScoreParams } from './scoring.js'
@@ -34,7 +34,7 @@ export interface ClusterGossipsubOptions {
 
 /**
  * gossipsub's options as a meshbalancer node wants them: signed messages only, no floodsub, a mesh degree for a
- * cluster of known peers, a bound on message size, and peer scores that graylist peers sending invalid records.
+ * cluster of known peers, a bound on the frames read, and peer scores that graylist peers sending invalid records.
  * `gossipsub(clusterGossipsubInit({ cluster }))` next to the `meshbalancer` service; `createNode` uses it, and
  * takes gossipsub options over these (`GossipNodeInit.gossipsub`).
  *
@@ -66,7 +66,7 @@ export function clusterGossipsubInit (options: ClusterGossipsubOptions = {}): Pa
     Dlo: Math.max(1, degree - 1),
     Dhi: Math.max(degree + 1, 2 * degree - 2),
     Dlazy: degree,
-    maxInboundDataLength: MAX_GOSSIP_MESSAGE_BYTES,
+    maxInboundDataLength: MAX_GOSSIP_FRAME_BYTES,
     scoreParams: clusterScoreParams(stateTopic(options.cluster ?? defaults.DEFAULT_CLUSTER_NAME), claimsTopic(options.cluster ?? defaults.DEFAULT_CLUSTER_NAME)),
     scoreThresholds: CLUSTER_SCORE_THRESHOLDS
   }
