@@ -14,14 +14,22 @@ export const DEFAULT_MESH_DEGREE = 4
 export const MAX_GOSSIP_FRAME_BYTES = 1024 * 1024
 /**
  * A member declared dead is pinged once over the connections it may still have (answer within 1 s or see them
- * closed), then dialled again about 1 s after that, then after twice as long each time up to about 5 s (each delay
- * times a random factor in [0.5, 1.5)), until connected again, for 24 hours at most, as Serf's reconnect_timeout.
- * At most two such dials per tick: a member that crashed for good costs each node one failed dial every 5 s or so
- * while fewer than a dozen are lost, and proportionally less often beyond.
+ * closed), then dialled again about 1 s after that, then after 2 s each time (each delay times a random factor in
+ * [0.5, 1.5)), until connected again, for 24 hours at most, as Serf's reconnect_timeout. The delay stays short
+ * because it is what a healed partition waits for: with every node across the cut dialling each lost member every
+ * 1 to 3 s, the first dial after the heal comes within a fraction of a second. At most two such dials per tick: a
+ * member that crashed for good costs each node one refused dial every 2 s or so while fewer than half a dozen are
+ * lost, and proportionally less often beyond.
  */
 export const LOST_PROBE_TIMEOUT_MS = 1000
 export const LOST_REDIAL_MIN_MS = 1000
-export const LOST_REDIAL_MAX_MS = 5000
+export const LOST_REDIAL_MAX_MS = 2000
+/**
+ * Dials give up after this long and are tried again when due. Across a partition a SYN goes unanswered and is
+ * sent again only 1 s and 3 s later: a dial allowed to wait for those would hold its peer's next dial back, so that
+ * a heal would be found at the next retransmission rather than by a fresh dial the moment it comes.
+ */
+export const DIAL_TIMEOUT_MS = 2000
 export const LOST_RETENTION_MS = 24 * 60 * 60 * 1000
 export const LOST_DIALS_PER_TICK = 2
 /**

@@ -2,7 +2,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ServiceUnavailableError } from '@meshbalancer/core'
 import {
-  DEPARTED_CLUSTER_DIALS_PER_S, DEPARTED_DIALS_PER_TICK, DEPARTED_MAX_ADDRESSES, DEPARTED_MAX_MEMBERS, DEPARTED_RETENTION_MS,
+  DEPARTED_CLUSTER_DIALS_PER_S, DEPARTED_DIALS_PER_TICK, DEPARTED_MAX_ADDRESSES, DEPARTED_MAX_MEMBERS, DEPARTED_RETENTION_MS, DIAL_TIMEOUT_MS,
   DEPARTED_STEADY_MS, LOST_DIALS_PER_TICK, LOST_PROBE_TIMEOUT_MS, LOST_REDIAL_MAX_MS, LOST_REDIAL_MIN_MS, LOST_RETENTION_MS
 } from '../node/constants.js'
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
@@ -27,8 +27,6 @@ export interface PeerDialerInit {
 
 /** A member is not dialled again sooner than this after a failed dial. */
 const REDIAL_BACKOFF_MS = 5000
-/** Dials give up after this long. */
-const DIAL_TIMEOUT_MS = 5000
 
 /** A member declared dead, dialled again now and then. */
 interface LostMember {
