@@ -16,6 +16,7 @@ import { resolveClusterInit } from './init.js'
 import { Shedding } from './shedding.js'
 import { RecordGossip } from './record-gossip.js'
 import { Detector } from '../membership/detector.js'
+import { wireTableEvents } from './table-events.js'
 import type { LoadBalancer } from '../balancer/load-balancer.js'
 import type { ClusterMember } from '../member/member.js'
 import type { Handler } from '../rpc/server.js'
@@ -27,8 +28,6 @@ import type { DrainOptions, ShedderOptions } from './shedding.js'
 import type { MemberCallOptions, MemberRef } from './member-calls.js'
 import type { ClusterEvents, ClusterStats } from './events.js'
 import type { RecordChange } from './local-record.js'
-
-const TABLE_EVENTS = ['member:join', 'member:update', 'member:suspect', 'member:alive', 'member:leave'] as const
 
 /**
  * A node's membership in a cluster (**contract**): its view of every member and their loads, kept current by
@@ -96,17 +95,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       codec: this.init.codec,
       clock,
       logger,
-      // Counted, and published only when the count moved significantly from the published load (an O(1) check).
-      // This node's own view takes the count with that publish: a served call never rebuilds it.
-      onCallStart: group => {
-        const counted = this.local.startServing(group)
-        if (counted && this.running && this.local.servingChange(group) === 'load') this.records.changed('load')
-        return counted
-      },
-      onCallEnd: group => {
-        this.local.endServing(group)
-        if (this.running && this.local.servingChange(group) === 'load') this.records.changed('load')
-      },
+      ...this.local.servingHooks(() => { if (this.running) this.records.changed('load') }),
       onServed: record => { this.emit('rpc:serve', record) }
     })
     this.client = new RpcClient({ transport, protocol: this.protocol, codec: this.init.codec, clock, localId: this.id, server: this.server })
@@ -194,7 +183,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
         this.detector.prune()
       }
     })
-    this.wireTable()
+    wireTableEvents(this.table, this, transport)
     this.table.setLocal(this.local.current(), clock.now())
   }
 
@@ -387,20 +376,6 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     return { ...this.records.stats(), ...this.broadcasts.stats(), ...this.detector.stats() }
   }
 
-  /** Re-emits the table's events, and keeps the transport told about members' addresses. */
-  private wireTable (): void {
-    for (const event of TABLE_EVENTS) {
-      this.table.on(event, (...args: unknown[]) => { this.emit(event, ...(args as [never, never])) })
-    }
-    this.table.on('member:join', member => { this.learnAddresses(member) })
-    this.table.on('member:update', (member, previous) => {
-      if (!sameList(member.addresses, previous.addresses)) this.learnAddresses(member)
-    })
-    this.table.on('member:leave', (member, reason) => {
-      if (reason !== 'restarted') this.init.transport.forgetPeer?.(member.id, reason)
-    })
-  }
-
   /**
    * After a change of this node's record (`true` for a change of content): its own view changes at once; peers
    * hear of a change of content coalesced within `minPublishIntervalMs`, and of a significant change of load within
@@ -425,16 +400,6 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       this.init.logger.error(`a membership event listener threw: ${(err as Error).message}`)
     }
   }
-
-  private learnAddresses (member: ClusterMember): void {
-    if (!member.local && member.addresses.length > 0) {
-      this.init.transport.addPeerAddresses?.(member.id, member.addresses)
-    }
-  }
-}
-
-function sameList (a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((item, i) => item === b[i])
 }
 
 /** Validates `init`, creates the cluster node and starts it. */

@@ -6,6 +6,7 @@ import { significantLag, significantLoad } from './load-change.js'
 import { DEFAULT_LOAD_CHANGE_RULE } from './constants.js'
 import type { ClusterInit } from './init.js'
 import type { LoadChangeRule } from './load-change.js'
+import type { RpcServerInit } from '../rpc/server.js'
 
 /**
  * What a change of the local record means for publishing: nothing changed (`none`), a change of content (published
@@ -111,6 +112,25 @@ export class LocalRecord {
     if (!this.groupRefs.has(group)) return false
     this.serving.set(group, (this.serving.get(group) ?? 0) + 1)
     return true
+  }
+
+  /**
+   * The RPC server's hooks that count the calls this node serves as its load. `publish` runs only when a count
+   * moved significantly from the published load (an O(1) check, for every call); this node's own view takes the
+   * count with that publish, so that a served call never rebuilds it.
+   */
+  servingHooks (publish: () => void): Pick<RpcServerInit, 'onCallStart' | 'onCallEnd'> {
+    return {
+      onCallStart: group => {
+        const counted = this.startServing(group)
+        if (counted && this.servingChange(group) === 'load') publish()
+        return counted
+      },
+      onCallEnd: group => {
+        this.endServing(group)
+        if (this.servingChange(group) === 'load') publish()
+      }
+    }
   }
 
   /** Ends a call that {@link LocalRecord.startServing} counted. */
