@@ -14,6 +14,8 @@ import type { Suite } from './suite.js'
 const SUITES: readonly Suite[] = [picks, peers, mesh, rpc, nodeCluster, scaling, simulation]
 
 const { values } = parseArgs({
+  // `pnpm bench -- --only rpc` hands the `--` on as an argument of its own.
+  args: process.argv.slice(2).filter(arg => arg !== '--'),
   options: {
     only: { type: 'string', multiple: true },
     list: { type: 'boolean', default: false },
