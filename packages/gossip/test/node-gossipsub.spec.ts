@@ -25,6 +25,10 @@ describe('the node\'s gossipsub', () => {
     expect(opts.Dlazy).toBe(4)
     expect(opts.floodPublish).toBe(true)
     expect(opts.globalSignaturePolicy).toBe('StrictSign')
+    // IHAVE at one heartbeat; messages kept for IWANT at gossipsub's five.
+    expect(opts.mcacheGossip).toBe(1)
+    expect(opts.mcacheLength).toBe(5)
+    expect(opts.maxInboundDataLength).toBe(1024 * 1024)
   })
 
   it('takes gossipsub options over the cluster\'s, and keeps the others', async () => {

@@ -48,6 +48,9 @@ export interface ClusterGossipsubOptions {
  * - Dlazy stays at D: an idle node has nothing in its gossip window and sends no IHAVE (the same idle cost with
  *   Dlazy 2 and gossipFactor 0: 0.60 %), and under traffic the saving was within the noise (285 against 318 KiB/s
  *   per node at 50 messages a second across the cluster).
+ * - A message is offered by IHAVE at one heartbeat (`mcacheGossip` 1), not three: with meshbalancer's records
+ *   (a refresh every 30 s or more per member), 10 idle meshbalancer processes moved 1.0 KiB/s per node against 1.3
+ *   at three (docs/SCALING.md), and what gossip misses, the refresh and push-pull repair.
  * - D stays at 4: D = 3 cut the bytes under traffic by a third (220 KiB/s) but leaves one fewer path around a
  *   lost link in clusters larger than a node's connections; flood publishing already gives the latency (a 400-byte
  *   message seen by the 9 others with p99 19.4 ms at D = 4, over 100 messages).
@@ -66,6 +69,8 @@ export function clusterGossipsubInit (options: ClusterGossipsubOptions = {}): Pa
     Dlo: Math.max(1, degree - 1),
     Dhi: Math.max(degree + 1, 2 * degree - 2),
     Dlazy: degree,
+    // Each message offered by IHAVE at one heartbeat, not three (see above).
+    mcacheGossip: 1,
     maxInboundDataLength: MAX_GOSSIP_FRAME_BYTES,
     scoreParams: clusterScoreParams(stateTopic(options.cluster ?? defaults.DEFAULT_CLUSTER_NAME), claimsTopic(options.cluster ?? defaults.DEFAULT_CLUSTER_NAME)),
     scoreThresholds: CLUSTER_SCORE_THRESHOLDS
