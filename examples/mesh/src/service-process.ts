@@ -27,7 +27,7 @@ export interface PrintedRound {
   counts: Record<string, number>
 }
 
-/** Another member's liveness as a service saw it change: suspected, alive again, or gone (`left`, `dead`). */
+/** Another member's liveness as a service saw it change: `suspect`, `alive` again, `left`, `dead` or `restarted`. */
 export interface PrintedMemberChange {
   t: number
   node: string

@@ -2,8 +2,8 @@
 /**
  * Runs one WebSocket service node and prints what it does as JSON lines, each with the time `t` (ms since the
  * epoch), the `event` and the server's `name`: `ready`, `count` (every `--report-ms`), `round` (every shedding
- * round), `member` (another member suspected, alive again, or gone), `stopping` and `stopped`. SIGTERM and SIGINT stop it gracefully: it drains, then leaves. `--help` lists
- * every flag with its default.
+ * round), `member` (another member suspected, alive again, or gone), `stopping` and `stopped`. SIGTERM and SIGINT
+ * stop it gracefully: it drains, then leaves. `--help` lists every flag with its default.
  */
 import { silentLogger } from '@meshbalancer/core'
 import { parseServiceArgs, USAGE } from './options.js'
