@@ -4,7 +4,7 @@ import { DEFAULT_TOMBSTONE_MS, MemberTable } from '../member/table.js'
 import { RpcClient } from '../rpc/client.js'
 import { RpcServer } from '../rpc/server.js'
 import { MAX_GROUP_NAME_LENGTH, MAX_LOAD } from '../codec/limits.js'
-import { claimsTopic, LATE_TIMER_SLACK_MS, probeProtocol, rpcProtocol, SETTLE_WITHOUT_SYNC_MS } from './constants.js'
+import { claimsTopic, LATE_TIMER_SLACK_MS, LEAVE_CONFIRM_TIMEOUT_MS, probeProtocol, rpcProtocol, SETTLE_WITHOUT_SYNC_MS } from './constants.js'
 import { CallPath } from '../balancer/call-path.js'
 import { Balancers } from './balancers.js'
 import { Broadcasts } from './broadcast.js'
@@ -59,6 +59,8 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   private readonly expiry: Expiry
   private startedAt = 0
   private running = false
+  /** The departure under way, shared by every `stop()` call made meanwhile. */
+  private stopping: Promise<void> | undefined
 
   /** Use {@link createCluster}. */
   constructor (init: ClusterInit) {
@@ -206,13 +208,19 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   }
 
   /**
-   * Leaves the cluster gracefully: announces `left` (peers drop this node at once), stops shedding, fails calls
-   * still in flight with `SERVICE_UNAVAILABLE`, and stops the transport.
+   * Leaves the cluster gracefully: announces `left` (peers drop this node at once) and waits up to 1 s for the
+   * peers connected now to confirm they read it, then stops shedding, fails calls still in flight with
+   * `SERVICE_UNAVAILABLE`, and stops the transport. Calls made while it stops share its promise.
    */
   async stop (): Promise<void> {
     if (!this.running) return
+    this.stopping ??= this.leave()
+    await this.stopping
+  }
+
+  private async leave (): Promise<void> {
     this.local.status = 'left'
-    await this.records.flush()
+    await this.records.announceLeave(LEAVE_CONFIRM_TIMEOUT_MS)
     this.running = false
     this.shedding.stop()
     this.records.stop()
@@ -224,6 +232,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     this.broadcasts.detach()
     transport.unhandleRequests(this.protocol)
     await transport.stop()
+    this.stopping = undefined
     this.emit('cluster:stop')
   }
 

@@ -53,6 +53,12 @@ export const DEFAULT_LOAD_CHANGE_RULE = Object.freeze({
  */
 export const SETTLE_WITHOUT_SYNC_MS = 10_000
 /**
+ * How long `stop()` waits, at most, for the peers connected at the time to confirm that they read the `left`
+ * record (a ping each, answered in a round trip; see RecordGossip.announceLeave). A peer that does not answer in
+ * time (it is paused, or the link is gone) learns of the departure from its failure detector instead.
+ */
+export const LEAVE_CONFIRM_TIMEOUT_MS = 1000
+/**
  * A member that sees an unknown peer subscribe exchanges with it after a delay drawn uniformly from [0, this), unless
  * the peer has become known meanwhile.
  */

@@ -162,6 +162,16 @@ export class RecordGossip {
     await this.lastPublish
   }
 
+  /**
+   * Publishes the `left` record and waits, for `timeoutMs` at most, until the peers connected now have read it
+   * (where the transport can tell: {@link Transport.confirmDelivery}). Handing it to the transport is not enough:
+   * the connections close right after, and a peer busy meanwhile could miss it and wait for its failure detector.
+   */
+  async announceLeave (timeoutMs: number): Promise<void> {
+    await this.flush()
+    await this.init.options.transport.confirmDelivery?.({ signal: AbortSignal.timeout(timeoutMs) })
+  }
+
   stop (): void {
     this.publisher.stop()
     this.pushPull.stop()

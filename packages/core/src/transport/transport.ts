@@ -101,6 +101,13 @@ export interface Transport {
    * so that a check costs no key parsing.
    */
   verify(peer: string, payload: Uint8Array, signature: Uint8Array): Promise<boolean>
+  /**
+   * Resolves once every peer connected now has read what this peer published before the call, or once the signal
+   * aborts (peers that did not confirm in time are not waited for); never rejects. The cluster calls it after its
+   * `left` record, before it stops the transport: a transport whose closing connections may lose what a busy peer
+   * has not read yet (a TCP reset does) implements it. Optional: without it, publishing is taken as delivery.
+   */
+  confirmDelivery?(options: { signal: AbortSignal }): Promise<void>
   /** Measures one round trip to `peer` in milliseconds. Optional: without it, latency stays unknown. */
   ping?(peer: string, options: { signal: AbortSignal }): Promise<number>
   /** Tells the transport where a member can be reached, so that it can dial members it met through gossip. */

@@ -285,6 +285,19 @@ export class Libp2pTransport implements Transport {
     this.libp2p.addEventListener('peer:disconnect', event => { listener.disconnected(event.detail.toString()) })
   }
 
+  /**
+   * A ping of every connected peer: a peer answers once it has read what was sent to it before the ping, which this
+   * node's sockets had handed to the kernel already (gossipsub writes at once). The ping's stream rides the same
+   * connection and its ordered byte stream, or, when the pair holds two connections, one whose bytes came later
+   * than the record's to a peer that reads every readable socket when it polls. Without this wait, a leaving node
+   * closed its connections tens of milliseconds after its `left` record; a peer whose event loop was busy
+   * meanwhile then met a reset socket (the leaving side had unread data) before reading the record, and saw the
+   * departure only when its failure detector suspected the node.
+   */
+  async confirmDelivery (options: { signal: AbortSignal }): Promise<void> {
+    await Promise.all(this.connectedPeers().map(async peer => { await this.ping(peer, options).catch(() => {}) }))
+  }
+
   connectedPeers (): string[] {
     return this.libp2p.getPeers().map(peer => peer.toString())
   }
