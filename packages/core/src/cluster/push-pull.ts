@@ -44,6 +44,8 @@ export interface SyncStats {
   readonly syncFailed: number
   /** Relayed records that changed this node's view. */
   readonly syncRecordsApplied: number
+  /** Times this node published its record anew because an exchange showed a healed partition. */
+  readonly syncHealRepublishes: number
   /** Exchanges and relayed records refused, by reason. */
   readonly syncRejected: Readonly<Record<SyncRejectReason, number>>
 }
@@ -67,6 +69,10 @@ export interface PushPullInit {
   apply(record: MemberRecord, signed: SignedRecord, route: RecordRoute): ApplyResult
   /** The members other than this node that are alive, to exchange with. */
   partners(): readonly string[]
+  /** True when this node declared `origin` dead at `incarnation` (see {@link PushPull} on healed partitions). */
+  declaredDead(origin: string, incarnation: number): boolean
+  /** Publishes this node's record anew through `partner` (a healed partition: the far side declared this node dead). */
+  republish(partner: string): void
   /** Members in the view, this node included. */
   size(): number
   running(): boolean
@@ -78,6 +84,12 @@ export interface PushPullInit {
  * member it holds and receives the peer's, over one request. Every relayed record is checked against its origin's
  * signature before it is applied, so a member can relay but never forge; a record that would bring back a member
  * declared dead is applied only once the member answers a direct ping ({@link Revivals}).
+ *
+ * An exchange is also how a healed partition is noticed: the peer is a member this node declared dead, and its
+ * state lacks this node's record, so its side of the cut declared this node dead as well. This node then publishes
+ * its record anew, so that a single connection across the healed cut brings it back into every view of the far
+ * side (gossip delivers the new version, which outranks their tombstones), rather than each member there waiting
+ * for a connection of its own.
  */
 export class PushPull {
   private timer: TimerHandle | undefined
@@ -89,6 +101,7 @@ export class PushPull {
   private served = 0
   private failed = 0
   private applied = 0
+  private republished = 0
   private readonly rejected: Record<SyncRejectReason, number> = {
     malformed: 0,
     'too-large': 0,
@@ -178,6 +191,7 @@ export class PushPull {
       syncServed: this.served,
       syncFailed: this.failed,
       syncRecordsApplied: this.applied,
+      syncHealRepublishes: this.republished,
       syncRejected: { ...this.rejected }
     }
   }
@@ -212,6 +226,8 @@ export class PushPull {
       return
     }
     const { allowPeers, transport } = this.init
+    let holdsThisNode = false
+    let peerWasDead = false
     for (const entry of decoded.records) {
       let record: MemberRecord
       let signed: SignedRecord
@@ -221,6 +237,7 @@ export class PushPull {
         this.reject(err instanceof InvalidRecordError ? err.reason : 'malformed', from)
         continue
       }
+      if (record.origin === this.init.id) holdsThisNode = true
       if (record.origin === this.init.id || !this.init.wants(record)) continue
       if (allowPeers !== undefined && !allowPeers.has(record.origin)) {
         this.reject('not-allowed', from)
@@ -232,10 +249,15 @@ export class PushPull {
         continue
       }
       if (!this.init.running()) return
+      if (record.origin === from && this.init.declaredDead(from, record.incarnation)) peerWasDead = true
       // The peer's own record comes from its origin: as good as a gossip message it signed.
       const result = this.init.apply(record, signed, record.origin === from ? 'direct' : 'relayed')
       if (result === 'unconfirmed') this.revivals.confirm(record, signed)
       else this.count(result)
+    }
+    if (peerWasDead && !holdsThisNode && this.init.running()) {
+      this.republished++
+      this.init.republish(from)
     }
   }
 

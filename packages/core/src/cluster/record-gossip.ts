@@ -45,6 +45,10 @@ export class RecordGossip {
   private startedAt = 0
   /** Peers heard subscribing before this node started: exchanged with once it has. */
   private readonly early = new Set<string>()
+  /** Peers seen subscribing to the records topic since they last left this node's view: gossip reaches them. */
+  private readonly subscribed = new Set<string>()
+  /** Partners of exchanges that showed a healed partition, not yet subscribed: the republish waits for them. */
+  private readonly healPending = new Set<string>()
   /** The last publish handed to the transport: publishes are signed and sent in order, one after the other. */
   private lastPublish: Promise<void> = Promise.resolve()
 
@@ -84,12 +88,28 @@ export class RecordGossip {
       },
       wants: record => this.store.wants(record),
       apply: (record, signed, route) => this.accept(record, signed, route),
+      declaredDead: (origin, incarnation) => table.declaredDead(origin, incarnation),
+      republish: partner => { this.republishThrough(partner) },
       partners: () => table.members().filter(member => !member.local && member.liveness === 'alive').map(member => member.id),
       size: () => table.size,
       running: init.running,
       onReject: init.onSyncReject
     })
-    table.on('member:leave', member => { this.store.delete(member.id) })
+    table.on('member:leave', member => {
+      this.store.delete(member.id)
+      this.subscribed.delete(member.id)
+      this.healPending.delete(member.id)
+    })
+  }
+
+  /**
+   * Publishes this node's record anew for the far side of a healed partition, through `partner`, the member across
+   * the cut that an exchange has just reached. Gossip reaches the partner only once its subscription has arrived,
+   * which may come after the exchange it started: until then the publish waits for it.
+   */
+  private republishThrough (partner: string): void {
+    if (this.subscribed.has(partner)) this.publisher.flush()
+    else this.healPending.add(partner)
   }
 
   /** Subscribes to the records topic and serves push-pull. */
@@ -107,6 +127,8 @@ export class RecordGossip {
       // own announcement or its exchange with someone else has made it known meanwhile: a join then costs about
       // one exchange rather than one per member that sees it.
       peerSubscribed: peer => {
+        this.subscribed.add(peer)
+        if (this.healPending.delete(peer) && this.init.running()) this.publisher.flush()
         if (!this.init.running()) {
           this.early.add(peer)
           return

@@ -156,6 +156,12 @@ export class MemberTable extends EventEmitter<MemberTableEvents> {
     return 'joined'
   }
 
+  /** True when this node declared the member dead at `incarnation` (and holds the tombstone): it did not restart. */
+  declaredDead (id: string, incarnation: number): boolean {
+    const tombstone = this.tombstones.get(id)
+    return tombstone?.reason === 'dead' && tombstone.incarnation === incarnation
+  }
+
   /** Forgets tombstones older than `tombstoneMs`. */
   expire (now: number): void {
     for (const [id, tombstone] of this.tombstones) {
