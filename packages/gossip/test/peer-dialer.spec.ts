@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from '@jest/globals'
 import { silentLogger } from '@meshbalancer/core'
 import { isMultiaddr, multiaddr } from '@multiformats/multiaddr'
 import {
-  DEPARTED_MAX_MEMBERS, DEPARTED_RETENTION_MS, LOST_DIALS_PER_TICK, LOST_REDIAL_MAX_MS, LOST_RETENTION_MS
+  DEPARTED_MAX_MEMBERS, DEPARTED_RETENTION_MS, LOST_DIALS_PER_TICK, LOST_REDIAL_MAX_MS, LOST_RETENTION_MS, STUCK_DIAL_MS
 } from '../src/node/constants.js'
 import { PeerDialer } from '../src/transport/peer-dialer.js'
 import type { DialerHost } from '../src/transport/peer-dialer.js'
@@ -14,6 +14,8 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 /** A connection reduced to what the dialer uses. */
 class FakeConnection {
   aborted = false
+  /** Streams as the dialer reads them: who opened each, and when (wall clock). */
+  readonly streams: Array<{ direction: 'inbound' | 'outbound', timeline: { open: number } }> = []
   abort (): void { this.aborted = true }
 }
 
@@ -24,6 +26,10 @@ class FakeHost {
   readonly dials: Array<{ id: string, at: number }> = []
   /** Who answers at an address dialled without a peer id. */
   readonly listening = new Map<string, PeerId>()
+  /** Peers whose dials hang until aborted, as a SYN lost across a cut leaves them. */
+  readonly hanging = new Set<string>()
+  /** Dials aborted by their signal. */
+  aborted = 0
   constructor (readonly peerId: PeerId, private readonly clock: { now: number }) {}
 
   /** A new connection to `id` (dialled by either side). */
@@ -40,8 +46,13 @@ class FakeHost {
   asHost (): DialerHost {
     return {
       peerId: this.peerId,
-      dial: (async (target: PeerId | Multiaddr) => {
+      dial: (async (target: PeerId | Multiaddr, options?: { signal?: AbortSignal }) => {
         this.dials.push({ id: target.toString(), at: this.clock.now })
+        if (this.hanging.has(target.toString())) {
+          await new Promise((_resolve, reject) => {
+            options?.signal?.addEventListener('abort', () => { this.aborted++; reject(options.signal?.reason) }, { once: true })
+          })
+        }
         const remotePeer = isMultiaddr(target) ? this.listening.get(target.toString()) : target
         if (remotePeer === undefined || !this.reachable.has(remotePeer.toString())) throw new Error('unreachable')
         this.connect(remotePeer)
@@ -118,6 +129,23 @@ describe('the peer dialer', () => {
     expect(dialer.lostCount).toBe(1)
   })
 
+  it('dials a member afresh at once when its ping timed out but it opened a stream meanwhile (a healed cut)', async () => {
+    const [acrossTheCut] = await peers(1)
+    const old = host.connect(acrossTheCut!)
+    holdPings()
+    dialer.lose(acrossTheCut!.toString())
+    await settle()
+    // The cut heals while the ping waits: the member's gossipsub opens a stream over the old connection.
+    old.streams.push({ direction: 'inbound', timeline: { open: Date.now() } })
+    host.reachable.add(acrossTheCut!.toString())
+    pending!.fail()
+    await settle()
+    // The old connection goes all the same, and a fresh one replaces it at once, with no tick in between.
+    expect(old.aborted).toBe(true)
+    expect(host.dials.map(dial => dial.id)).toEqual([acrossTheCut!.toString()])
+    expect(host.open(acrossTheCut!).length).toBe(1)
+  })
+
   it('does not dial a member while it probes it, and spares a connection the member made meanwhile', async () => {
     const [partitioned] = await peers(1)
     const stale = host.connect(partitioned!)
@@ -173,6 +201,44 @@ describe('the peer dialer', () => {
     expect(times.at(-1)! - times.at(-2)!).toBeGreaterThan(LOST_REDIAL_MAX_MS * 1.4)
   })
 
+  it('dials a lost member whose record comes back at once, replacing a dial of it stuck for a second, once a second at most', async () => {
+    const [revived] = await peers(1)
+    const key = revived!.toString()
+    dialer.lose(key)
+    host.hanging.add(key)
+    clock.now = 1000
+    dialer.tick()
+    await settle()
+    expect(host.dials.map(dial => dial.at)).toEqual([1000])
+    // Its record comes back half a second into the dial: that dial may still succeed, so it is left alone.
+    clock.now = 1500
+    dialer.consider(revived!)
+    await settle()
+    expect(host.dials.length).toBe(1)
+    // A second into it, the dial's SYN is lost for good: a fresh dial replaces it, and the member is connected.
+    host.hanging.delete(key)
+    host.reachable.add(key)
+    clock.now = 2000
+    dialer.consider(revived!)
+    await settle()
+    expect(host.aborted).toBe(1)
+    expect(host.dials.map(dial => dial.at)).toEqual([1000, 2000])
+    expect(host.open(revived!).length).toBe(1)
+    dialer.tick()
+    expect(dialer.lostCount).toBe(0)
+  })
+
+  it('dials a lost member whose records keep coming but which does not answer at most once per STUCK_DIAL_MS', async () => {
+    const [unreachable] = await peers(1)
+    dialer.lose(unreachable!.toString())
+    for (let at = 0; at < STUCK_DIAL_MS * 3; at += 100) {
+      clock.now = at
+      dialer.consider(unreachable!)
+      await settle()
+    }
+    expect(host.dials.map(dial => dial.at)).toEqual([0, STUCK_DIAL_MS, 2 * STUCK_DIAL_MS])
+  })
+
   it(`dials at most ${LOST_DIALS_PER_TICK} lost members per tick, each in turn`, async () => {
     const lost = await peers(5)
     for (const id of lost) dialer.lose(id.toString())
@@ -190,15 +256,17 @@ describe('the peer dialer', () => {
   it('stops dialling a member once it is connected again, that left, or that has been lost for a day', async () => {
     const [back, left, old] = await peers(3)
     for (const id of [back, left, old]) dialer.lose(id!.toString())
-    // An address learned for a lost member does not make it a mere candidate again: it stays lost until connected.
+    // An address learned for a lost member does not make it a mere candidate again: it is dialled at once (its
+    // record came back), but it stays lost until connected.
     dialer.consider(back!)
+    await settle()
     expect(dialer.lostCount).toBe(3)
     dialer.forget(left!.toString())
     host.reachable.add(back!.toString())
     await runUntil(10_000)
     expect(dialer.lostCount).toBe(1)
     const dialsOf = (id: PeerId): number => host.dials.filter(dial => dial.id === id.toString()).length
-    expect(dialsOf(back!)).toBe(1)
+    expect(dialsOf(back!)).toBe(2)
     expect(dialsOf(left!)).toBe(0)
     expect(dialsOf(old!)).toBeGreaterThan(1)
     // A day on, in steps of a minute: `old` is dialled every step until the retention ends, then never again.
@@ -214,7 +282,7 @@ describe('the peer dialer', () => {
     await settle()
     expect(dialer.lostCount).toBe(0)
     expect(dialsOf(old!)).toBe(dialsAtRetention)
-    expect(dialsOf(back!)).toBe(1)
+    expect(dialsOf(back!)).toBe(2)
   })
 
   it('reconnects a lost member as soon as it is reachable again', async () => {

@@ -30,6 +30,11 @@ export const LOST_REDIAL_MAX_MS = 2000
  * a heal would be found at the next retransmission rather than by a fresh dial the moment it comes.
  */
 export const DIAL_TIMEOUT_MS = 2000
+/**
+ * A dial of a member declared dead that has waited this long when the member's record comes back is replaced by a
+ * fresh one (see PeerDialer): after its first SYN and the retransmission 1 s later, TCP would wait 2 s more.
+ */
+export const STUCK_DIAL_MS = 1000
 export const LOST_RETENTION_MS = 24 * 60 * 60 * 1000
 export const LOST_DIALS_PER_TICK = 2
 /**

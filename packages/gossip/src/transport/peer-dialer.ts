@@ -3,7 +3,8 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { ServiceUnavailableError } from '@meshbalancer/core'
 import {
   DEPARTED_CLUSTER_DIALS_PER_S, DEPARTED_DIALS_PER_TICK, DEPARTED_MAX_ADDRESSES, DEPARTED_MAX_MEMBERS, DEPARTED_RETENTION_MS, DIAL_TIMEOUT_MS,
-  DEPARTED_STEADY_MS, LOST_DIALS_PER_TICK, LOST_PROBE_TIMEOUT_MS, LOST_REDIAL_MAX_MS, LOST_REDIAL_MIN_MS, LOST_RETENTION_MS
+  DEPARTED_STEADY_MS, LOST_DIALS_PER_TICK, LOST_PROBE_TIMEOUT_MS, LOST_REDIAL_MAX_MS, LOST_REDIAL_MIN_MS, LOST_RETENTION_MS,
+  STUCK_DIAL_MS
 } from '../node/constants.js'
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -34,6 +35,8 @@ interface LostMember {
   lostAt: number
   attempts: number
   nextDialAt: number
+  /** When it was last dialled because its record came back (see `redialRevived`). */
+  revivedDialAt: number
 }
 
 /** A member that left, remembered by its last addresses in case it comes back at one of them. */
@@ -63,6 +66,8 @@ export class PeerDialer {
   /** Members learned from gossip, with the time of the last failed dial. */
   private readonly candidates = new Map<string, { id: PeerId, failedAt: number }>()
   private readonly dialing = new Set<string>()
+  /** Dials by peer id in flight: when each started, and how to abort it. */
+  private readonly dials = new Map<string, { startedAt: number, controller: AbortController }>()
   /** Members declared dead, in the order they are to be tried. */
   private readonly lost = new Map<string, LostMember>()
   /** Lost members being pinged: not dialled meanwhile, as a dial would only find the connection under test. */
@@ -92,10 +97,16 @@ export class PeerDialer {
 
   /**
    * A member (with addresses now in the peer store) the node may connect to. A lost member stays lost until it is
-   * connected again: an address learned or discovered is no proof that its stale connection works.
+   * connected again (an address learned or discovered is no proof that it is reachable), but is dialled at once:
+   * its record came back into the view (see `redialRevived`).
    */
   consider (id: PeerId): void {
-    if (id.equals(this.host.peerId) || this.lost.has(id.toString())) return
+    if (id.equals(this.host.peerId)) return
+    const lost = this.lost.get(id.toString())
+    if (lost !== undefined) {
+      this.redialRevived(lost)
+      return
+    }
     // Heard of again (it came back and joined someone): dialled as a member, no longer at its old addresses.
     this.departed.delete(id.toString())
     if (!this.candidates.has(id.toString())) this.candidates.set(id.toString(), { id, failedAt: -Infinity })
@@ -136,7 +147,7 @@ export class PeerDialer {
     const peerId = parsePeerId(id)
     if (peerId === undefined) return
     const now = this.now()
-    const member: LostMember = { id: peerId, lostAt: now, attempts: 0, nextDialAt: now + this.backoff(0) }
+    const member: LostMember = { id: peerId, lostAt: now, attempts: 0, nextDialAt: now + this.backoff(0), revivedDialAt: -Infinity }
     this.lost.set(id, member)
     const connections = this.host.getConnections(peerId)
     if (connections.length > 0) void this.probe(member, connections)
@@ -176,6 +187,8 @@ export class PeerDialer {
   private async probe (member: LostMember, connections: readonly Connection[]): Promise<void> {
     const key = member.id.toString()
     this.probing.add(key)
+    // Stream timelines are wall-clock times.
+    const probedAt = Date.now()
     let answered = false
     try {
       await this.init.ping(member.id, AbortSignal.timeout(LOST_PROBE_TIMEOUT_MS))
@@ -189,7 +202,16 @@ export class PeerDialer {
       this.found(member)
       return
     }
+    // A partition that heals while the ping waits brings the old connections back (TCP retransmits what it held),
+    // and the member opens streams on them at once while the ping, sent into the cut, is still backing off. They
+    // are aborted all the same (what either side tore down on them during the cut is not to be trusted), but the
+    // link works again: the member is dialled afresh at once instead of after the backoff.
+    const linkIsBack = connections.some(connection => connection.streams.some(stream => stream.direction === 'inbound' && stream.timeline.open >= probedAt))
     for (const connection of connections) connection.abort(new ServiceUnavailableError(`${key} was declared dead and did not answer a ping`))
+    if (linkIsBack) {
+      this.init.logger.debug(`${key} opened a stream while its ping timed out: the link is back, dialling it afresh`)
+      this.dial(member.id)
+    }
     member.nextDialAt = this.now() + this.backoff(0)
   }
 
@@ -298,16 +320,44 @@ export class PeerDialer {
     }
   }
 
+  /**
+   * A member declared dead is in the view again: its record came back, through a member across the healed cut
+   * that it reached. It is likely reachable now, so it is dialled at once rather than at its next turn, and a dial
+   * of it that has waited longer than STUCK_DIAL_MS is replaced: its SYN went out across the cut, and TCP would send
+   * it again only 3 s after the first. At most once per STUCK_DIAL_MS per member, whatever the records.
+   */
+  private redialRevived (member: LostMember): void {
+    const key = member.id.toString()
+    const now = this.now()
+    if (this.probing.has(key) || this.isConnected(member.id) || now - member.revivedDialAt < STUCK_DIAL_MS) return
+    const inFlight = this.dials.get(key)
+    if (inFlight !== undefined) {
+      if (now - inFlight.startedAt < STUCK_DIAL_MS) return
+      inFlight.controller.abort(new ServiceUnavailableError(`${key} is back in the view: dialling it afresh`))
+      this.dials.delete(key)
+      this.dialing.delete(key)
+    }
+    member.revivedDialAt = now
+    this.dial(member.id)
+  }
+
   private dial (id: PeerId): void {
     const key = id.toString()
     if (this.dialing.has(key) || this.isConnected(id)) return
     this.dialing.add(key)
-    this.host.dial(id, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
+    const dial = { startedAt: this.now(), controller: new AbortController() }
+    this.dials.set(key, dial)
+    this.host.dial(id, { signal: AbortSignal.any([dial.controller.signal, AbortSignal.timeout(DIAL_TIMEOUT_MS)]) })
       .catch(() => {
         const candidate = this.candidates.get(key)
         if (candidate !== undefined) candidate.failedAt = this.now()
       })
-      .finally(() => { this.dialing.delete(key) })
+      .finally(() => {
+        // A dial replaced by redialRevived no longer holds the member's entries.
+        if (this.dials.get(key) !== dial) return
+        this.dials.delete(key)
+        this.dialing.delete(key)
+      })
   }
 
   private isConnected (id: PeerId): boolean {

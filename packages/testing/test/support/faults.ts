@@ -11,10 +11,13 @@ const SLACK_MS = 500
 /**
  * The latest the views merge after a partition heals (it replaces five heartbeats of the heartbeat protocol, whose
  * next record merged the views once a connection was back). A connection comes back when either side redials a
- * member it declared dead: a doubling backoff from 1 s to at most 5 s, jittered ×[0.5, 1.5), drawn independently
- * by every node for every member across the cut, so the first of those dials comes within the 5 s step even when
- * a single one may not. The connection's subscriptions then start a push-pull exchange within
- * NEWCOMER_EXCHANGE_DELAY_MS (100 ms), whose answer carries the far side's whole view: no refresh is waited for.
+ * member it declared dead: every 1 to 3 s (the backoff, up to LOST_REDIAL_MAX_MS, times a jitter in [0.5, 1.5)),
+ * each dial giving up after DIAL_TIMEOUT_MS, drawn independently by every node for every member across the cut, so
+ * the first dial after the heal comes within a second or two even when a single one may not. That first connection
+ * merges the rest: its push-pull exchange, within NEWCOMER_EXCHANGE_DELAY_MS (100 ms), gives each side the other's
+ * whole view; the member that finds itself declared dead there republishes its record, which gossip carries to the
+ * whole far side; and each member that takes it back dials the member at once, replacing a dial stuck on a SYN sent
+ * into the cut. 5 s leaves a busy machine room for two unlucky redial rounds.
  */
 export const HEAL_MERGE_MS = 5000
 
