@@ -28,6 +28,9 @@ export interface RecordGossipInit {
   onSyncReject(reason: SyncRejectReason, from: string): void
 }
 
+/** Peers whose subscription {@link RecordGossip} remembers (for the republish after a healed partition). */
+export const MAX_SUBSCRIBED_PEERS = 4096
+
 /**
  * How member records travel (docs/PROTOCOL.md, "Records"): this node's own, signed and published on the records
  * topic when it changes (the {@link Publisher} decides when); the others', taken from the topic and from push-pull
@@ -45,7 +48,10 @@ export class RecordGossip {
   private startedAt = 0
   /** Peers heard subscribing before this node started: exchanged with once it has. */
   private readonly early = new Set<string>()
-  /** Peers seen subscribing to the records topic since they last left this node's view: gossip reaches them. */
+  /**
+   * Peers seen subscribing to the records topic since they last left this node's view: gossip reaches them. At most
+   * MAX_SUBSCRIBED_PEERS, the oldest forgotten first, as peers that never become members are never removed.
+   */
   private readonly subscribed = new Set<string>()
   /** Partners of exchanges that showed a healed partition, not yet subscribed: the republish waits for them. */
   private readonly healPending = new Set<string>()
@@ -127,7 +133,9 @@ export class RecordGossip {
       // own announcement or its exchange with someone else has made it known meanwhile: a join then costs about
       // one exchange rather than one per member that sees it.
       peerSubscribed: peer => {
+        this.subscribed.delete(peer)
         this.subscribed.add(peer)
+        if (this.subscribed.size > MAX_SUBSCRIBED_PEERS) this.subscribed.delete(this.subscribed.values().next().value as string)
         if (this.healPending.delete(peer) && this.init.running()) this.publisher.flush()
         if (!this.init.running()) {
           this.early.add(peer)
