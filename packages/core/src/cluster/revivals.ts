@@ -1,3 +1,4 @@
+import { TokenBuckets } from './token-buckets.js'
 import type { SignedRecord } from '../codec/signed-record.js'
 import type { Clock } from '../clock.js'
 import type { MemberRecord } from '../member/record.js'
@@ -31,12 +32,12 @@ export interface RevivalsInit {
 export class Revivals {
   private readonly pending = new Set<string>()
   private readonly failures = new Map<string, { incarnation: number, sequence: number, until: number }>()
-  private tokens = 2 * REVIVAL_PINGS_PER_SECOND
-  private tokensAt: number
+  /** One bucket for all confirmations: they cost this node's pings, whoever relayed the records. */
+  private readonly pings: TokenBuckets
   private stopped = false
 
   constructor (private readonly init: RevivalsInit) {
-    this.tokensAt = init.clock.now()
+    this.pings = new TokenBuckets(init.clock, REVIVAL_PINGS_PER_SECOND, 2 * REVIVAL_PINGS_PER_SECOND)
   }
 
   /** Pings `record.origin` and applies the record if it answers. */
@@ -50,7 +51,7 @@ export class Revivals {
       this.init.unconfirmed(origin)
       return
     }
-    if (transport.ping === undefined || this.pending.size >= MAX_REVIVALS || !this.take(now)) {
+    if (transport.ping === undefined || this.pending.size >= MAX_REVIVALS || !this.pings.take('pings')) {
       this.init.unconfirmed(origin)
       return
     }
@@ -73,13 +74,5 @@ export class Revivals {
   prune (): void {
     const now = this.init.clock.now()
     for (const [origin, failure] of this.failures) if (failure.until <= now) this.failures.delete(origin)
-  }
-
-  private take (now: number): boolean {
-    this.tokens = Math.min(2 * REVIVAL_PINGS_PER_SECOND, this.tokens + (now - this.tokensAt) / 1000 * REVIVAL_PINGS_PER_SECOND)
-    this.tokensAt = now
-    if (this.tokens < 1) return false
-    this.tokens--
-    return true
   }
 }

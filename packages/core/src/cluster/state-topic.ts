@@ -1,5 +1,6 @@
 import { decodeSignedRecord } from '../codec/signed-record.js'
 import { InvalidRecordError } from '../errors.js'
+import { TokenBuckets } from './token-buckets.js'
 import type { Clock } from '../clock.js'
 import type { SignedRecord } from '../codec/signed-record.js'
 import type { RecordRejectReason } from '../errors.js'
@@ -22,11 +23,6 @@ export interface StateTopicInit {
   onReject(reason: RecordRejectReason, from: string): void
 }
 
-interface Bucket {
-  tokens: number
-  at: number
-}
-
 /** A record taken from the topic, with the signed bytes that carried it (kept for push-pull). */
 export interface ReceivedRecord {
   readonly record: MemberRecord
@@ -44,7 +40,8 @@ export interface ReceivedRecord {
  */
 export class StateTopic {
   private readonly decoded = new WeakMap<Uint8Array, ReceivedRecord>()
-  private readonly buckets = new Map<string, Bucket>()
+  /** A token bucket per origin: `maxRecordsPerSecond` sustained, twice that in a burst. */
+  private readonly rates: TokenBuckets
   private lastPrune = 0
   private published = 0
   private accepted = 0
@@ -52,11 +49,13 @@ export class StateTopic {
     malformed: 0, 'too-large': 0, 'unsupported-version': 0, 'out-of-range': 0, 'origin-mismatch': 0, 'not-allowed': 0, 'rate-limited': 0, 'bad-signature': 0
   }
 
-  constructor (private readonly init: StateTopicInit) {}
+  constructor (private readonly init: StateTopicInit) {
+    this.rates = new TokenBuckets(init.clock, init.maxRecordsPerSecond, 2 * init.maxRecordsPerSecond)
+  }
 
   validate (message: TopicMessage): ValidationResult {
     if (this.init.allowPeers !== undefined && !this.init.allowPeers.has(message.from)) return this.reject('not-allowed', message.from)
-    if (!this.withinRate(message.from)) {
+    if (!this.rates.take(message.from)) {
       // Penalise the flooder when it sends its flood itself; a member that merely forwards a copy is not at fault.
       const verdict = this.reject('rate-limited', message.from)
       return (message.via ?? message.from) === message.from ? verdict : 'ignore'
@@ -97,20 +96,7 @@ export class StateTopic {
     const now = this.init.clock.now()
     if (now - this.lastPrune < 10_000) return
     this.lastPrune = now
-    for (const [origin, bucket] of this.buckets) if (now - bucket.at > 60_000) this.buckets.delete(origin)
-  }
-
-  /** A token bucket per origin: `maxRecordsPerSecond` sustained, twice that in a burst. */
-  private withinRate (origin: string): boolean {
-    const now = this.init.clock.now()
-    const rate = this.init.maxRecordsPerSecond
-    const bucket = this.buckets.get(origin) ?? { tokens: 2 * rate, at: now }
-    bucket.tokens = Math.min(2 * rate, bucket.tokens + (now - bucket.at) / 1000 * rate)
-    bucket.at = now
-    this.buckets.set(origin, bucket)
-    if (bucket.tokens < 1) return false
-    bucket.tokens -= 1
-    return true
+    this.rates.prune(60_000)
   }
 
   private reject (reason: RecordRejectReason, from: string): ValidationResult {
