@@ -8,6 +8,7 @@ import { RpcClient } from '../src/rpc/client.js'
 import { RpcServer } from '../src/rpc/server.js'
 import { MemberRecord as WireRecord, Status } from '../src/pb/record.js'
 import { record } from './fixtures.js'
+import { mutated } from './mutations.js'
 import type { RecordRejectReason, Transport } from '../src/index.js'
 
 /** Cases per property: a few thousand in the test run, 10^5 and more with `pnpm fuzz` (FUZZ_RUNS). */
@@ -25,19 +26,8 @@ function decodesOrRejects<T> (decode: (bytes: Uint8Array) => T, bytes: Uint8Arra
 }
 
 const valid = encodeRecord(record())
-/** Bytes of a valid record with a few random edits: flips, insertions, deletions, a cut. */
-const mutatedRecord = fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('flip', 'insert', 'delete', 'cut')), { minLength: 1, maxLength: 6 })
-  .map(edits => {
-    const bytes = [...valid]
-    for (const [at, value, edit] of edits) {
-      const i = at % Math.max(1, bytes.length)
-      if (edit === 'flip') bytes[i] = value
-      else if (edit === 'insert') bytes.splice(i, 0, value)
-      else if (edit === 'delete') bytes.splice(i, 1)
-      else bytes.length = i
-    }
-    return Uint8Array.from(bytes)
-  })
+/** Bytes of a valid record with a few random edits. */
+const mutatedRecord = mutated(valid)
 
 /** Wire records with every field drawn from well beyond its bounds as well as within them. */
 const wildRecord = fc.record({

@@ -5,27 +5,12 @@ import { decodeSignedRecord, decodeSync, encodeSignedRecord, encodeSync, recordL
 import { ManualClock, MemoryNetwork } from '../src/testing/index.js'
 import { PushPull } from '../src/cluster/push-pull.js'
 import { record } from './fixtures.js'
+import { mutated } from './mutations.js'
 import type { SignedRecord } from '../src/protocol.js'
 import type { MemberRecord } from '../src/index.js'
 
 /** Cases per property: a few hundred in the test run, many more with `pnpm fuzz` (FUZZ_RUNS). */
 const RUNS = Math.max(100, Math.floor(Number(process.env.FUZZ_RUNS ?? 2000) / 5))
-
-/** Random edits of valid bytes: flips, insertions, deletions, a cut. */
-function mutated (valid: Uint8Array): fc.Arbitrary<Uint8Array> {
-  return fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('flip', 'insert', 'delete', 'cut')), { minLength: 1, maxLength: 6 })
-    .map(edits => {
-      const bytes = [...valid]
-      for (const [at, value, edit] of edits) {
-        const i = at % Math.max(1, bytes.length)
-        if (edit === 'flip') bytes[i] = value
-        else if (edit === 'insert') bytes.splice(i, 0, value)
-        else if (edit === 'delete') bytes.splice(i, 1)
-        else bytes.length = i
-      }
-      return Uint8Array.from(bytes)
-    })
-}
 
 describe('fuzz: signed records and push-pull messages', () => {
   const network = new MemoryNetwork({ clock: new ManualClock() })
