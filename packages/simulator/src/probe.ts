@@ -32,6 +32,20 @@ export interface ProbeState {
 }
 
 /**
+ * A direct probe and its ack to a member that is alive: the extra delay of both transmissions (their
+ * retransmissions), or infinity when either is lost. Counts each message that goes through; no ack is sent for a
+ * probe that was lost.
+ */
+function directRoundTrip (world: World): number {
+  const ping = world.transmit()
+  if (!Number.isFinite(ping)) return ping
+  world.count('direct probe', 1, WIRE_BYTES.directProbe)
+  const pong = world.transmit()
+  if (Number.isFinite(pong)) world.count('direct probe', 1, WIRE_BYTES.directProbe)
+  return ping + pong
+}
+
+/**
  * One SWIM probe period of `prober` on `target`, starting at `t`: a direct probe within the probe timeout, then
  * `indirectProbes` helpers that probe it on the prober's behalf and answer ack, or nack after 80 % of their own timeout,
  * all before the end of the period. Timeout and period are multiplied by (local health + 1). Each transmission may
@@ -46,14 +60,8 @@ export function probe (world: World, state: ProbeState, prober: number, target: 
   const dq = state.delayMs[target]!
   // Direct: the probe and its ack, each late by its retransmissions, or lost.
   if (targetState === 'alive') {
-    const ping = world.transmit()
-    if (Number.isFinite(ping)) {
-      world.count('direct probe', 1, WIRE_BYTES.directProbe)
-      const pong = world.transmit()
-      if (Number.isFinite(pong)) world.count('direct probe', 1, WIRE_BYTES.directProbe)
-      const seen = 2 * w + dq + dp + ping + pong
-      if (seen <= timeout) return { alive: true, at: t + seen, health: -1, helpers: [] }
-    }
+    const seen = 2 * w + dq + dp + directRoundTrip(world)
+    if (seen <= timeout) return { alive: true, at: t + seen, health: -1, helpers: [] }
   }
   const indirectAt = t + (targetState === 'refused' ? 2 * w + dp : timeout)
   const deadline = t + period
@@ -70,16 +78,7 @@ export function probe (world: World, state: ProbeState, prober: number, target: 
     if (!Number.isFinite(request)) continue
     world.count('indirect probe', 1, WIRE_BYTES.indirectProbe)
     // The helper's own direct probe of the target: an ack if it comes back within the share of the helper's timeout.
-    let helperSeen = Number.POSITIVE_INFINITY
-    if (targetState === 'alive') {
-      const ping = world.transmit()
-      if (Number.isFinite(ping)) {
-        world.count('direct probe', 1, WIRE_BYTES.directProbe)
-        const pong = world.transmit()
-        if (Number.isFinite(pong)) world.count('direct probe', 1, WIRE_BYTES.directProbe)
-        helperSeen = 2 * w + dq + dh + ping + pong
-      }
-    }
+    const helperSeen = targetState === 'alive' ? 2 * w + dq + dh + directRoundTrip(world) : Number.POSITIVE_INFINITY
     const answer = world.transmit()
     if (!Number.isFinite(answer)) continue
     world.count('indirect probe', 1, WIRE_BYTES.indirectProbe)
