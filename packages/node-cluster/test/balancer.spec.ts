@@ -1,5 +1,6 @@
 import cluster from 'node:cluster'
 import { once } from 'node:events'
+import * as http from 'node:http'
 import { describe, expect, it, jest } from '@jest/globals'
 import { createBalancer } from '../src/index.js'
 import { balancerStarter, forkReady, load, request, until } from './helpers.js'
@@ -10,6 +11,19 @@ import type { WorkerMember } from '../src/index.js'
 jest.setTimeout(120_000)
 
 const start = balancerStarter()
+
+/** A request on `agent`'s kept-alive connection; resolves with the id of the worker that answered. */
+async function keptAlive (agent: http.Agent, port: number): Promise<number> {
+  return await new Promise<number>((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: '/', agent }, res => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => { body += chunk })
+      res.on('end', () => { resolve(Number(body)) })
+      res.on('error', reject)
+    }).on('error', reject)
+  })
+}
 
 describe('createBalancer with node:cluster workers', () => {
   it('answers every request, also while every worker is replaced by a rolling reload', async () => {
@@ -65,6 +79,46 @@ describe('createBalancer with node:cluster workers', () => {
     // Once the victim is gone, every request is answered.
     const answers = await Promise.all(Array.from({ length: 20 }, async () => await request(port)))
     expect(answers).not.toContain(victim!.id)
+  })
+
+  it('closes the connections a worker had not taken when it dies, and reports them dropped', async () => {
+    const { balancer, port } = await start()
+    const [worker] = await forkReady(balancer, 1)
+    const stalling = once(worker!, 'message')
+    worker!.send({ test: 'stall' })
+    expect(await stalling).toEqual([{ test: 'stalling' }])
+    const dropped: string[] = []
+    balancer.on('connection:dropped', reason => { dropped.push(reason) })
+    // The stalled worker takes neither: the first waits in its channel, the second behind the first's handle.
+    const requests = [request(port, 60_000), request(port, 60_000)].map(async pending => await pending.then(
+      () => 'answered', (err: Error) => err.message))
+    await until('both sent to the stalled worker', () => balancer.connections() === 2)
+    const exited = once(worker!, 'exit')
+    worker!.process.kill('SIGKILL')
+    await exited
+
+    expect(dropped).toEqual(['worker-gone', 'worker-gone'])
+    // Closed by the balancer at once rather than left to time out.
+    for (const outcome of await Promise.all(requests)) expect(outcome).not.toMatch(/answered|timed out/)
+    // No worker that was handed a connection is left: close() must not wait for one to report its connections.
+    await balancer.close()
+    expect(balancer.server.listening).toBe(false)
+  })
+
+  it('close() stops listening at once and leaves the open connections to their workers', async () => {
+    const { balancer, port } = await start()
+    const [worker] = await forkReady(balancer, 1)
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
+    try {
+      expect(await keptAlive(agent, port)).toBe(worker!.id)
+      await balancer.close()
+      await expect(request(port)).rejects.toThrow(/ECONNREFUSED/)
+      // The same connection, still served by its worker.
+      expect(await keptAlive(agent, port)).toBe(worker!.id)
+      expect(agent.sockets[`127.0.0.1:${port}:`] ?? agent.freeSockets[`127.0.0.1:${port}:`]).toHaveLength(1)
+    } finally {
+      agent.destroy()
+    }
   })
 
   it('sends a worker whose loop is blocked half of the time at most 10 % of new connections', async () => {

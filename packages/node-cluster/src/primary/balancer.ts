@@ -18,8 +18,11 @@ import type { AddressInfo, Server, Socket } from 'node:net'
 
 /** Why a worker stopped taking connections. */
 export type WorkerLeaveReason = 'draining' | 'disconnect' | 'exit'
-/** Why an accepted connection reached no worker; the balancer closes it. */
-export type DropReason = 'no-worker' | 'send-failed'
+/**
+ * Why an accepted connection reached no worker; the balancer closes it. `worker-gone`: the worker it was sent to
+ * left before it took it.
+ */
+export type DropReason = 'no-worker' | 'send-failed' | 'worker-gone'
 
 /** The events of a {@link ClusterBalancer}. */
 export interface ClusterBalancerEvents {
@@ -131,8 +134,10 @@ export class ClusterBalancer extends EventEmitter<ClusterBalancerEvents> {
     cluster.off('fork', this.onFork)
     cluster.off('message', this.onMessage)
     this.sheds.close()
-    if (!this.server.listening) return
-    await new Promise<void>(resolve => this.server.close(() => { resolve() }))
+    // Not close(callback): Node calls it only once every connection handed to a worker has closed there, and
+    // never once every worker that was handed one has exited (net.Server keeps _usingWorkers with no worker left
+    // to ask). Stopping to listen is synchronous: the port is free when this resolves.
+    if (this.server.listening) this.server.close()
   }
 
   private readonly onFork = (worker: Worker): void => { this.track(worker) }
@@ -189,8 +194,12 @@ export class ClusterBalancer extends EventEmitter<ClusterBalancerEvents> {
     entry.state = reason === 'draining' ? 'draining' : 'gone'
     if (entry.state === 'gone') {
       this.sheds.gone(entry)
-      // Sent but never taken: closing them tells their clients at once, instead of leaving them to time out.
-      for (const socket of entry.unhand()) socket.destroy()
+      // Sent but never taken: closing them tells their clients at once, instead of leaving them to time out. No
+      // send callback can be waited for: node:cluster drops handles still queued behind an unacknowledged one.
+      for (const socket of entry.unhand()) {
+        socket.destroy()
+        this.emit('connection:dropped', 'worker-gone')
+      }
     }
     this.changed(entry)
     if (wasServing) this.emit('worker:leave', entry.member(), reason)
@@ -251,6 +260,8 @@ export class ClusterBalancer extends EventEmitter<ClusterBalancerEvents> {
     const message: PrimaryMessage = { meshbalancer: 'connection' }
     // keepOpen: the primary's copy stays open until the worker confirms (see WorkerEntry.unconfirmed).
     entry.worker.send(message, socket, { keepOpen: true }, err => {
+      // The worker left while the send was under way, and leave() closed the connection.
+      if (entry.state === 'gone') return
       if (err == null) {
         this.emit('connection:handed', member)
         this.loadChanged()
