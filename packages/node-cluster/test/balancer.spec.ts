@@ -101,11 +101,15 @@ describe('createBalancer with node:cluster workers', () => {
     const requests = [request(port, 60_000), request(port, 60_000)].map(async pending => await pending.then(
       () => 'answered', (err: Error) => err.message))
     await until('both sent to the stalled worker', () => balancer.connections() === 2)
+    const connectionsAtLeave: number[] = []
+    balancer.on('worker:leave', () => { connectionsAtLeave.push(balancer.connections()) })
     const exited = once(worker!, 'exit')
     worker!.process.kill('SIGKILL')
     await exited
 
     expect(dropped).toEqual(['worker-gone', 'worker-gone'])
+    // Not counted as its load from the moment it left: it never took them.
+    expect(connectionsAtLeave).toEqual([0])
     // Closed by the balancer at once rather than left to time out.
     for (const outcome of await Promise.all(requests)) expect(outcome).not.toMatch(/answered|timed out/)
     // No worker that was handed a connection is left: close() must not wait for one to report its connections.

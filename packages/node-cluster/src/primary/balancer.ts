@@ -196,10 +196,14 @@ export class ClusterBalancer extends EventEmitter<ClusterBalancerEvents> {
       this.sheds.gone(entry)
       // Sent but never taken: closing them tells their clients at once, instead of leaving them to time out. No
       // send callback can be waited for: node:cluster drops handles still queued behind an unacknowledged one.
-      for (const socket of entry.unhand()) {
+      const untaken = entry.unhand()
+      // The worker counts and reports only what it took.
+      entry.connections -= untaken.length
+      for (const socket of untaken) {
         socket.destroy()
         this.emit('connection:dropped', 'worker-gone')
       }
+      if (untaken.length > 0) this.loadChanged()
     }
     this.changed(entry)
     if (wasServing) this.emit('worker:leave', entry.member(), reason)
