@@ -12,19 +12,6 @@ jest.setTimeout(120_000)
 
 const start = balancerStarter()
 
-/** A request on `agent`'s kept-alive connection; resolves with the id of the worker that answered. */
-async function keptAlive (agent: http.Agent, port: number): Promise<number> {
-  return await new Promise<number>((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: '/', agent }, res => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk: string) => { body += chunk })
-      res.on('end', () => { resolve(Number(body)) })
-      res.on('error', reject)
-    }).on('error', reject)
-  })
-}
-
 describe('createBalancer with node:cluster workers', () => {
   it('answers every request, also while every worker is replaced by a rolling reload', async () => {
     const { balancer, port } = await start()
@@ -122,11 +109,11 @@ describe('createBalancer with node:cluster workers', () => {
     const [worker] = await forkReady(balancer, 1)
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
     try {
-      expect(await keptAlive(agent, port)).toBe(worker!.id)
+      expect(await request(port, 10_000, agent)).toBe(worker!.id)
       await balancer.close()
       await expect(request(port)).rejects.toThrow(/ECONNREFUSED/)
       // The same connection, still served by its worker.
-      expect(await keptAlive(agent, port)).toBe(worker!.id)
+      expect(await request(port, 10_000, agent)).toBe(worker!.id)
       expect(agent.sockets[`127.0.0.1:${port}:`] ?? agent.freeSockets[`127.0.0.1:${port}:`]).toHaveLength(1)
     } finally {
       agent.destroy()

@@ -14,10 +14,14 @@ export function setupWorkers (): void {
   cluster.setupPrimary({ exec: WORKER, execArgv: [], silent: false })
 }
 
-/** One request on a connection of its own; resolves with the id of the worker that answered. */
-export async function request (port: number, timeoutMs = 10_000): Promise<number> {
+/**
+ * One request on a connection of its own, or on `agent`'s kept-alive connection when given; resolves with the id
+ * of the worker that answered.
+ */
+export async function request (port: number, timeoutMs = 10_000, agent?: http.Agent): Promise<number> {
+  const connection = agent === undefined ? { agent: false as const, headers: { connection: 'close' } } : { agent }
   return await new Promise<number>((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/', agent: false, timeout: timeoutMs, headers: { connection: 'close' } }, res => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/', timeout: timeoutMs, ...connection }, res => {
       let body = ''
       res.setEncoding('utf8')
       res.on('data', (chunk: string) => { body += chunk })
