@@ -71,8 +71,11 @@ export interface PushPullInit {
   partners(): readonly string[]
   /** True when this node declared `origin` dead at `incarnation` (see {@link PushPull} on healed partitions). */
   declaredDead(origin: string, incarnation: number): boolean
-  /** Publishes this node's record anew through `partner` (a healed partition: the far side declared this node dead). */
-  republish(partner: string): void
+  /**
+   * Publishes this node's record anew through `partner` (a healed partition: the far side declared this node dead).
+   * False when it does not, as the exchange could not have seen this node's last republish yet.
+   */
+  republish(partner: string): boolean
   /** Members in the view, this node included. */
   size(): number
   running(): boolean
@@ -255,10 +258,7 @@ export class PushPull {
       if (result === 'unconfirmed') this.revivals.confirm(record, signed)
       else this.count(result)
     }
-    if (peerWasDead && !holdsThisNode && this.init.running()) {
-      this.republished++
-      this.init.republish(from)
-    }
+    if (peerWasDead && !holdsThisNode && this.init.running() && this.init.republish(from)) this.republished++
   }
 
   private count (result: ApplyResult): void {

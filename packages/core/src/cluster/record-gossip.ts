@@ -3,7 +3,7 @@ import { randomIndex } from '../random.js'
 import { encodeSignedRecord, recordSigningPayload } from '../codec/signed-record.js'
 import { LAG_SAMPLE_INTERVAL_MS, NEWCOMER_ANNOUNCE_MS, NEWCOMER_EXCHANGE_DELAY_MS, stateTopic, syncProtocol } from './constants.js'
 import { Publisher } from './publisher.js'
-import { PushPull } from './push-pull.js'
+import { PushPull, SYNC_TIMEOUT_MS } from './push-pull.js'
 import { SignedStore } from './signed-store.js'
 import { StateTopic } from './state-topic.js'
 import type { SignedRecord } from '../codec/signed-record.js'
@@ -50,9 +50,14 @@ export class RecordGossip {
   private readonly early = new Set<string>()
   /**
    * Peers seen subscribing to the records topic since they last left this node's view: gossip reaches them. At most
-   * MAX_SUBSCRIBED_PEERS, the oldest forgotten first, as peers that never become members are never removed.
+   * MAX_SUBSCRIBED_PEERS, the oldest forgotten first, as peers that never become members are never removed. Each
+   * with its place in {@link sequence} when it subscribed.
    */
-  private readonly subscribed = new Set<string>()
+  private readonly subscribed = new Map<string, number>()
+  /** Counts subscriptions and heal republishes, to tell which came first. */
+  private sequence = 0
+  /** This node's last republish for a healed partition: its place in {@link sequence}, and its time. */
+  private lastHealRepublish = { sequence: -1, at: Number.NEGATIVE_INFINITY }
   /** Partners of exchanges that showed a healed partition, not yet subscribed: the republish waits for them. */
   private readonly healPending = new Set<string>()
   /** The last publish handed to the transport: publishes are signed and sent in order, one after the other. */
@@ -95,7 +100,7 @@ export class RecordGossip {
       wants: record => this.store.wants(record),
       apply: (record, signed, route) => this.accept(record, signed, route),
       declaredDead: (origin, incarnation) => table.declaredDead(origin, incarnation),
-      republish: partner => { this.republishThrough(partner) },
+      republish: partner => this.republishThrough(partner),
       partners: () => table.members().filter(member => !member.local && member.liveness === 'alive').map(member => member.id),
       size: () => table.size,
       running: init.running,
@@ -113,9 +118,25 @@ export class RecordGossip {
    * the cut that an exchange has just reached. Gossip reaches the partner only once its subscription has arrived,
    * which may come after the exchange it started: until then the publish waits for it.
    */
-  private republishThrough (partner: string): void {
-    if (this.subscribed.has(partner)) this.publisher.flush()
-    else this.healPending.add(partner)
+  private republishThrough (partner: string): boolean {
+    const since = this.subscribed.get(partner)
+    if (since === undefined) {
+      if (this.healPending.has(partner)) return false
+      this.healPending.add(partner)
+      return true
+    }
+    // An exchange composed before this node's last heal republish could arrive shows nothing new: that republish
+    // went to the partner directly, since it was subscribed then. No exchange outlasts SYNC_TIMEOUT_MS, so beyond
+    // that the partner has had the record, and lacking it still is news.
+    const { sequence, at } = this.lastHealRepublish
+    if (since < sequence && this.init.options.clock.now() - at < SYNC_TIMEOUT_MS) return false
+    this.healRepublish()
+    return true
+  }
+
+  private healRepublish (): void {
+    this.lastHealRepublish = { sequence: ++this.sequence, at: this.init.options.clock.now() }
+    this.publisher.flush()
   }
 
   /** Subscribes to the records topic and serves push-pull. */
@@ -134,9 +155,9 @@ export class RecordGossip {
       // one exchange rather than one per member that sees it.
       peerSubscribed: peer => {
         this.subscribed.delete(peer)
-        this.subscribed.add(peer)
-        if (this.subscribed.size > MAX_SUBSCRIBED_PEERS) this.subscribed.delete(this.subscribed.values().next().value as string)
-        if (this.healPending.delete(peer) && this.init.running()) this.publisher.flush()
+        this.subscribed.set(peer, ++this.sequence)
+        if (this.subscribed.size > MAX_SUBSCRIBED_PEERS) this.subscribed.delete(this.subscribed.keys().next().value as string)
+        if (this.healPending.delete(peer) && this.init.running()) this.healRepublish()
         if (!this.init.running()) {
           this.early.add(peer)
           return
