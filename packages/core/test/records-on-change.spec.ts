@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { first } from './algorithms.js'
-import { startMesh, startNode } from './fixtures.js'
+import { record, startMesh, startNode } from './fixtures.js'
+import { StateTopic } from '../src/cluster/state-topic.js'
+import { encodeRecord, encodeSignedRecord } from '../src/protocol.js'
+import { ManualClock } from '../src/testing/index.js'
 import type { Cluster } from '../src/index.js'
 import type { TestMesh } from './fixtures.js'
 
@@ -132,5 +135,51 @@ describe('records gossiped on change', () => {
       expect(rate).toBeLessThanOrEqual(40 * 1.25)
     }
     expect(at16 / at4).toBeLessThan(1.25)
+  })
+  it('flags a load record as sent to all only while every member is a direct peer; a change of content never', async () => {
+    mesh = await startMesh(3)
+    const { clock, network, nodes } = mesh
+    const [busy, near, far] = nodes as [Cluster, Cluster, Cluster]
+    await clock.advanceUntil(() => nodes.every(node => node.members().length === 3), 1000)
+    const toAll = (): number => busy.stats().recordsPublishedToAll
+    const unforwarded = (node: Cluster): number => node.stats().recordsAcceptedUnforwarded
+    const seenAt = (node: Cluster): number | undefined => node.member(busy.id)?.groups.get('api')
+    // Joining the group is a change of content; the loads set after it are changes of load.
+    busy.setLoad('api', 1)
+    await clock.advanceUntil(() => seenAt(near) === 1 && seenAt(far) === 1, 1000)
+    expect(toAll()).toBe(0)
+
+    busy.setLoad('api', 100)
+    await clock.advanceUntil(() => seenAt(near) === 100 && seenAt(far) === 100, 1000)
+    expect(toAll()).toBe(1)
+    expect([unforwarded(near), unforwarded(far)]).toEqual([1, 1])
+
+    // A change of content is forwarded, whoever its origin reaches directly.
+    busy.loadBalancer({ name: 'web', algorithm: first() })
+    await clock.advanceUntil(() => near.member(busy.id)?.groups.has('web') === true && far.member(busy.id)?.groups.has('web') === true, 1000)
+    expect(toAll()).toBe(1)
+
+    // `far` is cut off from `busy` but still in its view: receivers must forward, should a path exist.
+    network.partition([busy.id, near.id], [far.id])
+    busy.setLoad('api', 200)
+    await clock.advanceUntil(() => seenAt(near) === 200, 1000)
+    expect(busy.member(far.id)).toBeDefined()
+    expect(toAll()).toBe(1)
+    expect(unforwarded(near)).toBe(1)
+  })
+})
+
+describe('the records topic validator', () => {
+  it('delivers without forwarding only a flagged copy handed over by its origin', () => {
+    const topic = new StateTopic({ clock: new ManualClock(0), allowPeers: undefined, maxRecordsPerSecond: 25, onReject: () => {} })
+    const data = (reachedAll: boolean, sequence: number): Uint8Array =>
+      encodeSignedRecord({ record: encodeRecord(record({ origin: 'peer-a', sequence })), signature: new Uint8Array(64).fill(1) }, reachedAll)
+    expect(topic.validate({ from: 'peer-a', via: 'peer-a', data: data(true, 1) })).toBe('deliver-only')
+    // Forwarded by another member (a node that predates the flag): it goes on from here as well.
+    expect(topic.validate({ from: 'peer-a', via: 'peer-b', data: data(true, 2) })).toBe('accept')
+    // A transport that cannot tell who handed it over: forwarded, to be safe.
+    expect(topic.validate({ from: 'peer-a', data: data(true, 3) })).toBe('accept')
+    expect(topic.validate({ from: 'peer-a', via: 'peer-a', data: data(false, 4) })).toBe('accept')
+    expect(topic.stats().recordsAcceptedUnforwarded).toBe(1)
   })
 })

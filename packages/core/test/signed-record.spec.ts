@@ -29,6 +29,16 @@ describe('signed records', () => {
     expect(() => decodeSignedRecord(new Uint8Array(recordLimits.MAX_SIGNED_RECORD_BYTES + 1))).toThrow(/too-large/)
   })
 
+  it('carries reached_all on the topic only: decoded from a flagged message, never written into push-pull', () => {
+    const signed = { record: encodeRecord(record()), signature: new Uint8Array(64).fill(3) }
+    expect(decodeSignedRecord(encodeSignedRecord(signed, true)).reachedAll).toBe(true)
+    expect(decodeSignedRecord(encodeSignedRecord(signed)).reachedAll).toBe(false)
+    // Absent, not false, when unset: the bytes are those a node that predates the field writes.
+    expect(encodeSignedRecord(signed).byteLength).toBe(encodeSignedRecord(signed, true).byteLength - 2)
+    const decoded = decodeSync(encodeSync([decodeSignedRecord(encodeSignedRecord(signed, true)).signed]))
+    expect(decoded.ok && decoded.records.map(entry => Object.keys(entry).filter(key => (entry as unknown as Record<string, unknown>)[key] !== undefined).sort())).toEqual([['record', 'signature']])
+  })
+
   it('cuts a push-pull message at its byte bound, keeping the records given first', () => {
     const big = { record: new Uint8Array(15_000).fill(1), signature: new Uint8Array(64) }
     const own = { record: new Uint8Array(10).fill(2), signature: new Uint8Array(64) }

@@ -34,7 +34,7 @@ export function instrumentCluster (cluster: Cluster, init: ClusterMetricsInit = 
   const registry = init.registry ?? new Registry()
   const prefix = init.prefix ?? 'meshbalancer_'
   const registers = [registry]
-  const seen = { published: 0, accepted: 0, rejected: new Map<string, number>(), picks: new WeakMap<LoadBalancer, number>() }
+  const seen = { published: 0, publishedToAll: 0, accepted: 0, unforwarded: 0, rejected: new Map<string, number>(), picks: new WeakMap<LoadBalancer, number>() }
   const broadcasts = { published: 0, delivered: 0, rejected: new Map<string, number>() }
   const sync = { exchanges: new Map<string, number>(), rejected: new Map<string, number>() }
 
@@ -57,6 +57,26 @@ export function instrumentCluster (cluster: Cluster, init: ClusterMetricsInit = 
         const { recordsPublished } = cluster.stats()
         this.inc(recordsPublished - seen.published)
         seen.published = recordsPublished
+      }
+    }),
+    new Counter({
+      name: `${prefix}records_published_to_all_total`,
+      help: 'Load records this node published directly to every member of its view, flagged for receivers not to forward.',
+      registers,
+      collect () {
+        const { recordsPublishedToAll } = cluster.stats()
+        this.inc(recordsPublishedToAll - seen.publishedToAll)
+        seen.publishedToAll = recordsPublishedToAll
+      }
+    }),
+    new Counter({
+      name: `${prefix}records_accepted_unforwarded_total`,
+      help: 'Records accepted straight from an origin that had sent them to every member, and so not forwarded.',
+      registers,
+      collect () {
+        const { recordsAcceptedUnforwarded } = cluster.stats()
+        this.inc(recordsAcceptedUnforwarded - seen.unforwarded)
+        seen.unforwarded = recordsAcceptedUnforwarded
       }
     }),
     new Counter({

@@ -262,7 +262,7 @@ export class RecordGossip {
     return result ?? 'updated'
   }
 
-  private publish (_reason: PublishReason): void {
+  private publish (reason: PublishReason): void {
     const { clock, transport, logger } = this.init.options
     const record = this.init.local.next()
     this.init.table.setLocal(record, clock.now())
@@ -277,10 +277,29 @@ export class RecordGossip {
     this.lastPublish = this.lastPublish.then(async () => {
       const signed = { record: bytes, signature: await transport.sign(recordSigningPayload(bytes)) }
       this.store.set(record, signed)
-      await transport.publish(this.topicName, encodeSignedRecord(signed))
+      // Decided as the record goes out, on the connections open then.
+      const toAll = reason === 'load' && this.reachesAll()
+      if (toAll) this.topic.countPublishedToAll()
+      await transport.publish(this.topicName, encodeSignedRecord(signed, toAll))
     }).catch((err: Error) => {
       logger.warn(`publishing this node's record failed: ${err.message}`)
     })
+  }
+
+  /**
+   * True when a publish now goes directly to every other member of this node's view (docs/PROTOCOL.md, 2.5): its
+   * receivers then need not forward it. Only load records are so flagged. A load record that a member misses (its
+   * link broke as it went out, or it joined unseen) is superseded by the next, or repaired by the refresh and by
+   * push-pull; a change of content or a refresh is always forwarded, so that it reaches every member by more than
+   * one path.
+   */
+  private reachesAll (): boolean {
+    const { table, options } = this.init
+    const peers = options.transport.topicPeers?.(this.topicName)
+    // Fewer direct peers than members (the usual case beyond `targetPeers`): no need to look further.
+    if (peers === undefined || peers.length < table.size - 1) return false
+    const direct = new Set(peers)
+    return table.members().every(member => member.local || direct.has(member.id))
   }
 
   /**

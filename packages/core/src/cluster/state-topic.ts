@@ -11,6 +11,10 @@ import type { TopicMessage, ValidationResult } from '../transport/transport.js'
 export interface StateTopicStats {
   readonly recordsPublished: number
   readonly recordsAccepted: number
+  /** Load records this node published directly to every member of its view, flagged for receivers not to forward. */
+  readonly recordsPublishedToAll: number
+  /** Records accepted from their origin, which had flagged them as sent to all, and so not forwarded by this node. */
+  readonly recordsAcceptedUnforwarded: number
   readonly recordsRejected: Readonly<Record<RecordRejectReason, number>>
 }
 
@@ -27,12 +31,15 @@ export interface StateTopicInit {
 export interface ReceivedRecord {
   readonly record: MemberRecord
   readonly signed: SignedRecord
+  /** The origin sent this message directly to every member of its view (docs/PROTOCOL.md, 2.4). */
+  readonly reachedAll: boolean
 }
 
 /**
  * The receiving side of the records topic: validates every signed record before the transport delivers or
  * forwards it (allow-list, rate per origin, decoding and bounds, signer of the gossip message equal to origin),
- * counts what it accepts and rejects by reason, and hands accepted records on, decoded once.
+ * counts what it accepts and rejects by reason, and hands accepted records on, decoded once. A record its origin
+ * flagged as sent to every member, received from the origin itself, is delivered but not forwarded.
  *
  * The record's own signature is not checked here: the gossip message's signature (gossipsub's StrictSign)
  * already proves that the origin sent it, and a second check would double the cost of every record. It is checked
@@ -44,7 +51,9 @@ export class StateTopic {
   private readonly rates: TokenBuckets
   private lastPrune = 0
   private published = 0
+  private publishedToAll = 0
   private accepted = 0
+  private acceptedUnforwarded = 0
   private readonly rejected: Record<RecordRejectReason, number> = {
     malformed: 0, 'too-large': 0, 'unsupported-version': 0, 'out-of-range': 0, 'origin-mismatch': 0, 'not-allowed': 0, 'rate-limited': 0, 'bad-signature': 0
   }
@@ -68,6 +77,13 @@ export class StateTopic {
     }
     if (received.record.origin !== message.from) return this.reject('origin-mismatch', message.from)
     this.decoded.set(message.data, received)
+    // The origin sent this message to every member it knows: a copy straight from it need not go further, and
+    // forwarding it would only hand each member duplicates to read and drop. A copy that some member forwarded
+    // anyway (a node that predates the flag) goes on as any other.
+    if (received.reachedAll && message.via === message.from) {
+      this.acceptedUnforwarded++
+      return 'deliver-only'
+    }
     return 'accept'
   }
 
@@ -84,8 +100,18 @@ export class StateTopic {
     this.published++
   }
 
+  countPublishedToAll (): void {
+    this.publishedToAll++
+  }
+
   stats (): StateTopicStats {
-    return { recordsPublished: this.published, recordsAccepted: this.accepted, recordsRejected: { ...this.rejected } }
+    return {
+      recordsPublished: this.published,
+      recordsPublishedToAll: this.publishedToAll,
+      recordsAccepted: this.accepted,
+      recordsAcceptedUnforwarded: this.acceptedUnforwarded,
+      recordsRejected: { ...this.rejected }
+    }
   }
 
   /**

@@ -27,18 +27,27 @@ export function recordSigningPayload (record: Uint8Array): Uint8Array {
   return payload
 }
 
-/** Encodes a signed record (the payload of the records topic, and an entry of a push-pull message). */
-export function encodeSignedRecord (signed: SignedRecord): Uint8Array {
-  return WireSignedRecord.encode({ record: signed.record as Uint8Array<ArrayBuffer>, signature: signed.signature as Uint8Array<ArrayBuffer> })
+/**
+ * Encodes a signed record as the payload of the records topic. `reachedAll` tells the receivers that the origin
+ * sends this message directly to every member of its view, so that those who get it from the origin need not
+ * forward it (docs/PROTOCOL.md, 2.4); only the origin sets it, and only for the topic.
+ */
+export function encodeSignedRecord (signed: SignedRecord, reachedAll = false): Uint8Array {
+  return WireSignedRecord.encode({
+    record: signed.record as Uint8Array<ArrayBuffer>,
+    signature: signed.signature as Uint8Array<ArrayBuffer>,
+    ...(reachedAll ? { reachedAll } : {})
+  })
 }
 
 /**
- * Decodes a signed record and the record inside it, checked against the protocol's bounds. The signature is not
- * checked here (that needs the origin's key): only its size.
+ * Decodes a signed record taken from the records topic, the record inside it checked against the protocol's
+ * bounds, and its `reachedAll` flag. The signature is not checked here (that needs the origin's key): only its
+ * size.
  *
  * @throws InvalidRecordError with the reason of the rejection
  */
-export function decodeSignedRecord (bytes: Uint8Array): { signed: SignedRecord, record: MemberRecord } {
+export function decodeSignedRecord (bytes: Uint8Array): { signed: SignedRecord, record: MemberRecord, reachedAll: boolean } {
   if (bytes.byteLength > limits.MAX_SIGNED_RECORD_BYTES) {
     throw new InvalidRecordError('too-large', `${bytes.byteLength} bytes, limit ${limits.MAX_SIGNED_RECORD_BYTES}`)
   }
@@ -48,7 +57,7 @@ export function decodeSignedRecord (bytes: Uint8Array): { signed: SignedRecord, 
   } catch (err) {
     throw new InvalidRecordError('malformed', (err as Error | undefined)?.message ?? String(err))
   }
-  return checkSigned(wire)
+  return { ...checkSigned(wire), reachedAll: wire.reachedAll === true }
 }
 
 function checkSigned (wire: { record: Uint8Array, signature: Uint8Array }): { signed: SignedRecord, record: MemberRecord } {

@@ -7,6 +7,7 @@ import type { Uint8ArrayList } from 'uint8arraylist'
 export interface SignedRecord {
   record: Uint8Array<ArrayBuffer>
   signature: Uint8Array<ArrayBuffer>
+  reachedAll?: boolean
 }
 
 export namespace SignedRecord {
@@ -27,6 +28,11 @@ export namespace SignedRecord {
         if ((obj.signature != null && obj.signature.byteLength > 0)) {
           w.uint32(18)
           w.bytes(obj.signature)
+        }
+
+        if (obj.reachedAll != null) {
+          w.uint32(24)
+          w.bool(obj.reachedAll)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -50,6 +56,10 @@ export namespace SignedRecord {
             }
             case 2: {
               obj.signature = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.reachedAll = reader.bool()
               break
             }
             default: {
@@ -81,6 +91,13 @@ export namespace SignedRecord {
               }
               break
             }
+            case 3: {
+              yield {
+                field: `${prefix}.reachedAll`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -103,6 +120,11 @@ export namespace SignedRecord {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface SignedRecordReachedAllFieldEvent {
+    field: '$.reachedAll'
+    value: boolean
+  }
+
   export function encode (obj: Partial<SignedRecord>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SignedRecord.codec())
   }
@@ -111,7 +133,7 @@ export namespace SignedRecord {
     return decodeMessage(buf, SignedRecord.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SignedRecord>): Generator<SignedRecordRecordFieldEvent | SignedRecordSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SignedRecord>): Generator<SignedRecordRecordFieldEvent | SignedRecordSignatureFieldEvent | SignedRecordReachedAllFieldEvent> {
     return streamMessage(buf, SignedRecord.codec(), opts)
   }
 }
@@ -245,6 +267,12 @@ export namespace SyncMessage {
     index: number
   }
 
+  export interface SyncMessageRecordsReachedAllFieldEvent {
+    field: '$.records[].reachedAll'
+    value: boolean
+    index: number
+  }
+
   export function encode (obj: Partial<SyncMessage>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SyncMessage.codec())
   }
@@ -253,7 +281,7 @@ export namespace SyncMessage {
     return decodeMessage(buf, SyncMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncMessage>): Generator<SyncMessageVersionFieldEvent | SyncMessageRecordsRecordFieldEvent | SyncMessageRecordsSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncMessage>): Generator<SyncMessageVersionFieldEvent | SyncMessageRecordsRecordFieldEvent | SyncMessageRecordsSignatureFieldEvent | SyncMessageRecordsReachedAllFieldEvent> {
     return streamMessage(buf, SyncMessage.codec(), opts)
   }
 }

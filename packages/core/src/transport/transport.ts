@@ -19,16 +19,17 @@ export interface TopicMessage {
 }
 
 /**
- * The verdict of a topic validator. `accept` delivers and forwards; `reject` drops the message and penalises the
- * peer that sent it; `ignore` drops it without penalty (for example a duplicate).
+ * The verdict of a topic validator. `accept` delivers and forwards; `deliver-only` delivers without forwarding
+ * (the message's origin already sent it to everyone who should have it); `reject` drops the message and penalises
+ * the peer that sent it; `ignore` drops it without penalty (for example a duplicate).
  */
-export type ValidationResult = 'accept' | 'reject' | 'ignore'
+export type ValidationResult = 'accept' | 'deliver-only' | 'reject' | 'ignore'
 
 /** Receives the messages of one topic. */
 export interface TopicHandler {
   /** Runs before a message is delivered or forwarded; must not throw. */
   validate(message: TopicMessage): ValidationResult
-  /** Runs for every accepted message. */
+  /** Runs for every message accepted (`accept` or `deliver-only`). */
   deliver(message: TopicMessage): void
   /**
    * Runs for every other peer subscribed to the topic: those already subscribed when this handler is registered,
@@ -81,6 +82,12 @@ export interface Transport {
   unsubscribe(topic: string): void
   /** Publishes to every subscriber of `topic`; must not reject when nobody is subscribed yet. */
   publish(topic: string, data: Uint8Array): Promise<void>
+  /**
+   * The peers that a publish on `topic` made now sends to directly, without a forwarding peer in between: over
+   * gossipsub with flood publishing, every subscribed peer whose score is at least the publish threshold. Optional:
+   * without it, the cluster never asks its receivers to skip forwarding (`deliver-only`).
+   */
+  topicPeers?(topic: string): string[]
   handleRequests(protocol: string, handler: RequestHandler): void
   unhandleRequests(protocol: string): void
   /**

@@ -2,6 +2,7 @@ import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ServiceUnavailableError, TransportStartError } from '@meshbalancer/core'
+import { directTopicPeers } from './flood-peers.js'
 import { Penalties } from './penalties.js'
 import { PeerDialer } from './peer-dialer.js'
 import { PeerKeys } from './peer-keys.js'
@@ -32,8 +33,13 @@ export type TransportHost = Pick<Libp2p, 'peerId' | 'peerStore' | 'getMultiaddrs
   readonly services: Pick<NodeServices, 'pubsub' | 'ping'>
 }
 
+/**
+ * gossipsub's verdict for each of the core's. `deliver-only` is delivered by the validator itself and then ignored:
+ * gossipsub forwards nothing it ignores, nor offers it in IHAVE, and ignoring costs the sender no score.
+ */
 const VERDICTS: Record<ValidationResult, TopicValidatorResult> = {
   accept: TopicValidatorResult.Accept,
+  'deliver-only': TopicValidatorResult.Ignore,
   reject: TopicValidatorResult.Reject,
   ignore: TopicValidatorResult.Ignore
 }
@@ -133,7 +139,11 @@ export class Libp2pTransport implements Transport {
     pubsub.topicValidators.set(topic, (source, message) => {
       // StrictSign already refuses unsigned messages; this keeps the origin check meaningful if that ever changes.
       if (message.type !== 'signed') return TopicValidatorResult.Reject
-      return VERDICTS[handler.validate({ from: message.from.toString(), data: message.data, via: source.toString() })]
+      const received = { from: message.from.toString(), data: message.data, via: source.toString() }
+      const verdict = handler.validate(received)
+      // gossipsub emits no event for what it ignores: the message is delivered here, its signature already checked.
+      if (verdict === 'deliver-only') handler.deliver(received)
+      return VERDICTS[verdict]
     })
     // gossipsub's own event, rather than 'message', because it names the peer that handed the message over.
     const onMessage = (event: CustomEvent<GossipsubMessage>): void => {
@@ -171,6 +181,11 @@ export class Libp2pTransport implements Transport {
     } catch (err) {
       throw new ServiceUnavailableError(`cannot publish on ${topic}: ${messageOf(err)}`)
     }
+  }
+
+  /** The peers a publish goes to directly: with flood publishing, every subscriber above the publish threshold. */
+  topicPeers (topic: string): string[] {
+    return directTopicPeers(this.libp2p.services.pubsub, topic)
   }
 
   handleRequests (protocol: string, handler: RequestHandler): void {

@@ -1,11 +1,13 @@
 import { bytes, text } from './harness.js'
 import { freshTopic, record, subscribeAll } from './context.js'
 import type { SuiteContext } from './context.js'
-import type { ValidationResult } from '../../transport/transport.js'
+import type { OptionalTransportFeature } from './harness.js'
+import type { Transport, ValidationResult } from '../../transport/transport.js'
 
 /** Topics: delivery to every other subscriber, validation verdicts, origin and sender, subscription changes. */
 export function topicTests (context: SuiteContext): void {
   const { expect, it } = context.jest
+  const optional = (feature: OptionalTransportFeature): typeof it.skip => context.has(feature) ? it : it.skip
   it('delivers a publish to every other subscriber, from the publisher, but not back to the publisher', async () => {
     const { transports } = await context.peers(3)
     const [publisher] = transports as [typeof transports[0]]
@@ -42,21 +44,39 @@ export function topicTests (context: SuiteContext): void {
     }
   })
 
-  it('delivers only what the validator accepts: reject and ignore drop the message', async () => {
+  it('delivers what the validator accepts or delivers only, once each: reject and ignore drop the message', async () => {
     const { transports } = await context.peers(2)
-    const verdict = (message: { data: Uint8Array }): ValidationResult => (text(message.data)?.split('-')[0] ?? 'reject') as ValidationResult
+    // The verdict is the message's text up to its last dash: `deliver-only-1` is delivered only.
+    const verdict = (message: { data: Uint8Array }): ValidationResult => (text(message.data)?.replace(/-[^-]*$/, '') ?? 'reject') as ValidationResult
     const { topic, recorders } = await subscribeAll(context, transports, verdict)
     const receiver = recorders[1]!
-    for (const message of ['reject-1', 'ignore-1', 'accept-1', 'reject-2', 'ignore-2', 'accept-2']) {
+    for (const message of ['reject-1', 'ignore-1', 'accept-1', 'deliver-only-1', 'reject-2', 'ignore-2', 'accept-2', 'deliver-only-2']) {
       await transports[0]!.publish(topic, bytes(message))
     }
-    await context.until(() => receiver.validated.length === 6 && receiver.delivered.length === 2, 'every message validated, the accepted ones delivered')
+    await context.until(() => receiver.validated.length === 8 && receiver.delivered.length === 4, 'every message validated, the accepted ones delivered')
     // A barrier: anything wrongly delivered would have arrived before this.
     await transports[0]!.publish(topic, bytes('accept-3'))
-    await context.until(() => receiver.delivered.length >= 3, 'the last accepted message delivered')
-    expect(receiver.delivered.map(m => text(m.data)).sort()).toEqual(['accept-1', 'accept-2', 'accept-3'])
-    expect(receiver.validated.map(m => text(m.data)).sort()).toEqual(['accept-1', 'accept-2', 'accept-3', 'ignore-1', 'ignore-2', 'reject-1', 'reject-2'])
+    await context.until(() => receiver.delivered.length >= 5, 'the last accepted message delivered')
+    expect(receiver.delivered.map(m => text(m.data)).sort()).toEqual(['accept-1', 'accept-2', 'accept-3', 'deliver-only-1', 'deliver-only-2'])
+    expect(receiver.validated.map(m => text(m.data)).sort()).toEqual(['accept-1', 'accept-2', 'accept-3', 'deliver-only-1', 'deliver-only-2', 'ignore-1', 'ignore-2', 'reject-1', 'reject-2'])
     expect(receiver.unvalidated).toEqual([])
+  })
+
+  optional('topicPeers')('names as topic peers the subscribed peers a publish reaches directly, and no others', async () => {
+    const { transports } = await context.peers(3)
+    const [publisher, subscriber, bystander] = transports as [Transport, Transport, Transport]
+    const topic = freshTopic()
+    expect(publisher.topicPeers!(topic)).toEqual([])
+    const recorders = [record(publisher, topic), record(subscriber, topic)]
+    await context.until(() => recorders[0]!.subscribed.has(subscriber.id), 'the publisher heard the other subscribe')
+    await context.until(() => recorders[1]!.subscribed.has(publisher.id), 'the other subscriber heard the publisher subscribe')
+    expect(publisher.topicPeers!(topic)).toEqual([subscriber.id])
+    expect(subscriber.topicPeers!(topic)).toEqual([publisher.id])
+    // A peer that did not subscribe is nobody's topic peer; it would itself publish to both subscribers directly.
+    await context.until(() => bystander.topicPeers!(topic).length === 2, 'the bystander heard both subscribe')
+    expect([...bystander.topicPeers!(topic)].sort()).toEqual([publisher.id, subscriber.id].sort())
+    await publisher.publish(topic, bytes('direct'))
+    await context.until(() => recorders[1]!.delivered.length === 1, 'the topic peer received the publish')
   })
 
   it('tells a subscriber of every peer that subscribes to its topic, before or after it', async () => {

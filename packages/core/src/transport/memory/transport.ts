@@ -137,12 +137,20 @@ export class MemoryTransport implements Transport {
     })
   }
 
+  /** Every reachable subscriber: a publish goes to each of them directly. */
+  topicPeers (topic: string): string[] {
+    if (!this.started) return []
+    return this.network.subscribers(topic, this.id).filter(subscriber => this.network.isReachable(this.id, subscriber.id)).map(subscriber => subscriber.id)
+  }
+
   /** @internal */
   receive (topic: string, message: TopicMessage): void {
     const handler = this.topics.get(topic)
     // A partition that formed while the message was on the wire loses it; a sender that stopped since does not.
     if (handler === undefined || !this.started || this.network.isPartitioned(message.from, this.id)) return
-    if (handler.validate(message) === 'accept') handler.deliver(message)
+    // Nobody forwards in a full mesh, so `deliver-only` is `accept` here.
+    const verdict = handler.validate(message)
+    if (verdict === 'accept' || verdict === 'deliver-only') handler.deliver(message)
   }
 
   handleRequests (protocol: string, handler: RequestHandler): void {
