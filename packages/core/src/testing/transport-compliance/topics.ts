@@ -70,6 +70,8 @@ export function topicTests (context: SuiteContext): void {
     const recorders = [record(publisher, topic), record(subscriber, topic)]
     await context.until(() => recorders[0]!.subscribed.has(subscriber.id), 'the publisher heard the other subscribe')
     await context.until(() => recorders[1]!.subscribed.has(publisher.id), 'the other subscriber heard the publisher subscribe')
+    // A subscription is heard before this side's own stream to the peer may be open: a publish reaches it only then.
+    await context.until(() => publisher.topicPeers!(topic).length === 1 && subscriber.topicPeers!(topic).length === 1, 'each subscriber can publish to the other')
     expect(publisher.topicPeers!(topic)).toEqual([subscriber.id])
     expect(subscriber.topicPeers!(topic)).toEqual([publisher.id])
     // A peer that did not subscribe is nobody's topic peer; it would itself publish to both subscribers directly.
