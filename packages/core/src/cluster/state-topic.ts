@@ -46,7 +46,8 @@ export interface ReceivedRecord {
  * where a record arrives relayed by another member (push-pull).
  */
 export class StateTopic {
-  private readonly decoded = new WeakMap<Uint8Array, ReceivedRecord>()
+  /** What `validate` accepted, until `take` hands it on; `forwarded` is false for a deliver-only record. */
+  private readonly decoded = new WeakMap<Uint8Array, { received: ReceivedRecord, forwarded: boolean }>()
   /** A token bucket per origin: `maxRecordsPerSecond` sustained, twice that in a burst. */
   private readonly rates: TokenBuckets
   private lastPrune = 0
@@ -76,24 +77,22 @@ export class StateTopic {
       return this.reject(err instanceof InvalidRecordError ? err.reason : 'malformed', message.from)
     }
     if (received.record.origin !== message.from) return this.reject('origin-mismatch', message.from)
-    this.decoded.set(message.data, received)
     // The origin sent this message to every member it knows: a copy straight from it need not go further, and
     // forwarding it would only hand each member duplicates to read and drop. A copy that some member forwarded
     // anyway (a node that predates the flag) goes on as any other.
-    if (received.reachedAll && message.via === message.from) {
-      this.acceptedUnforwarded++
-      return 'deliver-only'
-    }
-    return 'accept'
+    const forwarded = !(received.reachedAll && message.via === message.from)
+    this.decoded.set(message.data, { received, forwarded })
+    return forwarded ? 'accept' : 'deliver-only'
   }
 
   /** The record `validate` accepted for this message, once; undefined for anything else. */
   take (message: TopicMessage): ReceivedRecord | undefined {
-    const received = this.decoded.get(message.data)
-    if (received === undefined) return undefined
+    const entry = this.decoded.get(message.data)
+    if (entry === undefined) return undefined
     this.decoded.delete(message.data)
     this.accepted++
-    return received
+    if (!entry.forwarded) this.acceptedUnforwarded++
+    return entry.received
   }
 
   countPublished (): void {
