@@ -1,5 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { failureDetectionMetrics } from './failure-detection-metrics.js'
+import { StatCounters } from './stat-counters.js'
+import type { ReasonTotal, StatTotal } from './stat-counters.js'
 import type { Metric } from 'prom-client'
 import type { BroadcastRejectReason, Cluster, ClusterEvents, LoadBalancer, RecordRejectReason, SyncRejectReason } from '@meshbalancer/core'
 
@@ -21,6 +23,20 @@ const SYNC_REJECT_REASONS: readonly SyncRejectReason[] = [...REJECT_REASONS, 'to
 const BROADCAST_REJECT_REASONS: readonly BroadcastRejectReason[] = [
   'malformed', 'too-large', 'unsupported-version', 'topic-mismatch', 'not-member', 'not-allowed', 'rate-limited', 'duplicate'
 ]
+/** Totals of records and broadcasts, read from `cluster.stats()` when scraped. */
+const RECORD_TOTALS: readonly StatTotal[] = [
+  ['records_published_total', 'Member records this node published.', 'recordsPublished'],
+  ['records_published_to_all_total', 'Load records this node published directly to every member of its view, flagged for receivers not to forward.', 'recordsPublishedToAll'],
+  ['records_accepted_unforwarded_total', 'Records accepted straight from an origin that had sent them to every member, and so not forwarded.', 'recordsAcceptedUnforwarded'],
+  ['records_accepted_total', 'Member records received and accepted.', 'recordsAccepted'],
+  ['broadcasts_published_total', 'Application broadcasts this node published.', 'broadcastsPublished'],
+  ['broadcasts_delivered_total', 'Application broadcasts received from other members and delivered.', 'broadcastsDelivered']
+]
+const REASON_TOTALS: readonly ReasonTotal[] = [
+  { name: 'records_rejected_total', help: 'Member records refused by the topic validator, by reason.', stat: 'recordsRejected', reasons: REJECT_REASONS },
+  { name: 'sync_rejected_total', help: 'Push-pull exchanges, and records relayed in them, refused, by reason.', stat: 'syncRejected', reasons: SYNC_REJECT_REASONS },
+  { name: 'broadcasts_rejected_total', help: 'Application broadcasts refused by the topic validator, by reason.', stat: 'broadcastsRejected', reasons: BROADCAST_REJECT_REASONS }
+]
 /** The `method` label of served calls of methods this node has no handler for, whatever name the caller sent. */
 export const UNKNOWN_METHOD = 'unknown'
 /** RPC inside a data centre takes milliseconds: buckets from 0.5 ms to 10 s. */
@@ -34,9 +50,8 @@ export function instrumentCluster (cluster: Cluster, init: ClusterMetricsInit = 
   const registry = init.registry ?? new Registry()
   const prefix = init.prefix ?? 'meshbalancer_'
   const registers = [registry]
-  const seen = { published: 0, publishedToAll: 0, accepted: 0, unforwarded: 0, rejected: new Map<string, number>(), picks: new WeakMap<LoadBalancer, number>() }
-  const broadcasts = { published: 0, delivered: 0, rejected: new Map<string, number>() }
-  const sync = { exchanges: new Map<string, number>(), rejected: new Map<string, number>() }
+  const counters = new StatCounters(cluster, registry, prefix)
+  const picks = new WeakMap<LoadBalancer, number>()
 
   const metrics: Metric[] = [
     new Gauge({
@@ -49,60 +64,8 @@ export function instrumentCluster (cluster: Cluster, init: ClusterMetricsInit = 
         for (const member of cluster.members()) this.inc({ status: member.status, liveness: member.liveness })
       }
     }),
-    new Counter({
-      name: `${prefix}records_published_total`,
-      help: 'Member records this node published.',
-      registers,
-      collect () {
-        const { recordsPublished } = cluster.stats()
-        this.inc(recordsPublished - seen.published)
-        seen.published = recordsPublished
-      }
-    }),
-    new Counter({
-      name: `${prefix}records_published_to_all_total`,
-      help: 'Load records this node published directly to every member of its view, flagged for receivers not to forward.',
-      registers,
-      collect () {
-        const { recordsPublishedToAll } = cluster.stats()
-        this.inc(recordsPublishedToAll - seen.publishedToAll)
-        seen.publishedToAll = recordsPublishedToAll
-      }
-    }),
-    new Counter({
-      name: `${prefix}records_accepted_unforwarded_total`,
-      help: 'Records accepted straight from an origin that had sent them to every member, and so not forwarded.',
-      registers,
-      collect () {
-        const { recordsAcceptedUnforwarded } = cluster.stats()
-        this.inc(recordsAcceptedUnforwarded - seen.unforwarded)
-        seen.unforwarded = recordsAcceptedUnforwarded
-      }
-    }),
-    new Counter({
-      name: `${prefix}records_accepted_total`,
-      help: 'Member records received and accepted.',
-      registers,
-      collect () {
-        const { recordsAccepted } = cluster.stats()
-        this.inc(recordsAccepted - seen.accepted)
-        seen.accepted = recordsAccepted
-      }
-    }),
-    new Counter({
-      name: `${prefix}records_rejected_total`,
-      help: 'Member records refused by the topic validator, by reason.',
-      labelNames: ['reason'],
-      registers,
-      collect () {
-        const { recordsRejected } = cluster.stats()
-        for (const reason of REJECT_REASONS) {
-          const total = recordsRejected[reason] ?? 0
-          this.inc({ reason }, total - (seen.rejected.get(reason) ?? 0))
-          seen.rejected.set(reason, total)
-        }
-      }
-    }),
+    ...counters.totals(RECORD_TOTALS),
+    ...counters.byReason(REASON_TOTALS),
     new Counter({
       name: `${prefix}sync_exchanges_total`,
       help: 'Push-pull exchanges of state: started by this node and completed, served, or started and failed.',
@@ -111,56 +74,7 @@ export function instrumentCluster (cluster: Cluster, init: ClusterMetricsInit = 
       collect () {
         const { syncExchanges, syncServed, syncFailed } = cluster.stats()
         for (const [outcome, total] of [['completed', syncExchanges], ['served', syncServed], ['failed', syncFailed]] as const) {
-          this.inc({ outcome }, total - (sync.exchanges.get(outcome) ?? 0))
-          sync.exchanges.set(outcome, total)
-        }
-      }
-    }),
-    new Counter({
-      name: `${prefix}sync_rejected_total`,
-      help: 'Push-pull exchanges, and records relayed in them, refused, by reason.',
-      labelNames: ['reason'],
-      registers,
-      collect () {
-        const { syncRejected } = cluster.stats()
-        for (const reason of SYNC_REJECT_REASONS) {
-          const total = syncRejected[reason] ?? 0
-          this.inc({ reason }, total - (sync.rejected.get(reason) ?? 0))
-          sync.rejected.set(reason, total)
-        }
-      }
-    }),
-    new Counter({
-      name: `${prefix}broadcasts_published_total`,
-      help: 'Application broadcasts this node published.',
-      registers,
-      collect () {
-        const { broadcastsPublished } = cluster.stats()
-        this.inc(broadcastsPublished - broadcasts.published)
-        broadcasts.published = broadcastsPublished
-      }
-    }),
-    new Counter({
-      name: `${prefix}broadcasts_delivered_total`,
-      help: 'Application broadcasts received from other members and delivered.',
-      registers,
-      collect () {
-        const { broadcastsDelivered } = cluster.stats()
-        this.inc(broadcastsDelivered - broadcasts.delivered)
-        broadcasts.delivered = broadcastsDelivered
-      }
-    }),
-    new Counter({
-      name: `${prefix}broadcasts_rejected_total`,
-      help: 'Application broadcasts refused by the topic validator, by reason.',
-      labelNames: ['reason'],
-      registers,
-      collect () {
-        const { broadcastsRejected } = cluster.stats()
-        for (const reason of BROADCAST_REJECT_REASONS) {
-          const total = broadcastsRejected[reason] ?? 0
-          this.inc({ reason }, total - (broadcasts.rejected.get(reason) ?? 0))
-          broadcasts.rejected.set(reason, total)
+          counters.advance(this, `sync_exchanges_total:${outcome}`, total, { outcome })
         }
       }
     }),
@@ -171,13 +85,13 @@ export function instrumentCluster (cluster: Cluster, init: ClusterMetricsInit = 
       registers,
       collect () {
         for (const balancer of cluster.balancers()) {
-          this.inc({ balancer: balancer.name, algorithm: balancer.algorithm.name }, balancer.picks - (seen.picks.get(balancer) ?? 0))
-          seen.picks.set(balancer, balancer.picks)
+          this.inc({ balancer: balancer.name, algorithm: balancer.algorithm.name }, balancer.picks - (picks.get(balancer) ?? 0))
+          picks.set(balancer, balancer.picks)
         }
       }
     })
   ]
-  metrics.push(...failureDetectionMetrics(cluster, registry, prefix))
+  metrics.push(...failureDetectionMetrics(cluster, counters, registry, prefix))
   const calls = new Counter({ name: `${prefix}rpc_calls_total`, help: 'Calls and casts made through balancers, by outcome (ok or error code).', labelNames: ['balancer', 'method', 'outcome'], registers })
   const callSeconds = new Histogram({ name: `${prefix}rpc_call_duration_seconds`, help: 'Time from selection to settlement of calls made.', labelNames: ['balancer', 'method'], buckets: RPC_BUCKETS, registers })
   const served = new Counter({ name: `${prefix}rpc_served_total`, help: 'Calls and casts this node served, by outcome.', labelNames: ['method', 'outcome'], registers })

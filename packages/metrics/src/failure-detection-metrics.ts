@@ -1,6 +1,7 @@
-import { Counter, Gauge } from 'prom-client'
-import type { Cluster, ClaimRejectReason, ClusterStats } from '@meshbalancer/core'
+import { Gauge } from 'prom-client'
+import type { Cluster, ClaimRejectReason } from '@meshbalancer/core'
 import type { Metric, Registry } from 'prom-client'
+import type { StatCounters, StatTotal } from './stat-counters.js'
 
 const CLAIM_REJECT_REASONS: readonly ClaimRejectReason[] = [
   'malformed', 'too-large', 'unsupported-version', 'claimant-mismatch', 'unknown-claimant', 'unknown-subject', 'stale', 'ahead',
@@ -8,7 +9,7 @@ const CLAIM_REJECT_REASONS: readonly ClaimRejectReason[] = [
 ]
 
 /** Counters of `cluster.stats()` exported as Prometheus counters of the same meaning. */
-const TOTALS: ReadonlyArray<[name: string, help: string, stat: keyof ClusterStats]> = [
+const TOTALS: readonly StatTotal[] = [
   ['probes_sent_total', 'Direct probes of members this node made.', 'probesSent'],
   ['probes_failed_total', 'Probes that the target answered neither directly nor through a helper.', 'probesFailed'],
   ['direct_probes_served_total', 'Direct probes of this node that it answered.', 'directProbesServed'],
@@ -25,37 +26,14 @@ const TOTALS: ReadonlyArray<[name: string, help: string, stat: keyof ClusterStat
  * The failure detector's metrics: its totals (read from `cluster.stats()` when scraped), refused claims by reason,
  * and the local health score. Returns the metrics, for removal.
  */
-export function failureDetectionMetrics (cluster: Cluster, registry: Registry, prefix: string): Metric[] {
-  const registers = [registry]
-  const seen = new Map<string, number>()
-  const advance = (counter: Counter, key: string, total: number, labels?: Record<string, string>): void => {
-    const delta = total - (seen.get(key) ?? 0)
-    if (labels === undefined) counter.inc(delta)
-    else counter.inc(labels, delta)
-    seen.set(key, total)
-  }
-  const totals = TOTALS.map(([name, help, stat]) => new Counter({
-    name: `${prefix}${name}`,
-    help,
-    registers,
-    collect () { advance(this, stat, cluster.stats()[stat] as number) }
-  }))
+export function failureDetectionMetrics (cluster: Cluster, counters: StatCounters, registry: Registry, prefix: string): Metric[] {
   return [
-    ...totals,
-    new Counter({
-      name: `${prefix}claims_rejected_total`,
-      help: 'Claims refused by the claims topic validator, by reason.',
-      labelNames: ['reason'],
-      registers,
-      collect () {
-        const { claimsRejected } = cluster.stats()
-        for (const reason of CLAIM_REJECT_REASONS) advance(this, `rejected:${reason}`, claimsRejected[reason] ?? 0, { reason })
-      }
-    }),
+    ...counters.totals(TOTALS),
+    ...counters.byReason([{ name: 'claims_rejected_total', help: 'Claims refused by the claims topic validator, by reason.', stat: 'claimsRejected', reasons: CLAIM_REJECT_REASONS }]),
     new Gauge({
       name: `${prefix}local_health`,
       help: "This node's local health score (Lifeguard), 0 (healthy) to 8; probe intervals and timeouts are multiplied by it plus one.",
-      registers,
+      registers: [registry],
       collect () { this.set(cluster.stats().localHealth) }
     })
   ]
