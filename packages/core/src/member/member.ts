@@ -40,8 +40,9 @@ export interface Member extends Omit<ClusterMember, NotInGroupView> {
   /** The member's gossiped load in this balancer's group. */
   readonly load: number
   /**
-   * The member's own event-loop delay, p99 over its last interval in milliseconds, as it gossips it (rounded, so
-   * that jitter does not cause a record per interval). Time a request waits before the member's handler runs: add
+   * The member's own event-loop delay over its last interval in milliseconds, as it gossips it: the mean lateness
+   * of a timer, that is what a request arriving at a random moment waits (rounded, so that jitter does not cause a
+   * record per interval). Time a request waits before the member's handler runs: add
    * it to `latencyMs` (this node's round trip to it) for an estimate of the member's response time.
    */
   readonly eventLoopLagMs: number

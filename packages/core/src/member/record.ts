@@ -32,7 +32,7 @@ export interface MemberRecord {
   /** Relative capacity for weight-aware algorithms; 0 means "send nothing new". */
   readonly weight: number
   readonly tags: Readonly<Record<string, string>>
-  /** Event-loop delay p99 over the last interval, in milliseconds. */
+  /** Event-loop delay over the last interval, in milliseconds: the mean wait of a request arriving at a random moment. */
   readonly eventLoopLagMs: number
   /** Where the member's own clients connect, used for reconnect hints; empty when not set. */
   readonly clientAddress: string

@@ -1,12 +1,16 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 
-/** One tick every 100 ms: enough for a p99 per lag sample (one a second), without waking an idle process 50 times a second. */
+/** One tick every 100 ms: ten ticks per lag sample (one a second), without waking an idle process 50 times a second. */
 export const LAG_RESOLUTION_MS = 100
 
 /**
- * Samples the event loop's delay between `start()` and `stop()`: each `sample()` returns the 99th percentile (ms)
- * since the previous one. A member that announces a high lag is busy beyond its load figures; operators see it in
- * the member list.
+ * Samples the event loop's delay between `start()` and `stop()`: each `sample()` returns the mean lateness (ms) of
+ * the sampler's timer since the previous sample. A tick is due at a moment that has nothing to do with the work
+ * the loop is doing, so its lateness is what a request arriving then would wait, and the mean is the wait of a
+ * request arriving at a random moment: what a balancer adds to a member's cost. A loop that stays busy reads its
+ * lateness in full; one stall reads its length shared over the sample's ticks (a 50 ms stall in a second, at most
+ * 5 ms), so that the pauses of a process on a busy machine (descheduled, a garbage collection) are not announced to
+ * every member. A maximum or a high percentile of ten ticks would announce each of them, and their end.
  */
 export function eventLoopLagSampler (): { start: () => void, sample: () => number, stop: () => void } {
   const histogram = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS })
@@ -16,10 +20,11 @@ export function eventLoopLagSampler (): { start: () => void, sample: () => numbe
     },
     sample () {
       // The histogram holds the time between two of its timer's ticks, the resolution included: an idle loop
-      // records about 100 ms. The lag is what goes beyond the resolution.
-      const p99 = histogram.count > 0 ? histogram.percentile(99) / 1e6 - LAG_RESOLUTION_MS : 0
+      // records about 100 ms. The lateness is what goes beyond the resolution. After a reset, the histogram
+      // starts from its next tick, so a stall in the first tick of a sample is not seen.
+      const mean = histogram.count > 0 ? histogram.mean / 1e6 - LAG_RESOLUTION_MS : 0
       histogram.reset()
-      return Math.max(0, p99)
+      return Math.max(0, mean)
     },
     stop () {
       histogram.disable()
