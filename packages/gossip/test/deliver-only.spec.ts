@@ -1,20 +1,13 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { silentLogger } from '@meshbalancer/core'
+import { until } from '@meshbalancer/core/testing'
 import { Libp2pTransport } from '../src/index.js'
 import { createMeshLibp2p } from '../src/node/libp2p.js'
 import type { TopicMessage, ValidationResult } from '@meshbalancer/core'
 
 const NETWORK = { listen: ['/ip4/127.0.0.1/tcp/0'], announce: [], clusterKey: undefined, mdns: false, maxConnections: 16, meshDegree: 4 }
 const TOPIC = '/meshbalancer-test/deliver-only'
-
-async function until (condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms`)
-    await new Promise(resolve => setTimeout(resolve, 10))
-  }
-}
 
 async function transport (): Promise<Libp2pTransport> {
   const privateKey = await generateKeyPair('Ed25519')
@@ -48,7 +41,7 @@ describe('a deliver-only verdict over gossipsub', () => {
     await relay.libp2p.dial(origin.libp2p.getMultiaddrs())
     await relay.libp2p.dial(end.libp2p.getMultiaddrs())
     const [, atRelay, atEnd] = [subscribe(origin), subscribe(relay), subscribe(end)]
-    await until(() => relay.topicPeers(TOPIC).length === 2 && origin.topicPeers(TOPIC).length === 1 && end.topicPeers(TOPIC).length === 1, 'every link subscribed both ways')
+    await until(() => relay.topicPeers(TOPIC).length === 2 && origin.topicPeers(TOPIC).length === 1 && end.topicPeers(TOPIC).length === 1, 'every link subscribed both ways', 10_000)
     expect(origin.topicPeers(TOPIC)).toEqual([relay.id])
     expect(origin.connectedPeers()).not.toContain(end.id)
 
@@ -63,7 +56,7 @@ describe('a deliver-only verdict over gossipsub', () => {
 
     for (const text of ['deliver-only-1', 'accept-1', 'accept-2']) await origin.publish(TOPIC, new TextEncoder().encode(text))
     // Barriers: once the end has both accepted messages, published after it, a forwarded copy of the other would be there.
-    await until(() => atEnd.length === 2 && atRelay.length === 3, 'the accepted messages at the end, all three at the relay')
+    await until(() => atEnd.length === 2 && atRelay.length === 3, 'the accepted messages at the end, all three at the relay', 10_000)
     expect(texts(atRelay).sort()).toEqual(['accept-1', 'accept-2', 'deliver-only-1'])
     for (const message of atRelay) expect(message).toMatchObject({ from: origin.id, via: origin.id })
     expect(texts(atEnd).sort()).toEqual(['accept-1', 'accept-2'])

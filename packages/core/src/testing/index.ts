@@ -5,6 +5,7 @@
  * - {@link MemoryNetwork} and its {@link MemoryTransport}s: an in-process network with delay, loss, partitions
  *   and disconnections.
  * - {@link describeTransportCompliance}: the jest suite every `Transport` implementation should pass.
+ * - {@link until}: waits for a condition, with a deadline, for tests over real transports.
  *
  * @example
  * ```ts
@@ -23,6 +24,7 @@ export { MemoryNetwork } from '../transport/memory/network.js'
 export type { LinkDelay, MemoryNetworkInit } from '../transport/memory/network.js'
 export { MemoryTransport } from '../transport/memory/transport.js'
 export { DEFAULT_COMPLIANCE_WAIT_MS, describeTransportCompliance } from './transport-compliance/index.js'
+export { until } from './transport-compliance/harness.js'
 export { TestEnvironmentError } from './transport-compliance/jest-api.js'
 export type {
   OptionalTransportFeature, TransportComplianceFactory, TransportComplianceOptions, TransportPeers
