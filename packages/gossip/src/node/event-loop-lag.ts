@@ -5,12 +5,14 @@ export const LAG_RESOLUTION_MS = 100
 
 /**
  * Samples the event loop's delay between `start()` and `stop()`: each `sample()` returns the mean lateness (ms) of
- * the sampler's timer since the previous sample. A tick is due at a moment that has nothing to do with the work
- * the loop is doing, so its lateness is what a request arriving then would wait, and the mean is the wait of a
- * request arriving at a random moment: what a balancer adds to a member's cost. A loop that stays busy reads its
- * lateness in full; one stall reads its length shared over the sample's ticks (a 50 ms stall in a second, at most
- * 5 ms), so that the pauses of a process on a busy machine (descheduled, a garbage collection) are not announced to
- * every member. A maximum or a high percentile of ten ticks would announce each of them, and their end.
+ * the sampler's timer since the previous sample. For work in pieces shorter than the tick, the ticks fall at
+ * moments unrelated to it, so a tick's lateness is what a request arriving then would wait, and the mean is the
+ * wait of a request arriving at a random moment: what a balancer adds to a member's cost. A longer block delays one
+ * tick (the timer restarts when it runs), so it reads lower than the wait it causes (one 400 ms block in a second:
+ * about 50 ms, against 80), still far above the significance rule's 20 ms. One short stall reads its length shared
+ * over the sample's ticks (a 50 ms stall in a second, about 5 ms), so that the pauses of a process on a busy
+ * machine (descheduled, a garbage collection) are not announced to every member. A maximum or a high percentile of
+ * ten ticks would announce each of them, and their end.
  */
 export function eventLoopLagSampler (): { start: () => void, sample: () => number, stop: () => void } {
   const histogram = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS })
