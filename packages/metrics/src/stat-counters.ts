@@ -2,8 +2,8 @@ import { Counter } from 'prom-client'
 import type { Cluster, ClusterStats } from '@meshbalancer/core'
 import type { Registry } from 'prom-client'
 
-/** The totals of `cluster.stats()` that are one number. */
-export type NumericStat = { [K in keyof ClusterStats]: ClusterStats[K] extends number ? K : never }[keyof ClusterStats]
+/** The totals of `cluster.stats()` that are one number (`localHealth` is a level, exported as a gauge). */
+export type NumericStat = Exclude<{ [K in keyof ClusterStats]: ClusterStats[K] extends number ? K : never }[keyof ClusterStats], 'localHealth'>
 /** The totals of `cluster.stats()` kept by reason. */
 export type ReasonStat = { [K in keyof ClusterStats]: ClusterStats[K] extends Readonly<Record<string, number>> ? K : never }[keyof ClusterStats]
 

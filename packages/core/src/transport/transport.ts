@@ -84,7 +84,8 @@ export interface Transport {
   publish(topic: string, data: Uint8Array): Promise<void>
   /**
    * The peers that a publish on `topic` made now sends to directly, without a forwarding peer in between: over
-   * gossipsub with flood publishing, every subscribed peer whose score is at least the publish threshold. Optional:
+   * gossipsub with flood publishing, every subscribed peer that is a direct peer or scores at least the publish
+   * threshold, and to which a stream is open. Optional:
    * without it, the cluster never asks its receivers to skip forwarding (`deliver-only`).
    */
   topicPeers?(topic: string): string[]

@@ -183,7 +183,7 @@ export class Libp2pTransport implements Transport {
     }
   }
 
-  /** The peers a publish goes to directly: with flood publishing, every subscriber above the publish threshold. */
+  /** The peers a publish goes to directly: with flood publishing, every subscriber above the publish threshold (or direct) with an open stream. */
   topicPeers (topic: string): string[] {
     return directTopicPeers(this.libp2p.services.pubsub, topic)
   }
