@@ -1,7 +1,7 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { memberRecord, signRecord, syncProtocol, decodeSignedRecord, encodeSync, decodeSync, encodeSignedRecord, recordSigningPayload, encodeRecord } from '@meshbalancer/core/protocol'
-import { silentLogger } from '@meshbalancer/core'
+import { defaults, silentLogger } from '@meshbalancer/core'
 import { createNode, Libp2pTransport } from '../src/index.js'
 import { createMeshLibp2p } from '../src/node/libp2p.js'
 import type { Cluster, SyncRejectReason } from '@meshbalancer/core'
@@ -32,8 +32,14 @@ describe('push-pull between real nodes', () => {
   it('gives a joiner every member through one exchange, each record verified as its origin’s', async () => {
     const seed = await node('n1')
     const others = [await node('n2', joinOf(seed)), await node('n3', joinOf(seed))]
+    const startedAt = Date.now()
     const nodes = [seed, ...others]
     await until(() => nodes.every(n => n.members().length === 3), 20_000, 'three nodes seeing each other')
+    // A member that started less than NEWCOMER_ANNOUNCE_MS ago publishes its record again when a peer subscribes:
+    // the joiner could then have every record by gossip before the exchange's arrive. Past that window, only the
+    // exchange gives the joiner the members (their refreshes are 30 s or more away).
+    const quiet = startedAt + defaults.NEWCOMER_ANNOUNCE_MS + 500 - Date.now()
+    if (quiet > 0) await new Promise(resolve => setTimeout(resolve, quiet))
     const joiner = await node('n4', joinOf(seed))
     nodes.push(joiner)
     await until(() => nodes.every(n => n.members().length === 4), 10_000, 'four nodes seeing each other')
