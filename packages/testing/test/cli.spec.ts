@@ -53,4 +53,20 @@ describe('the meshbalancer command', () => {
     expect(text).toMatch(/^libp2p_meshbalancer_records_total\{outcome="accepted"\} [1-9]\d*$/m)
     expect(text).toMatch(/^libp2p_connection_manager_connections\{/m)
   })
+
+  it('exports the service\'s record totals as they are, however often they are scraped', async () => {
+    const accepted = async (): Promise<number> => {
+      const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()
+      return Number(/^libp2p_meshbalancer_records_total\{outcome="accepted"\} (\d+)$/m.exec(text)?.[1])
+    }
+    const recordsAccepted = async (): Promise<number> => (await nodes[0]!.ask('stats', 'stats')).recordsAccepted as number
+    await accepted()
+    const before = await recordsAccepted()
+    const scraped = await accepted()
+    const after = await recordsAccepted()
+    // Between the node's own totals read before and after the scrape, not their sum over the scrapes so far.
+    expect(before).toBeGreaterThan(0)
+    expect(scraped).toBeGreaterThanOrEqual(before)
+    expect(scraped).toBeLessThanOrEqual(after)
+  })
 })

@@ -20,13 +20,27 @@ export function registerServiceMetrics (metrics: Metrics, cluster: Cluster): voi
       return counts
     }
   })
+  // A calculated counter is incremented by what `calculate` returns at every scrape (so @libp2p/prometheus-metrics
+  // 5 does it: `inc(value)` in its collect), not set to it. So this returns what was added since the previous
+  // scrape; returning the running totals would export their sum over all scrapes.
+  const reported = { published: 0, accepted: 0, rejected: 0 }
   metrics.registerCounterGroup('libp2p_meshbalancer_records_total', {
     label: 'outcome',
     help: 'Membership records this node published, accepted from others and rejected',
     calculate: () => {
       const stats = cluster.stats()
-      const rejected = Object.values(stats.recordsRejected).reduce((sum, count) => sum + count, 0)
-      return { published: stats.recordsPublished, accepted: stats.recordsAccepted, rejected }
+      const totals = {
+        published: stats.recordsPublished,
+        accepted: stats.recordsAccepted,
+        rejected: Object.values(stats.recordsRejected).reduce((sum, count) => sum + count, 0)
+      }
+      const added = {
+        published: totals.published - reported.published,
+        accepted: totals.accepted - reported.accepted,
+        rejected: totals.rejected - reported.rejected
+      }
+      Object.assign(reported, totals)
+      return added
     }
   })
 }
