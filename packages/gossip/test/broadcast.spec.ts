@@ -3,6 +3,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { createCluster, silentLogger } from '@meshbalancer/core'
 import { broadcastTopic, encodeBroadcast, memberRecord, recordLimits, signRecord, stateTopic } from '@meshbalancer/core/protocol'
+import { until } from '@meshbalancer/core/testing'
 import { createNode, Libp2pTransport } from '../src/index.js'
 import { createMeshLibp2p } from '../src/node/libp2p.js'
 import type { BroadcastRejectReason, Cluster } from '@meshbalancer/core'
@@ -10,14 +11,6 @@ import type { BroadcastRejectReason, Cluster } from '@meshbalancer/core'
 type Node = Awaited<ReturnType<typeof createMeshLibp2p>>
 const NETWORK = { listen: ['/ip4/127.0.0.1/tcp/0'], announce: [], clusterKey: undefined, mdns: false, maxConnections: 16, meshDegree: 4 }
 const CHAT = broadcastTopic('default', 'chat')
-
-async function until (condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms`)
-    await new Promise(resolve => setTimeout(resolve, 20))
-  }
-}
 
 function messageId (n: number): Uint8Array {
   const id = new Uint8Array(16)
@@ -38,7 +31,7 @@ describe('application broadcasts over libp2p', () => {
       stops.push(async () => { await node.stop() })
       nodes.push(node)
     }
-    await until(() => nodes.every(node => node.members().length === 3), 20_000, 'every member seen by every member')
+    await until(() => nodes.every(node => node.members().length === 3), 'every member seen by every member', 20_000)
     const received = nodes.map(() => new Map<string, number>())
     const greeted = nodes.map(() => new Set<string>())
     nodes.forEach((node, i) => node.subscribe('chat', message => {
@@ -58,7 +51,7 @@ describe('application broadcasts over libp2p', () => {
       await nodes[n % 3]!.publish('chat', `message ${n}`)
       if (n % 30 === 29) await new Promise(resolve => setTimeout(resolve, 50))
     }
-    await until(() => received.every(seen => seen.size === 300), 20_000, 'every message at every member')
+    await until(() => received.every(seen => seen.size === 300), 'every message at every member', 20_000)
     await new Promise(resolve => setTimeout(resolve, 500))
     for (const seen of received) {
       expect(seen.size).toBe(300)
@@ -100,9 +93,9 @@ describe('application broadcasts over libp2p', () => {
       await node.dial(multiaddr(target.libp2p.getMultiaddrs()[0]!.toString()))
       node.services.pubsub.subscribe(stateTopic('default'))
       node.services.pubsub.subscribe(CHAT)
-      await until(() => node.services.pubsub.getSubscribers(CHAT).length > 0, 10_000, 'the honest node subscribing')
+      await until(() => node.services.pubsub.getSubscribers(CHAT).length > 0, 'the honest node subscribing', 10_000)
       await announce()
-      await until(() => target.cluster.member(node.peerId.toString()) !== undefined, 10_000, 'the attacker a member')
+      await until(() => target.cluster.member(node.peerId.toString()) !== undefined, 'the attacker a member', 10_000)
       return node
     }
 
@@ -114,7 +107,7 @@ describe('application broadcasts over libp2p', () => {
       await peer.services.pubsub.publish(CHAT, new Uint8Array([0xff, 0xff, 0xff, 0xff]))
       await peer.services.pubsub.publish(CHAT, encodeBroadcast({ topic: 'other', id: messageId(1), data: new Uint8Array(1) }))
       await peer.services.pubsub.publish(CHAT, encodeBroadcast({ topic: 'chat', id: messageId(2), data: new TextEncoder().encode('valid') }))
-      await until(() => target.delivered.length === 1, 10_000, 'the valid message delivered')
+      await until(() => target.delivered.length === 1, 'the valid message delivered', 10_000)
       expect(target.delivered).toEqual(['valid'])
       expect(target.rejected).toEqual(['too-large', 'malformed', 'topic-mismatch'])
       expect(target.cluster.stats().broadcastsRejected).toMatchObject({ 'too-large': 1, malformed: 1, 'topic-mismatch': 1 })
@@ -128,7 +121,7 @@ describe('application broadcasts over libp2p', () => {
       for (let n = 0; n < 600; n++) {
         await peer.services.pubsub.publish(CHAT, encodeBroadcast({ topic: 'chat', id: messageId(n), data: new TextEncoder().encode(String(n)) }))
       }
-      await until(() => target.delivered.length + target.rejected.length === 600, 20_000, 'every message judged')
+      await until(() => target.delivered.length + target.rejected.length === 600, 'every message judged', 20_000)
       const seconds = (Date.now() - started) / 1000
       const rejected = target.cluster.stats().broadcastsRejected['rate-limited']
       // A burst of 200 and 100 a second get through; the rest of a flood is refused.

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { createLibp2p } from 'libp2p'
 import { silentLogger } from '@meshbalancer/core'
 import { probeProtocol } from '@meshbalancer/core/protocol'
+import { until } from '@meshbalancer/core/testing'
 import { clusterGossipsubInit, meshbalancer } from '../src/index.js'
 import type { Connection, Libp2p } from '@libp2p/interface'
 import type { Cluster } from '@meshbalancer/core'
@@ -15,14 +16,6 @@ import type { Cluster } from '@meshbalancer/core'
 const PING = '/ipfs/ping/1.0.0'
 const PROBE = probeProtocol('default')
 const TIMINGS = { probeIntervalMs: 100, probeTimeoutMs: 50 }
-
-async function until (condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms`)
-    await new Promise(resolve => setTimeout(resolve, 20))
-  }
-}
 
 /** A node, the streams it opened (by remote peer and protocol), and a switch that cuts it off as a crash would. */
 interface Node {
@@ -87,7 +80,7 @@ describe('direct probes over libp2p', () => {
     nodes.push(await startNode('p1', []))
     const join = nodes[0]!.libp2p.getMultiaddrs().map(address => address.toString())
     nodes.push(await startNode('p2', join), await startNode('p3', join))
-    await until(() => nodes.every(node => node.libp2p.services.mesh.members().length === 3), 15_000, 'three members seeing each other')
+    await until(() => nodes.every(node => node.libp2p.services.mesh.members().length === 3), 'three members seeing each other', 15_000)
   })
 
   afterAll(async () => {
@@ -100,7 +93,7 @@ describe('direct probes over libp2p', () => {
     const before = mesh1.stats().probesSent
     const served = nodes.map(node => node.libp2p.services.mesh.stats().directProbesServed)
     // About 20 probes of each of the two others by each node.
-    await until(() => mesh1.stats().probesSent - before >= 40, 20_000, '40 more probes by p1')
+    await until(() => mesh1.stats().probesSent - before >= 40, '40 more probes by p1', 20_000)
     for (const [index, node] of nodes.entries()) {
       const mesh = node.libp2p.services.mesh
       expect(mesh.stats().directProbesServed - served[index]!).toBeGreaterThanOrEqual(20)
@@ -126,7 +119,7 @@ describe('direct probes over libp2p', () => {
       node.libp2p.services.mesh.on('member:leave', (member, reason) => { if (member.id === victim) removed.push(`${node.libp2p.services.mesh.name} ${reason}`) })
     }
     p3.crash()
-    await until(() => removed.length === 2, 20_000, 'the crashed node removed by both others')
+    await until(() => removed.length === 2, 'the crashed node removed by both others', 20_000)
     expect(suspected.sort()).toEqual(['p1', 'p2'])
     expect(removed.sort()).toEqual(['p1 dead', 'p2 dead'])
     for (const node of [p1, p2]) {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { createLibp2p } from 'libp2p'
 import { createCluster, silentLogger } from '@meshbalancer/core'
 import { encodeSignedRecord, recordSigningPayload, stateTopic } from '@meshbalancer/core/protocol'
+import { until } from '@meshbalancer/core/testing'
 import { createNode, Libp2pTransport } from '../src/index.js'
 import { createMeshLibp2p } from '../src/node/libp2p.js'
 import { MemberRecord as WireRecord, Status } from '../../core/src/pb/record.js'
@@ -18,14 +19,6 @@ import type { Libp2p, PrivateKey } from '@libp2p/interface'
 
 const topic = stateTopic('default')
 const GRAYLIST = -80
-
-async function until (condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms`)
-    await new Promise(resolve => setTimeout(resolve, 10))
-  }
-}
 
 /**
  * A peer that is not a meshbalancer node: libp2p's own modules with gossipsub's defaults (its own mesh degree, no
@@ -99,7 +92,7 @@ describe('a foreign peer in a meshbalancer cluster', () => {
       rejections.set(node, rejected)
       departures.set(node, left)
     }
-    await until(() => nodes.every(node => node.members().length === 3), 20_000, 'three nodes seeing each other')
+    await until(() => nodes.every(node => node.members().length === 3), 'three nodes seeing each other', 20_000)
   })
 
   afterAll(async () => {
@@ -114,18 +107,18 @@ describe('a foreign peer in a meshbalancer cluster', () => {
     for (const node of nodes) {
       await peer.libp2p.dial(multiaddr(`${node.self().addresses[0]!}/p2p/${node.id}`))
     }
-    await until(() => peer.libp2p.services.pubsub.getSubscribers(topic).length === nodes.length, 10_000, 'every node subscribed, seen from the foreign peer')
+    await until(() => peer.libp2p.services.pubsub.getSubscribers(topic).length === nodes.length, 'every node subscribed, seen from the foreign peer', 10_000)
     // A record a second, each a load change (load = sequence).
     await peer.publish()
     heartbeat = setInterval(() => { void peer.publish() }, 1000)
     const loadSeen = (node: Cluster): number => node.member(peer.id)?.groups.get('api') ?? 0
-    await until(() => nodes.every(node => node.member(peer.id)?.liveness === 'alive' && loadSeen(node) >= 2), 15_000, 'every node holding the foreign peer\'s second record')
+    await until(() => nodes.every(node => node.member(peer.id)?.liveness === 'alive' && loadSeen(node) >= 2), 'every node holding the foreign peer\'s second record', 15_000)
     clearInterval(heartbeat)
     heartbeat = undefined
 
     // One record out of range (weight above 10^6): every node rejects it, and penalises the sender once.
     await peer.publish({ weight: 2_000_000 })
-    await until(() => nodes.every(node => rejections.get(node)!.some(r => r.reason === 'out-of-range' && r.from === peer.id)), 5000, 'the out-of-range record rejected by every node')
+    await until(() => nodes.every(node => rejections.get(node)!.some(r => r.reason === 'out-of-range' && r.from === peer.id)), 'the out-of-range record rejected by every node', 5000)
     for (const node of nodes) expect(node.member(peer.id)?.weight).toBe(1)
 
     // A second later, when every node has scored the rejection (gossipsub caches scores for up to a second) and
@@ -135,7 +128,7 @@ describe('a foreign peer in a meshbalancer cluster', () => {
     expect(peer.libp2p.getConnections().length).toBeGreaterThanOrEqual(nodes.length)
     const sentAt = Date.now()
     await peer.publish({ status: Status.LEFT })
-    await until(() => nodes.every(node => node.member(peer.id) === undefined), 1000, 'the LEFT record applied by every node')
+    await until(() => nodes.every(node => node.member(peer.id) === undefined), 'the LEFT record applied by every node', 1000)
     for (const node of nodes) {
       const departure = departures.get(node)!.find(d => d.id === peer.id)
       expect(departure?.reason).toBe('left')
@@ -154,17 +147,17 @@ describe('the score of a foreign peer after one rejected record', () => {
     const peer = await ForeignPeer.start()
     try {
       await peer.libp2p.dial(multiaddr(`${node.self().addresses[0]!}/p2p/${node.id}`))
-      await until(() => peer.libp2p.services.pubsub.getSubscribers(topic).length === 1, 10_000, 'the node subscribed')
+      await until(() => peer.libp2p.services.pubsub.getSubscribers(topic).length === 1, 'the node subscribed', 10_000)
       const loadSeen = (): number => node.member(peer.id)?.groups.get('api') ?? 0
       for (let i = 1; i <= 2; i++) {
         await peer.publish()
-        await until(() => loadSeen() >= i, 5000, `record ${i} applied`)
+        await until(() => loadSeen() >= i, `record ${i} applied`, 5000)
         await new Promise(resolve => setTimeout(resolve, 1000))
       }
       const rejected: RecordRejectReason[] = []
       node.on('record:reject', reason => { rejected.push(reason) })
       await peer.publish({ weight: 2_000_000 })
-      await until(() => rejected.includes('out-of-range'), 5000, 'the record rejected')
+      await until(() => rejected.includes('out-of-range'), 'the record rejected', 5000)
       // The score gossipsub reads when a message arrives (cached up to a second), through two decays, while the
       // peer sends nothing that would earn it points.
       const scoreOf = (): number => (libp2p.services.pubsub as unknown as { getScore(id: string): number }).getScore(peer.id)
@@ -177,7 +170,7 @@ describe('the score of a foreign peer after one rejected record', () => {
       expect(Math.min(...scores)).toBeGreaterThanOrEqual(GRAYLIST)
       expect(Math.min(...scores)).toBeLessThan(0)
       await peer.publish({ status: Status.LEFT })
-      await until(() => node.member(peer.id) === undefined, 1000, 'the LEFT record applied')
+      await until(() => node.member(peer.id) === undefined, 'the LEFT record applied', 1000)
     } finally {
       await peer.libp2p.stop()
       await node.stop()

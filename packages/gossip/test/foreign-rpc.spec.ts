@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { createLibp2p } from 'libp2p'
 import { BadRequestError, silentLogger } from '@meshbalancer/core'
 import { rpcProtocol } from '@meshbalancer/core/protocol'
+import { until } from '@meshbalancer/core/testing'
 import { createNode } from '../src/index.js'
 import { RpcRequest, RpcResponse } from '../../core/src/pb/frames.js'
 import { encodeFrame, FrameDecoder, FrameType } from '../src/transport/rpc-frames.js'
@@ -16,14 +17,6 @@ import type { Libp2p, Stream } from '@libp2p/interface'
 const MAX_FRAME = 4 * 1024 * 1024
 const protocol = rpcProtocol('default')
 const json = (value: unknown): Uint8Array<ArrayBuffer> => new TextEncoder().encode(JSON.stringify(value))
-
-async function until (condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms`)
-    await new Promise(resolve => setTimeout(resolve, 10))
-  }
-}
 
 /** The first frame the remote writes on `stream`. */
 async function readFrame (stream: Stream): Promise<{ type: number, id: number, payload: Uint8Array }> {
@@ -111,13 +104,13 @@ describe('RPC from a foreign caller', () => {
 
   it('serves a group it does not serve without counting it as load', async () => {
     const pending = [call({ method: 'hold', group: 'api' }), call({ method: 'hold', group: 'elsewhere' })]
-    await until(() => holds.length === 2, 5000, 'both calls in the handler')
+    await until(() => holds.length === 2, 'both calls in the handler', 5000)
     // Calls in flight enter this node's own record with the publish they cause: from 0, one call is a significant change.
-    await until(() => node.self().groups.get('api') === 1, 5000, 'the call in api counted')
+    await until(() => node.self().groups.get('api') === 1, 'the call in api counted', 5000)
     expect(Object.fromEntries(node.self().groups)).toEqual({ api: 1 })
     for (const release of holds.splice(0)) release()
     for (const response of await Promise.all(pending)) expect(response.result).toEqual(new Uint8Array(0))
-    await until(() => node.self().groups.get('api') === 0, 5000, 'the load back to 0')
+    await until(() => node.self().groups.get('api') === 0, 'the load back to 0', 5000)
     expect([...node.self().groups.keys()]).toEqual(['api'])
   })
 

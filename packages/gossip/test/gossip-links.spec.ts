@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { RPC } from '@libp2p/gossipsub/message'
+import { until } from '@meshbalancer/core/testing'
 import { MAX_GOSSIP_FRAME_BYTES } from '../src/node/constants.js'
 import { createMeshLibp2p } from '../src/node/libp2p.js'
 import type { GossipSub, GossipsubMessage } from '@libp2p/gossipsub'
@@ -15,14 +16,6 @@ type GossipsubWithStreams = GossipSub & {
   streamsInbound: Map<string, object>
 }
 type Node = Libp2p<{ pubsub: GossipsubWithStreams }>
-
-async function until (condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms`)
-    await new Promise(resolve => setTimeout(resolve, 20))
-  }
-}
 
 async function startNode (): Promise<Node> {
   const node = await createMeshLibp2p({ ...network }, await generateKeyPair('Ed25519'), 'default') as unknown as Node
@@ -60,7 +53,7 @@ async function delivers (from: Node, to: Node, timeoutMs = 10_000): Promise<void
   try {
     for (let i = 0; !received; i++) {
       await from.services.pubsub.publish(TOPIC, new TextEncoder().encode(`${marker}-${i}`))
-      await until(() => received, 100, 'delivery').catch(() => {})
+      await until(() => received, 'delivery', 100).catch(() => {})
       if (i * 100 > timeoutMs) throw new Error(`no message from ${from.peerId.toString()} delivered within ${timeoutMs} ms`)
     }
   } finally {
@@ -75,7 +68,7 @@ describe('gossipsub links between two connected nodes', () => {
   beforeEach(async () => {
     [a, b] = await Promise.all([startNode(), startNode()])
     await a.dial(b.getMultiaddrs()[0]!)
-    await until(() => linked(a, b) && linked(b, a), 10_000, 'gossipsub attached both ways')
+    await until(() => linked(a, b) && linked(b, a), 'gossipsub attached both ways', 10_000)
   })
 
   afterEach(async () => {
@@ -88,7 +81,7 @@ describe('gossipsub links between two connected nodes', () => {
     const onMessage = (event: CustomEvent<GossipsubMessage>): void => { ids.push(event.detail.msgId) }
     b.services.pubsub.addEventListener('gossipsub:message', onMessage)
     for (let i = 0; i < 200; i++) await a.services.pubsub.publish(TOPIC, new Uint8Array(400).fill(i))
-    await until(() => ids.length === 200, 10_000, 'the 200 messages delivered')
+    await until(() => ids.length === 200, 'the 200 messages delivered', 10_000)
     b.services.pubsub.removeEventListener('gossipsub:message', onMessage)
     const inbound = b.services.pubsub.streamsInbound.get(a.peerId.toString())
 
@@ -120,8 +113,7 @@ describe('gossipsub links between two connected nodes', () => {
     // The length prefix of a frame one byte over the bound: the reader refuses it before reading the rest.
     a.services.pubsub.streamsOutbound.get(b.peerId.toString())!.pushPrefixed(varint(MAX_GOSSIP_FRAME_BYTES + 1))
 
-    await until(() => b.services.pubsub.streamsInbound.get(a.peerId.toString()) !== inbound && linked(a, b) && linked(b, a), 10_000,
-      'both ends attached again with new streams')
+    await until(() => b.services.pubsub.streamsInbound.get(a.peerId.toString()) !== inbound && linked(a, b) && linked(b, a), 'both ends attached again with new streams', 10_000)
     expect(b.getConnections(a.peerId)).toEqual([connection])
     await delivers(a, b)
     await delivers(b, a)

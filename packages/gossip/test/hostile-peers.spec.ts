@@ -3,6 +3,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { createCluster, silentLogger } from '@meshbalancer/core'
 import { encodeSignedRecord, memberRecord, signRecord, stateTopic } from '@meshbalancer/core/protocol'
+import { until } from '@meshbalancer/core/testing'
 import { Libp2pTransport } from '../src/index.js'
 import { createMeshLibp2p } from '../src/node/libp2p.js'
 import { MemberRecord as WireRecord, Status } from '../../core/src/pb/record.js'
@@ -12,14 +13,6 @@ type Node = Awaited<ReturnType<typeof createMeshLibp2p>>
 const NETWORK = { listen: ['/ip4/127.0.0.1/tcp/0'], announce: [], clusterKey: undefined, mdns: false, maxConnections: 16, meshDegree: 4 }
 const GRAYLIST = -80
 const topic = stateTopic('default')
-
-async function until (condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms`)
-    await new Promise(resolve => setTimeout(resolve, 20))
-  }
-}
 
 /** An honest node whose libp2p we keep, to read the scores gossipsub gives its peers. */
 async function honest (allowPeers?: string[]): Promise<{ cluster: Cluster, libp2p: Node, rejected: RecordRejectReason[] }> {
@@ -38,7 +31,7 @@ async function attacker (target: Node): Promise<Node> {
   await node.start()
   await node.dial(multiaddr(`${target.getMultiaddrs()[0]!.toString()}`))
   node.services.pubsub.subscribe(topic)
-  await until(() => node.services.pubsub.getSubscribers(topic).length > 0, 10_000, 'the honest node subscribing')
+  await until(() => node.services.pubsub.getSubscribers(topic).length > 0, 'the honest node subscribing', 10_000)
   return node
 }
 
@@ -63,8 +56,8 @@ describe('hostile peers over libp2p', () => {
     const liar = await attacker(victim.libp2p)
     stops.push(async () => { await liar.stop() })
     await liar.services.pubsub.publish(topic, forgedRecord(victim.cluster.id, { name: 'impostor' }))
-    await until(() => victim.rejected.includes('origin-mismatch'), 10_000, 'the forgery rejected')
-    await until(() => scoreOf(victim.libp2p, liar) < GRAYLIST, 10_000, 'the liar graylisted')
+    await until(() => victim.rejected.includes('origin-mismatch'), 'the forgery rejected', 10_000)
+    await until(() => scoreOf(victim.libp2p, liar) < GRAYLIST, 'the liar graylisted', 10_000)
   })
 
   it('scores down a peer that sends an oversized record', async () => {
@@ -73,8 +66,8 @@ describe('hostile peers over libp2p', () => {
     const sender = await attacker(target.libp2p)
     stops.push(async () => { await sender.stop() })
     await sender.services.pubsub.publish(topic, forgedRecord(sender.peerId.toString(), { clientAddress: 'x'.repeat(20_000) }))
-    await until(() => target.rejected.includes('too-large'), 10_000, 'the oversized record rejected')
-    await until(() => scoreOf(target.libp2p, sender) < GRAYLIST, 10_000, 'the sender graylisted')
+    await until(() => target.rejected.includes('too-large'), 'the oversized record rejected', 10_000)
+    await until(() => scoreOf(target.libp2p, sender) < GRAYLIST, 'the sender graylisted', 10_000)
     expect(target.cluster.members().map(m => m.id)).not.toContain(sender.peerId.toString())
   })
 
@@ -88,8 +81,8 @@ describe('hostile peers over libp2p', () => {
         origin: flooder.peerId.toString(), name: 'flood', incarnation: 1, sequence
       }), () => new Uint8Array(64).fill(9)))
     }
-    await until(() => target.rejected.includes('rate-limited'), 10_000, 'the flood rejected')
-    await until(() => scoreOf(target.libp2p, flooder) < GRAYLIST, 10_000, 'the flooder graylisted')
+    await until(() => target.rejected.includes('rate-limited'), 'the flood rejected', 10_000)
+    await until(() => scoreOf(target.libp2p, flooder) < GRAYLIST, 'the flooder graylisted', 10_000)
     expect(target.cluster.stats().recordsRejected['rate-limited']).toBeGreaterThan(200)
   })
 
@@ -107,7 +100,7 @@ describe('hostile peers over libp2p', () => {
     await friend.start()
     stops.push(async () => { await friend.stop() })
     await friend.dial(multiaddr(guarded.libp2p.getMultiaddrs()[0]!.toString()))
-    await until(() => stranger.getConnections().length === 0, 10_000, 'the stranger disconnected')
+    await until(() => stranger.getConnections().length === 0, 'the stranger disconnected', 10_000)
     await new Promise(resolve => setTimeout(resolve, 500))
     expect(guarded.libp2p.getPeers().map(p => p.toString())).toEqual([friend.peerId.toString()])
     expect(stranger.getConnections()).toHaveLength(0)

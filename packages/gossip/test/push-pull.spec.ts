@@ -2,19 +2,12 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { memberRecord, signRecord, syncProtocol, decodeSignedRecord, encodeSync, decodeSync, encodeSignedRecord, recordSigningPayload, encodeRecord } from '@meshbalancer/core/protocol'
 import { defaults, silentLogger } from '@meshbalancer/core'
+import { until } from '@meshbalancer/core/testing'
 import { createNode, Libp2pTransport } from '../src/index.js'
 import { createMeshLibp2p } from '../src/node/libp2p.js'
 import type { Cluster, SyncRejectReason } from '@meshbalancer/core'
 
 const NETWORK = { listen: ['/ip4/127.0.0.1/tcp/0'], announce: [], clusterKey: undefined, mdns: false, maxConnections: 16, meshDegree: 4 }
-
-async function until (condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms`)
-    await new Promise(resolve => setTimeout(resolve, 10))
-  }
-}
 
 const joinOf = (node: Cluster): string[] => node.self().addresses.map(address => `${address}/p2p/${node.id}`)
 
@@ -34,7 +27,7 @@ describe('push-pull between real nodes', () => {
     const others = [await node('n2', joinOf(seed)), await node('n3', joinOf(seed))]
     const startedAt = Date.now()
     const nodes = [seed, ...others]
-    await until(() => nodes.every(n => n.members().length === 3), 20_000, 'three nodes seeing each other')
+    await until(() => nodes.every(n => n.members().length === 3), 'three nodes seeing each other', 20_000)
     // A member that started less than NEWCOMER_ANNOUNCE_MS ago publishes its record again when a peer subscribes:
     // the joiner could then have every record by gossip before the exchange's arrive. Past that window, only the
     // exchange gives the joiner the members (their refreshes are 30 s or more away).
@@ -42,7 +35,7 @@ describe('push-pull between real nodes', () => {
     if (quiet > 0) await new Promise(resolve => setTimeout(resolve, quiet))
     const joiner = await node('n4', joinOf(seed))
     nodes.push(joiner)
-    await until(() => nodes.every(n => n.members().length === 4), 10_000, 'four nodes seeing each other')
+    await until(() => nodes.every(n => n.members().length === 4), 'four nodes seeing each other', 10_000)
     const exchanged = nodes.reduce((sum, n) => sum + n.stats().syncExchanges + n.stats().syncServed, 0)
     expect(exchanged).toBeGreaterThan(0)
     // Relayed records were checked against their origins' Ed25519 keys, and every one held.
@@ -68,7 +61,7 @@ describe('push-pull between real nodes', () => {
     const impersonated = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
     const forgedBytes = encodeRecord(memberRecord({ origin: impersonated, name: 'impersonated', incarnation: 1, sequence: 1 }))
     const forged = { record: forgedBytes, signature: await relayKey.sign(recordSigningPayload(forgedBytes)) }
-    await until(() => relay.connectedPeers().includes(target.id), 10_000, 'the relay connected')
+    await until(() => relay.connectedPeers().includes(target.id), 'the relay connected', 10_000)
     const answer = await relay.request(target.id, syncProtocol('default'), encodeSync([forged, genuine]), { signal: AbortSignal.timeout(10_000), expectResponse: true })
     // The answer is the target's state: its own record, signed with its key.
     const state = decodeSync(answer!)
@@ -76,7 +69,7 @@ describe('push-pull between real nodes', () => {
     const own = state.ok ? state.records[0]! : undefined
     expect(decodeSignedRecord(encodeSignedRecord(own!)).record.origin).toBe(target.id)
     await expect(relay.verify(target.id, recordSigningPayload(own!.record), own!.signature)).resolves.toBe(true)
-    await until(() => rejected.includes('bad-signature') && target.member(stranger) !== undefined, 5000, 'the forgery refused and the genuine record applied')
+    await until(() => rejected.includes('bad-signature') && target.member(stranger) !== undefined, 'the forgery refused and the genuine record applied', 5000)
     expect(target.member(impersonated)).toBeUndefined()
     expect(target.stats().syncRejected['bad-signature']).toBe(1)
   })

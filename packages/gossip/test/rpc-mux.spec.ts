@@ -1,6 +1,7 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { isErrorCode, RequestAbortedError, ServiceUnavailableError, silentLogger } from '@meshbalancer/core'
+import { until } from '@meshbalancer/core/testing'
 import { Libp2pTransport } from '../src/index.js'
 import { createMeshLibp2p } from '../src/node/libp2p.js'
 import type { Stream } from '@libp2p/interface'
@@ -12,14 +13,6 @@ const PROTOCOL = '/meshbalancer/mux-test/rpc/2.0.0'
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text)
 const text = (data: Uint8Array | undefined): string => new TextDecoder().decode(data)
 const call = (signal = AbortSignal.timeout(20_000)): { signal: AbortSignal, expectResponse: true } => ({ signal, expectResponse: true })
-
-async function until (condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms`)
-    await new Promise(resolve => setTimeout(resolve, 5))
-  }
-}
 
 type Node = Awaited<ReturnType<typeof createMeshLibp2p>>
 
@@ -94,7 +87,7 @@ describe('multiplexed RPC over libp2p', () => {
     for (let i = 0; i < 10; i++) {
       const controller = new AbortController()
       const pending = caller.request(callee.id, PROTOCOL, bytes('?'), call(controller.signal))
-      await until(() => handled.length === i + 1, 'the handler started')
+      await until(() => handled.length === i + 1, 'the handler started', 10_000)
       const reason = new Error('the caller gave up')
       const abortedAt = performance.now()
       controller.abort(reason)
@@ -116,7 +109,7 @@ describe('multiplexed RPC over libp2p', () => {
       return await new Promise(() => {})
     })
     const pending = Array.from({ length: 50 }, async () => await caller.request(callee.id, PROTOCOL, bytes('hold'), call()).catch((err: unknown) => err))
-    await until(() => aborted.length === 50, 'every call in its handler')
+    await until(() => aborted.length === 50, 'every call in its handler', 10_000)
     const before = rpcStreams(callerNode, callee)[0]!
     const lostAt = performance.now()
     await callerNode.hangUp(callee.libp2p.peerId)
@@ -126,7 +119,7 @@ describe('multiplexed RPC over libp2p', () => {
       expect(error).toBeInstanceOf(ServiceUnavailableError)
       expect((error as Error).message).toMatch(/lost|closed/)
     }
-    await until(() => aborted.every(signal => signal.aborted), "every handler's signal aborted")
+    await until(() => aborted.every(signal => signal.aborted), "every handler's signal aborted", 10_000)
     expect(aborted.every(signal => isErrorCode(signal.reason, 'REQUEST_ABORTED'))).toBe(true)
 
     await callerNode.dial(callee.libp2p.getMultiaddrs())
@@ -145,7 +138,7 @@ describe('multiplexed RPC over libp2p', () => {
       return await new Promise(() => {})
     })
     const pending = caller.request(callee.id, PROTOCOL, bytes('hold'), call()).catch((err: unknown) => err)
-    await until(() => holding === 1, 'the call in its handler')
+    await until(() => holding === 1, 'the call in its handler', 10_000)
     const calleeSide = callee.libp2p.getConnections(caller.libp2p.peerId).flatMap(c => c.streams.filter(s => s.protocol === PROTOCOL))
     expect(calleeSide).toHaveLength(1)
     calleeSide[0]!.abort(new Error('reset by the callee'))
@@ -163,7 +156,7 @@ describe('multiplexed RPC over libp2p', () => {
       return bytes('released')
     })
     const pending = Array.from({ length: 10 }, async () => await caller.request(callee.id, PROTOCOL, bytes('hold'), call()).then(text, (err: unknown) => err))
-    await until(() => holds.length === 4 && callee.rpcCounters.overloaded === 6, 'four calls held, six refused')
+    await until(() => holds.length === 4 && callee.rpcCounters.overloaded === 6, 'four calls held, six refused', 10_000)
     const refused = await Promise.all(pending.slice(4))
     for (const error of refused) {
       expect(error).toBeInstanceOf(ServiceUnavailableError)

@@ -7,18 +7,11 @@ import { yamux } from '@libp2p/yamux'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { createLibp2p } from 'libp2p'
 import { silentLogger } from '@meshbalancer/core'
+import { until } from '@meshbalancer/core/testing'
 import { ClusterLeftError, clusterGossipsubInit, createNode, meshbalancer, MissingServiceError } from '../src/index.js'
 import type { Libp2p } from '@libp2p/interface'
 import type { Cluster, LoadBalancer, SelectionAlgorithm } from '@meshbalancer/core'
 import type { MeshbalancerInit } from '../src/index.js'
-
-async function until (condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms`)
-    await new Promise(resolve => setTimeout(resolve, 25))
-  }
-}
 
 /** A libp2p node as an application composes it, with the meshbalancer service among its services. */
 async function serviceNode (init: MeshbalancerInit): Promise<Libp2p<{ mesh: Cluster }>> {
@@ -81,7 +74,7 @@ describe('the meshbalancer libp2p service', () => {
 
   it('forms one cluster with a createNode node', async () => {
     const all = [a.services.mesh, b.services.mesh, preset]
-    await until(() => all.every(cluster => cluster.members().length === 3 && cluster.members().every(member => member.status === 'active')), 15_000, 'three members seeing each other')
+    await until(() => all.every(cluster => cluster.members().length === 3 && cluster.members().every(member => member.status === 'active')), 'three members seeing each other', 15_000)
     expect(preset.members().map(member => member.name).sort()).toEqual(['preset', 'svc-a', 'svc-b'])
   })
 
@@ -91,7 +84,7 @@ describe('the meshbalancer libp2p service', () => {
       [b.services.mesh, 'preset'], [preset, 'svc-b'],
       [a.services.mesh, 'svc-b'], [b.services.mesh, 'svc-a']
     ]
-    await until(() => [...balancers.keys()].every(cluster => cluster.members().every(member => member.groups.has('who'))), 10_000, 'every node in the group')
+    await until(() => [...balancers.keys()].every(cluster => cluster.members().every(member => member.groups.has('who'))), 'every node in the group', 10_000)
     for (const [caller, name] of pairs) {
       callee = name
       await expect(balancers.get(caller)!.call('whoami', { from: caller.name }, { timeoutMs: 5000 })).resolves.toEqual({ from: caller.name, to: name })
@@ -105,7 +98,7 @@ describe('the meshbalancer libp2p service', () => {
     await b.stop()
     expect(b.services.mesh.isRunning).toBe(false)
     // `left` is announced before gossipsub stops: no waiting for a failed probe and a suspicion (2 s or more).
-    await until(() => reasons.length > 0, 2000, 'the stopped node removed')
+    await until(() => reasons.length > 0, 'the stopped node removed', 2000)
     expect(reasons).toEqual(['left'])
   })
 
@@ -114,7 +107,7 @@ describe('the meshbalancer libp2p service', () => {
     const reasons: string[] = []
     preset.on('member:leave', (member, reason) => { if (member.id === leaving) reasons.push(reason) })
     await a.services.mesh.stop()
-    await until(() => reasons.length > 0, 2000, 'the stopped member removed')
+    await until(() => reasons.length > 0, 'the stopped member removed', 2000)
     expect(reasons).toEqual(['left'])
     expect(a.status).toBe('started')
     await expect(a.services.mesh.start()).rejects.toBeInstanceOf(ClusterLeftError)

@@ -1,18 +1,10 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { silentLogger } from '@meshbalancer/core'
-import { describeTransportCompliance } from '@meshbalancer/core/testing'
+import { describeTransportCompliance, until } from '@meshbalancer/core/testing'
 import { Libp2pTransport } from '../src/index.js'
 import { createMeshLibp2p } from '../src/node/libp2p.js'
 
 const NETWORK = { listen: ['/ip4/127.0.0.1/tcp/0'], announce: [], clusterKey: undefined, mdns: false, maxConnections: 16, meshDegree: 4 }
-
-async function until (condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms`)
-    await new Promise(resolve => setTimeout(resolve, 10))
-  }
-}
 
 // Real libp2p nodes over TCP on 127.0.0.1, dialled into a full mesh: no join addresses, so that the dialler never
 // reconnects a link a test has cut.
@@ -31,7 +23,7 @@ describeTransportCompliance('Libp2pTransport', {
     for (const [i, a] of transports.entries()) {
       for (const b of transports.slice(i + 1)) await a.libp2p.dial(b.libp2p.getMultiaddrs())
     }
-    await until(() => transports.every(t => t.connectedPeers().length === count - 1), 'a full mesh of connections')
+    await until(() => transports.every(t => t.connectedPeers().length === count - 1), 'a full mesh of connections', 10_000)
     return {
       transports,
       disconnect: async (a, b) => { await nodes.get(a as Libp2pTransport)!.hangUp((b as Libp2pTransport).libp2p.peerId) },
