@@ -60,6 +60,12 @@ describe('the meshbalancer command', () => {
       return Number(/^libp2p_meshbalancer_records_total\{outcome="accepted"\} (\d+)$/m.exec(text)?.[1])
     }
     const recordsAccepted = async (): Promise<number> => (await nodes[0]!.ask('stats', 'stats')).recordsAccepted as number
+    // With nothing accepted before the first scrape, a sum of totals would equal the total: wait for one.
+    const deadline = Date.now() + 20_000
+    while (await recordsAccepted() === 0) {
+      if (Date.now() > deadline) throw new Error('no record accepted within 20 s')
+      await new Promise(resolve => setTimeout(resolve, 50))
+    }
     await accepted()
     const before = await recordsAccepted()
     const scraped = await accepted()

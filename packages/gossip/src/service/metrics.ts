@@ -34,10 +34,11 @@ export function registerServiceMetrics (metrics: Metrics, cluster: Cluster): voi
         accepted: stats.recordsAccepted,
         rejected: Object.values(stats.recordsRejected).reduce((sum, count) => sum + count, 0)
       }
+      // Never negative: prom-client refuses to decrease a counter, and would fail the whole scrape.
       const added = {
-        published: totals.published - reported.published,
-        accepted: totals.accepted - reported.accepted,
-        rejected: totals.rejected - reported.rejected
+        published: Math.max(0, totals.published - reported.published),
+        accepted: Math.max(0, totals.accepted - reported.accepted),
+        rejected: Math.max(0, totals.rejected - reported.rejected)
       }
       Object.assign(reported, totals)
       return added
