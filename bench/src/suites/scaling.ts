@@ -34,9 +34,10 @@ const BARE_SETTLE_MS = 10_000
  */
 function idleTiming (size: number): { settleMs: number, windowMs: number } {
   const refreshMs = refreshIntervalFor(defaults.DEFAULT_REFRESH_INTERVAL_MS, size)
-  const longestRefreshMs = Math.max(...SIZES.map(members => refreshIntervalFor(defaults.DEFAULT_REFRESH_INTERVAL_MS, members)))
-  return { settleMs: Math.max(SETTLE_MS, refreshMs * (1 + REFRESH_JITTER) + 5000), windowMs: Math.max(WINDOW_MS, longestRefreshMs) }
+  return { settleMs: Math.max(SETTLE_MS, refreshMs * (1 + REFRESH_JITTER) + 5000), windowMs: IDLE_WINDOW_MS }
 }
+/** The idle window of every size (see {@link idleTiming}). */
+const IDLE_WINDOW_MS = Math.max(WINDOW_MS, ...SIZES.map(members => refreshIntervalFor(defaults.DEFAULT_REFRESH_INTERVAL_MS, members)))
 /** Every node's load changes this often per second in the loaded run (one `load` command every 10 ms). */
 const LOAD_CHANGES_PER_SECOND = 100
 /**
@@ -143,7 +144,7 @@ export const scaling: Suite = {
       '## Scaling',
       '',
       `Idle \`meshbalancer node\` processes on this machine (default timings${EXTRA_FLAGS.length > 0 ? `, plus \`${EXTRA_FLAGS.join(' ')}\`` : ''}), median node, over the same window at`,
-      `every size, the longest refresh interval (${(idleTiming(SIZES[0]!).windowMs / 1000).toFixed(1)} s, at ${SIZES.at(-1)} members), once every member has refreshed at least once (${SIZES.map(size => `${size}: after ${Math.round(idleTiming(size).settleMs / 1000)} s`).join(', ')});`,
+      `every size, the longest refresh interval (${(IDLE_WINDOW_MS / 1000).toFixed(1)} s, at ${SIZES.at(-1)} members), once every member has refreshed at least once (${SIZES.map(size => `${size}: after ${Math.round(idleTiming(size).settleMs / 1000)} s`).join(', ')});`,
       `beside each, in the same run, as many bare libp2p 3 + gossipsub processes over ${WINDOW_MS / 1000} s after ${BARE_SETTLE_MS / 1000} s (the same stack with the libraries\'`,
       'default settings, every pair dialled, subscribed to one topic, publishing nothing): what the stack costs before',
       `meshbalancer does anything. Bytes are what each process read and wrote (/proc/<pid>/io), all protocols included.`,

@@ -22,8 +22,9 @@ export function registerServiceMetrics (metrics: Metrics, cluster: Cluster): voi
   })
   // A calculated counter is incremented by what `calculate` returns at every scrape (so @libp2p/prometheus-metrics
   // 5 does it: `inc(value)` in its collect), not set to it. So this returns what was added since the previous
-  // scrape; returning the running totals would export their sum over all scrapes.
-  const reported = { published: 0, accepted: 0, rejected: 0 }
+  // scrape, as @meshbalancer/metrics' StatCounters does over prom-client; returning the running totals would
+  // export their sum over all scrapes.
+  const reported: Record<string, number> = {}
   metrics.registerCounterGroup('libp2p_meshbalancer_records_total', {
     label: 'outcome',
     help: 'Membership records this node published, accepted from others and rejected',
@@ -35,11 +36,7 @@ export function registerServiceMetrics (metrics: Metrics, cluster: Cluster): voi
         rejected: Object.values(stats.recordsRejected).reduce((sum, count) => sum + count, 0)
       }
       // Never negative: prom-client refuses to decrease a counter, and would fail the whole scrape.
-      const added = {
-        published: Math.max(0, totals.published - reported.published),
-        accepted: Math.max(0, totals.accepted - reported.accepted),
-        rejected: Math.max(0, totals.rejected - reported.rejected)
-      }
+      const added = Object.fromEntries(Object.entries(totals).map(([outcome, total]) => [outcome, Math.max(0, total - (reported[outcome] ?? 0))]))
       Object.assign(reported, totals)
       return added
     }
