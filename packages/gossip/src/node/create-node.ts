@@ -24,7 +24,7 @@ export async function createNode (init: GossipNodeInit): Promise<Cluster> {
   const { network, service } = resolveNodeInit(init)
   const identity = await loadIdentity(network.keyFile)
   const options = {
-    dial: service.dial,
+    transport: service.transport,
     cluster: { ...service.cluster, incarnation: identity.incarnation, logger: service.cluster.logger ?? consoleLogger }
   }
   const libp2p: Libp2p<{ mesh: Cluster }> = await createMeshLibp2p(network, identity.privateKey, service.cluster.cluster ?? defaults.DEFAULT_CLUSTER_NAME, service.cluster.allowPeers, {

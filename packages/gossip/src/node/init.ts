@@ -103,7 +103,7 @@ export function resolveNodeInit (init: GossipNodeInit): { network: NetworkOption
   }
   if (network.clusterKey !== undefined) assertClusterKey(network.clusterKey)
   if (typeof network.mdns !== 'boolean') throw new InvalidOptionError('mdns', 'expected a boolean')
-  if (service.dial.targetPeers > network.maxConnections) {
+  if (service.transport.targetPeers > network.maxConnections) {
     throw new InvalidOptionError('targetPeers', `must not exceed maxConnections (${network.maxConnections})`)
   }
   return { network, service }

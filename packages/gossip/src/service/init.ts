@@ -2,6 +2,7 @@ import { assertNoRemovedOptions, InvalidOptionError, resolveClusterInit } from '
 import { assertInteger, assertKnownOptions } from '@meshbalancer/core/options'
 import { multiaddr } from '@multiformats/multiaddr'
 import * as defaults from '../node/constants.js'
+import { DEFAULT_FORWARD_HOLD_MS } from '../transport/forward-hold.js'
 import type { ClusterInit, Transport } from '@meshbalancer/core'
 
 /**
@@ -28,22 +29,38 @@ export interface MeshbalancerInit extends Omit<ClusterInit, 'transport'> {
    * @default 16
    */
   targetPeers?: number
+  /**
+   * How long a record or claim this node accepted waits before gossipsub forwards it to the node's mesh. Meanwhile
+   * the mesh peers that already have it say so (IDONTWANT) and are sent no copy: in a cluster whose members are
+   * connected to each other, each member then receives about one copy of each message instead of one from the
+   * publisher and one from each of its mesh peers. The node itself handles the message at once; only members that
+   * hear it through forwarding wait, a hold per hop. 0 forwards at once. PROTOCOL.md 2.1.
+   * @default 10
+   */
+  forwardHoldMs?: number
 }
 
-/** The dialler's options of {@link MeshbalancerInit}, with defaults applied. */
-export interface DialOptions {
+/**
+ * The longest forwarding hold accepted: gossipsub keeps a message's duplicates apart for its seen-cache's 2 minutes,
+ * but a hold near a heartbeat (1 s) would already let IHAVE gossip overtake forwarding.
+ */
+const MAX_FORWARD_HOLD_MS = 1000
+
+/** The transport's options of {@link MeshbalancerInit} (the dialler's, and gossip forwarding's), with defaults applied. */
+export interface TransportOptions {
   join: string[]
   joinRetryIntervalMs: number
   targetPeers: number
+  forwardHoldMs: number
 }
 
-/** {@link MeshbalancerInit} checked, split into the dialler's options and the cluster's. */
+/** {@link MeshbalancerInit} checked, split into the transport's options and the cluster's. */
 export interface ResolvedMeshbalancerInit {
-  dial: DialOptions
+  transport: TransportOptions
   cluster: Omit<ClusterInit, 'transport'>
 }
 
-export const DIAL_OPTIONS = ['join', 'joinRetryIntervalMs', 'targetPeers'] as const
+export const TRANSPORT_OPTIONS = ['join', 'joinRetryIntervalMs', 'targetPeers', 'forwardHoldMs'] as const
 export const CLUSTER_OPTIONS = [
   'name', 'cluster', 'probeIntervalMs', 'probeTimeoutMs', 'indirectProbes',
   'suspicionMultiplier', 'suspicionMaxMultiplier', 'minPublishIntervalMs', 'weight', 'tags',
@@ -75,24 +92,25 @@ const STAND_IN: Transport = {
 
 /**
  * Checks every option (throwing an `InvalidOptionError` naming the first bad one, under `scope` for unknown
- * ones) and applies the dialler's defaults; the cluster's defaults are applied by the core when it is built.
+ * ones) and applies the transport's defaults; the cluster's defaults are applied by the core when it is built.
  */
 export function resolveMeshbalancerInit (init: MeshbalancerInit, scope = 'meshbalancer', extra: readonly string[] = []): ResolvedMeshbalancerInit {
   if (init === null || typeof init !== 'object') throw new InvalidOptionError('init', 'expected an options object')
   // Before the check of unknown options, so that an option of an earlier release is named with its replacement.
   assertNoRemovedOptions(init)
-  assertKnownOptions(scope, init, [...DIAL_OPTIONS, ...CLUSTER_OPTIONS, ...extra])
-  const dial: DialOptions = {
+  assertKnownOptions(scope, init, [...TRANSPORT_OPTIONS, ...CLUSTER_OPTIONS, ...extra])
+  const transport: TransportOptions = {
     join: addresses('join', init.join ?? []),
     joinRetryIntervalMs: assertInteger('joinRetryIntervalMs', init.joinRetryIntervalMs ?? defaults.DEFAULT_JOIN_RETRY_INTERVAL_MS, 10),
-    targetPeers: assertInteger('targetPeers', init.targetPeers ?? defaults.DEFAULT_TARGET_PEERS, 1)
+    targetPeers: assertInteger('targetPeers', init.targetPeers ?? defaults.DEFAULT_TARGET_PEERS, 1),
+    forwardHoldMs: assertInteger('forwardHoldMs', init.forwardHoldMs ?? DEFAULT_FORWARD_HOLD_MS, 0, MAX_FORWARD_HOLD_MS)
   }
   const cluster: Omit<ClusterInit, 'transport'> = { name: init.name }
   for (const key of CLUSTER_OPTIONS) {
     if (init[key] !== undefined) Object.assign(cluster, { [key]: init[key] })
   }
   resolveClusterInit({ ...cluster, transport: STAND_IN })
-  return { dial, cluster }
+  return { transport, cluster }
 }
 
 /** Checks a list of multiaddr strings; `option[i]` names a bad one. */

@@ -43,7 +43,7 @@ export class MeshbalancerService extends Cluster implements Startable {
     super({
       ...init.cluster,
       logger,
-      transport: new Libp2pTransport(host, { ...init.dial, logger, privateKey: components.privateKey }),
+      transport: new Libp2pTransport(host, { ...init.transport, logger, privateKey: components.privateKey }),
       eventLoopLag: init.cluster.eventLoopLag ?? (() => lag?.sample() ?? 0)
     })
     this.components = components

@@ -3,6 +3,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ServiceUnavailableError, TransportStartError } from '@meshbalancer/core'
 import { directTopicPeers } from './flood-peers.js'
+import { DEFAULT_FORWARD_HOLD_MS, ForwardHold } from './forward-hold.js'
 import { Penalties } from './penalties.js'
 import { PeerDialer } from './peer-dialer.js'
 import { PeerKeys } from './peer-keys.js'
@@ -11,7 +12,7 @@ import { RpcCaller } from './rpc-caller.js'
 import { PeerBudgets, RPC_STREAM_OPEN_TIMEOUT_MS, rpcLimits } from './rpc-limits.js'
 import type { CalleeCounters } from './rpc-callee.js'
 import type { RpcLimits } from './rpc-limits.js'
-import type { GossipSub, GossipsubMessage, SubscriptionChangeData } from '@libp2p/gossipsub'
+import type { GossipSub, SubscriptionChangeData } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
 import type { Libp2p, PeerId, PrivateKey, Stream } from '@libp2p/interface'
 import type { Ping } from '@libp2p/ping'
@@ -34,11 +35,11 @@ export type TransportHost = Pick<Libp2p, 'peerId' | 'peerStore' | 'getMultiaddrs
 }
 
 /**
- * gossipsub's verdict for each of the core's. `deliver-only` is delivered by the validator itself and then ignored:
- * gossipsub forwards nothing it ignores, nor offers it in IHAVE, and ignoring costs the sender no score.
+ * gossipsub's verdict for each of the core's but `accept` (see {@link ForwardHold}). `deliver-only` is delivered
+ * by the validator itself and then ignored: gossipsub forwards nothing it ignores, nor offers it in IHAVE, and
+ * ignoring costs the sender no score.
  */
-const VERDICTS: Record<ValidationResult, TopicValidatorResult> = {
-  accept: TopicValidatorResult.Accept,
+const VERDICTS: Record<Exclude<ValidationResult, 'accept'>, TopicValidatorResult> = {
   'deliver-only': TopicValidatorResult.Ignore,
   reject: TopicValidatorResult.Reject,
   ignore: TopicValidatorResult.Ignore
@@ -60,6 +61,8 @@ export interface Libp2pTransportInit {
   privateKey: PrivateKey
   /** Bounds on what one peer can make this node hold as a callee. @default DEFAULT_RPC_LIMITS */
   rpcLimits?: Partial<RpcLimits>
+  /** How long an accepted message waits before gossipsub forwards it (see {@link ForwardHold}); 0 forwards at once. @default DEFAULT_FORWARD_HOLD_MS */
+  forwardHoldMs?: number
 }
 
 /**
@@ -82,6 +85,7 @@ export class Libp2pTransport implements Transport {
   private readonly privateKey: PrivateKey
   private readonly keys = new PeerKeys()
   private readonly penalties: Penalties
+  private readonly forwardHold: ForwardHold
   /** Pings in flight, one per peer, shared by their callers. */
   private readonly pings = new Map<string, SharedPing>()
   /** What this node refused or dropped as a callee. */
@@ -92,6 +96,7 @@ export class Libp2pTransport implements Transport {
     this.budgets = new PeerBudgets(rpcLimits(init.rpcLimits))
     this.privateKey = init.privateKey
     this.penalties = new Penalties(libp2p.services.pubsub)
+    this.forwardHold = new ForwardHold(libp2p.services.pubsub, init.forwardHoldMs ?? DEFAULT_FORWARD_HOLD_MS, init.logger)
     this.dialer = new PeerDialer(libp2p, {
       ...init,
       // Through the shared pings: the dialler's check of a lost member must not collide with another ping of it.
@@ -141,25 +146,17 @@ export class Libp2pTransport implements Transport {
       if (message.type !== 'signed') return TopicValidatorResult.Reject
       const received = { from: message.from.toString(), data: message.data, via: source.toString() }
       const verdict = handler.validate(received)
-      // gossipsub emits no event for what it ignores: the message is delivered here, its signature already checked.
-      if (verdict === 'deliver-only') handler.deliver(received)
-      return VERDICTS[verdict]
+      // Delivered here, its signature already checked, rather than on gossipsub's event: gossipsub emits none for what
+      // it ignores, and an accepted message would reach the node only after its forwarding hold.
+      if (verdict === 'accept' || verdict === 'deliver-only') handler.deliver(received)
+      return verdict === 'accept' ? this.forwardHold.accept(topic, message, received.via) : VERDICTS[verdict]
     })
-    // gossipsub's own event, rather than 'message', because it names the peer that handed the message over.
-    const onMessage = (event: CustomEvent<GossipsubMessage>): void => {
-      const { msg: message, propagationSource } = event.detail
-      if (message.topic === topic && message.type === 'signed') {
-        handler.deliver({ from: message.from.toString(), data: message.data, via: propagationSource.toString() })
-      }
-    }
     const onSubscriptionChange = (event: CustomEvent<SubscriptionChangeData>): void => {
       const { peerId, subscriptions } = event.detail
       if (subscriptions.some(s => s.topic === topic && s.subscribe)) handler.peerSubscribed?.(peerId.toString())
     }
-    pubsub.addEventListener('gossipsub:message', onMessage)
     pubsub.addEventListener('subscription-change', onSubscriptionChange)
     this.listeners.set(topic, [
-      () => { pubsub.removeEventListener('gossipsub:message', onMessage) },
       () => { pubsub.removeEventListener('subscription-change', onSubscriptionChange) }
     ])
     pubsub.subscribe(topic)
@@ -181,6 +178,11 @@ export class Libp2pTransport implements Transport {
     } catch (err) {
       throw new ServiceUnavailableError(`cannot publish on ${topic}: ${messageOf(err)}`)
     }
+  }
+
+  /** Accepted messages whose forwarding is still held (see {@link ForwardHold}). */
+  get forwardsHeld (): number {
+    return this.forwardHold.pending
   }
 
   /** The peers a publish goes to directly: with flood publishing, every subscriber above the publish threshold (or direct) with an open stream. */
