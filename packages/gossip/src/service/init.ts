@@ -41,8 +41,8 @@ export interface MeshbalancerInit extends Omit<ClusterInit, 'transport'> {
 }
 
 /**
- * The longest forwarding hold accepted: gossipsub keeps a message's duplicates apart for its seen-cache's 2 minutes,
- * but a hold near a heartbeat (1 s) would already let IHAVE gossip overtake forwarding.
+ * The longest forwarding hold accepted. Every hop of forwarding waits that long, and each message held is kept
+ * meanwhile; a hold of seconds is more likely a unit mistaken than a choice.
  */
 const MAX_FORWARD_HOLD_MS = 1000
 

@@ -43,11 +43,11 @@ export function messageId (message: SignedMessage): Uint8Array {
  * after the copies went out.
  *
  * So, for a message its validator accepts, the transport sends the IDONTWANT itself, to the mesh, then answers
- * gossipsub `accept` only after {@link DEFAULT_FORWARD_HOLD_MS}: by then the mesh peers that got the publisher's
- * copy have said so, and gossipsub skips them. The message is delivered to the node before the hold, so the hold
- * delays only what a member receives through forwarding. Messages delivered but not forwarded (`deliver-only`),
- * ignored or rejected send no IDONTWANT and wait for nothing. An IDONTWANT that comes late costs one redundant copy,
- * as without the hold; one that is lost, nothing.
+ * gossipsub `accept` only after the hold (`forwardHoldMs`, {@link DEFAULT_FORWARD_HOLD_MS} by default): by then the
+ * mesh peers that got the publisher's copy have said so, and gossipsub skips them. The message is delivered to the
+ * node before the hold, so the hold delays only what a member receives through forwarding. Messages delivered but
+ * not forwarded (`deliver-only`), ignored or rejected send no IDONTWANT and wait for nothing. An IDONTWANT that
+ * arrives after the hold costs the redundant copy that every mesh peer was sent before.
  */
 export class ForwardHold {
   private readonly sender: IdontwantSender | undefined
