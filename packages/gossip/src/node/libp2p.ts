@@ -51,9 +51,10 @@ export interface ClusterGossipsubOptions {
  * - A message is offered by IHAVE at one heartbeat (`mcacheGossip` 1), not three: with meshbalancer's records
  *   (a refresh every 30 s or more per member), 10 idle meshbalancer processes moved 1.0 KiB/s per node against 1.3
  *   at three (docs/SCALING.md), and what gossip misses, the refresh and push-pull repair.
- * - D stays at 4: D = 3 cut the bytes under traffic by a third (220 KiB/s) but leaves one fewer path around a
- *   lost link in clusters larger than a node's connections; flood publishing already gives the latency (a 400-byte
- *   message seen by the 9 others with p99 19.4 ms at D = 4, over 100 messages).
+ * - D stays at 4: D = 3 cut the bytes under traffic by a third (220 KiB/s, measured before the forwarding hold)
+ *   but leaves one fewer path around a lost link in clusters larger than a node's connections; flood publishing
+ *   already gives the latency (a 400-byte message seen by the 9 others with p99 19.4 ms at D = 4, over 100
+ *   messages).
  */
 export function clusterGossipsubInit (options: ClusterGossipsubOptions = {}): Partial<GossipsubOpts> {
   const degree = options.meshDegree ?? DEFAULT_MESH_DEGREE

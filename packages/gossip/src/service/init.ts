@@ -2,7 +2,7 @@ import { assertNoRemovedOptions, InvalidOptionError, resolveClusterInit } from '
 import { assertInteger, assertKnownOptions } from '@meshbalancer/core/options'
 import { multiaddr } from '@multiformats/multiaddr'
 import * as defaults from '../node/constants.js'
-import { DEFAULT_FORWARD_HOLD_MS } from '../transport/forward-hold.js'
+import { DEFAULT_FORWARD_HOLD_MS, MAX_FORWARD_HOLD_MS } from '../transport/forward-hold.js'
 import type { ClusterInit, Transport } from '@meshbalancer/core'
 
 /**
@@ -30,7 +30,7 @@ export interface MeshbalancerInit extends Omit<ClusterInit, 'transport'> {
    */
   targetPeers?: number
   /**
-   * How long a record or claim this node accepted waits before gossipsub forwards it to the node's mesh. Meanwhile
+   * How long a message this node accepted (a record, a claim, a broadcast) waits before gossipsub forwards it to the node's mesh. Meanwhile
    * the mesh peers that already have it say so (IDONTWANT) and are sent no copy: in a cluster whose members are
    * connected to each other, each member then receives about one copy of each message instead of one from the
    * publisher and one from each of its mesh peers. The node itself handles the message at once; only members that
@@ -39,12 +39,6 @@ export interface MeshbalancerInit extends Omit<ClusterInit, 'transport'> {
    */
   forwardHoldMs?: number
 }
-
-/**
- * The longest forwarding hold accepted. Every hop of forwarding waits that long, and each message held is kept
- * meanwhile; a hold of seconds is more likely a unit mistaken than a choice.
- */
-const MAX_FORWARD_HOLD_MS = 1000
 
 /** The transport's options of {@link MeshbalancerInit} (the dialler's, and gossip forwarding's), with defaults applied. */
 export interface TransportOptions {

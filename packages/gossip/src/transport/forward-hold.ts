@@ -1,15 +1,24 @@
 import { publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
+import { assertInteger } from '@meshbalancer/core/options'
 import type { GossipSub, SignedMessage } from '@libp2p/gossipsub'
 import type { Logger } from '@meshbalancer/core'
 
 /**
- * How long an accepted message waits before gossipsub forwards it, by default. Long enough for the IDONTWANTs of
- * the mesh peers that got the publisher's own copy at the same moment to arrive (a round trip on a LAN, plus a
- * busy process's scheduling); short beside what a member that hears the message only through forwarding waits
- * anyway (a hop of a heartbeat-maintained mesh).
+ * How long an accepted message waits before gossipsub forwards it, by default. The IDONTWANTs it waits for need a
+ * round trip between the mesh peers that got the publisher's copy at the same moment: well under a millisecond on a
+ * LAN; the rest is for processes that are busy. A process whose turn of its event loop lasts longer than the hold
+ * forwards before it reads them (Node runs due timers before it reads sockets), and sends the copies as before.
+ * Every hop of forwarding waits as long: where members are not all connected to the publisher (clusters larger than
+ * `targetPeers` + 1), those that hear a message through forwarding hear it a hold later per hop.
  */
 export const DEFAULT_FORWARD_HOLD_MS = 10
+
+/**
+ * The longest hold accepted. Every hop of forwarding waits that long, and each message held is kept meanwhile; a
+ * hold of seconds is more likely a unit mistaken than a choice.
+ */
+export const MAX_FORWARD_HOLD_MS = 1000
 
 /**
  * gossipsub's sender of IDONTWANT to a topic's mesh, minus the peer that delivered the message. It is private in
@@ -51,9 +60,13 @@ export function messageId (message: SignedMessage): Uint8Array {
  */
 export class ForwardHold {
   private readonly sender: IdontwantSender | undefined
-  private held = 0
+  readonly holdMs: number
+  /** The holds running, each with what ends it early. */
+  private readonly held = new Set<{ timer: NodeJS.Timeout, release: () => void }>()
 
-  constructor (pubsub: GossipSub, readonly holdMs: number, logger: Logger) {
+  /** Throws an `InvalidOptionError` naming `forwardHoldMs` unless `holdMs` is an integer from 0 to 1000. */
+  constructor (pubsub: GossipSub, holdMs: number, logger: Logger) {
+    this.holdMs = assertInteger('forwardHoldMs', holdMs, 0, MAX_FORWARD_HOLD_MS)
     const candidate = pubsub as unknown as Partial<IdontwantSender>
     this.sender = typeof candidate.sendIDontWants === 'function' ? candidate as IdontwantSender : undefined
     if (this.sender === undefined && holdMs > 0) {
@@ -61,21 +74,34 @@ export class ForwardHold {
     }
   }
 
-  /** Messages accepted and not yet handed back to gossipsub for forwarding. */
+  /** Messages accepted and not yet handed back to gossipsub for forwarding (for tests and diagnostics). */
   get pending (): number {
-    return this.held
+    return this.held.size
   }
 
   /** gossipsub's verdict for a message the node accepted: at once, or after the hold, IDONTWANT sent. */
   accept (topic: string, message: SignedMessage, source: string): TopicValidatorResult | Promise<TopicValidatorResult> {
     if (this.sender === undefined || this.holdMs === 0) return TopicValidatorResult.Accept
     this.sender.sendIDontWants(messageId(message), topic, source)
-    this.held++
     return new Promise(resolve => {
-      setTimeout(() => {
-        this.held--
-        resolve(TopicValidatorResult.Accept)
-      }, this.holdMs)
+      const hold = {
+        timer: setTimeout(() => {
+          this.held.delete(hold)
+          resolve(TopicValidatorResult.Accept)
+        }, this.holdMs),
+        // A node that stops forwards nothing more; its messages were delivered.
+        release: () => { resolve(TopicValidatorResult.Ignore) }
+      }
+      this.held.add(hold)
     })
+  }
+
+  /** Ends every hold without forwarding, for a node that stops. */
+  releaseAll (): void {
+    for (const hold of this.held) {
+      clearTimeout(hold.timer)
+      hold.release()
+    }
+    this.held.clear()
   }
 }

@@ -61,7 +61,10 @@ export interface Libp2pTransportInit {
   privateKey: PrivateKey
   /** Bounds on what one peer can make this node hold as a callee. @default DEFAULT_RPC_LIMITS */
   rpcLimits?: Partial<RpcLimits>
-  /** How long an accepted message waits before gossipsub forwards it (see {@link ForwardHold}); 0 forwards at once. @default DEFAULT_FORWARD_HOLD_MS */
+  /**
+   * How long an accepted message waits before gossipsub forwards it (see {@link ForwardHold}), an integer from 0
+   * (forwarded at once) to 1000. @default DEFAULT_FORWARD_HOLD_MS
+   */
   forwardHoldMs?: number
 }
 
@@ -132,6 +135,7 @@ export class Libp2pTransport implements Transport {
     this.started = false
     this.libp2p.removeEventListener('peer:discovery', this.onDiscovery)
     this.dialer.stop()
+    this.forwardHold.releaseAll()
     for (const caller of [...this.callers.values()]) caller.close(`${this.id} stopped`)
     await this.libp2p.stop()
   }
@@ -180,7 +184,7 @@ export class Libp2pTransport implements Transport {
     }
   }
 
-  /** Accepted messages whose forwarding is still held (see {@link ForwardHold}). */
+  /** Accepted messages whose forwarding is still held (see {@link ForwardHold}); for tests and diagnostics. */
   get forwardsHeld (): number {
     return this.forwardHold.pending
   }
