@@ -72,6 +72,12 @@ describe('cluster options', () => {
     expect(() => new Cluster({ name: 'n1', transport: network.createTransport() })).not.toThrow()
   })
 
+  it('derives a valid rate limit from any valid minPublishIntervalMs', () => {
+    const network = new MemoryNetwork()
+    // 2.5 records per interval would be 0.25 a second, below the least maxRecordsPerSecond takes.
+    expect(() => new Cluster({ name: 'n1', transport: network.createTransport(), minPublishIntervalMs: 10_000 })).not.toThrow()
+  })
+
   it('rejects bad network options by name', () => {
     expect(() => new MemoryNetwork({ loss: 2 })).toThrow(/"memoryNetwork.loss"/)
     expect(() => new MemoryNetwork({ delay: 1 } as never)).toThrow(/"memoryNetwork.delay"/)

@@ -132,7 +132,7 @@ export interface ClusterInit {
   /**
    * Records one origin may publish per second (twice as many in a burst) before the rest are rejected as a flood
    * (reason `rate-limited`). An honest member publishes at most 1000 / minPublishIntervalMs a second.
-   * @default 2.5 × 1000 / minPublishIntervalMs (25 with the default interval)
+   * @default 2.5 × 1000 / minPublishIntervalMs (25 with the default interval), and at least 1
    */
   maxRecordsPerSecond?: number
   /**
@@ -224,7 +224,8 @@ export function resolveClusterInit (init: ClusterInit): ResolvedClusterInit {
     codec: init.codec ?? jsonCodec,
     explainOnePickIn: init.explainOnePickIn ?? defaults.DEFAULT_EXPLAIN_ONE_PICK_IN,
     allowPeers: init.allowPeers === undefined ? undefined : new Set(init.allowPeers),
-    maxRecordsPerSecond: init.maxRecordsPerSecond ?? defaults.RECORD_RATE_HEADROOM * 1000 / Math.max(1, init.minPublishIntervalMs ?? defaults.DEFAULT_MIN_PUBLISH_INTERVAL_MS),
+    // At least 1, the least the option takes: an interval beyond 2.5 s must not make its own default invalid.
+    maxRecordsPerSecond: init.maxRecordsPerSecond ?? Math.max(1, defaults.RECORD_RATE_HEADROOM * 1000 / Math.max(1, init.minPublishIntervalMs ?? defaults.DEFAULT_MIN_PUBLISH_INTERVAL_MS)),
     maxBroadcastsPerSecond: init.maxBroadcastsPerSecond ?? defaults.DEFAULT_MAX_BROADCASTS_PER_SECOND,
     incarnation: init.incarnation ?? Date.now(),
     eventLoopLag: init.eventLoopLag ?? (() => 0),
