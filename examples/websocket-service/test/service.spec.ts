@@ -83,11 +83,14 @@ describe('the WebSocket service', () => {
 
   it('sends a client that arrives while it drains on at once, and refuses connections once it stops', async () => {
     const a = await start('a')
-    const b = await start('b', a.node.self().addresses)
     // Like a front door whose health check has not yet seen the drain: every client still goes to a.
     let target = a.url
+    // All 40 land on a before b starts. With b there, a's shedding (a round every 0.5 s) could send some of them to
+    // b before the last had connected, and a would never hold 40.
     connect(40, () => target)
     await until(() => a.count() === 40, 10_000, '40 clients on a')
+    const b = await start('b', a.node.self().addresses)
+    await until(() => a.node.member(b.node.id) !== undefined, 10_000, 'a seeing b')
     const stopping = a.stop()
     await until(() => a.node.self().status === 'draining', 2000, 'draining')
     const late = new ReconnectingClient({ pick: () => target, jitterMs: 50 })
