@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { first } from './algorithms.js'
 import { record, startMesh, startNode } from './fixtures.js'
+import { NEWCOMER_ANNOUNCE_MS } from '../src/cluster/constants.js'
 import { StateTopic } from '../src/cluster/state-topic.js'
 import { encodeRecord, encodeSignedRecord } from '../src/protocol.js'
 import { ManualClock } from '../src/testing/index.js'
@@ -166,6 +167,51 @@ describe('records gossiped on change', () => {
     expect(busy.member(far.id)).toBeDefined()
     expect(toAll()).toBe(1)
     expect(unforwarded(near)).toBe(1)
+  })
+})
+
+describe('refreshes', () => {
+  let mesh: TestMesh | undefined
+  afterEach(async () => {
+    for (const node of mesh?.nodes ?? []) if (node.isRunning) await node.stop()
+    mesh = undefined
+  })
+
+  it('are flagged as sent to all, and not forwarded, while every member is a direct peer', async () => {
+    mesh = await startMesh(3, { refreshIntervalMs: 10_000 })
+    const { clock, nodes } = mesh
+    await clock.advanceUntil(() => nodes.every(node => node.members().length === 3), 1000)
+    // Past the announcements a node repeats, as changes, when peers subscribe in its first 10 s.
+    await clock.advance(NEWCOMER_ANNOUNCE_MS)
+    const before = nodes.map(node => node.stats())
+    // 60 s of refreshes every 7.5 to 12.5 s, and nothing else published.
+    await clock.advance(60_000)
+    for (const [i, node] of nodes.entries()) {
+      const { recordsPublished, recordsPublishedToAll, recordsAccepted, recordsAcceptedUnforwarded } = node.stats()
+      const refreshes = recordsPublished - before[i]!.recordsPublished
+      expect(refreshes).toBeGreaterThanOrEqual(4)
+      expect(recordsPublishedToAll - before[i]!.recordsPublishedToAll).toBe(refreshes)
+      // Every record this node received in the meantime was another's refresh, delivered and not forwarded.
+      expect(recordsAcceptedUnforwarded - before[i]!.recordsAcceptedUnforwarded).toBe(recordsAccepted - before[i]!.recordsAccepted)
+      expect(recordsAccepted - before[i]!.recordsAccepted).toBeGreaterThanOrEqual(8)
+    }
+  })
+
+  it('carry a change of content that waits out minPublishIntervalMs as a change, forwarded', async () => {
+    // Jitter at its least: the refresh comes 7.5 s after a publish, before the end of the interval (10 s) that a
+    // change made just after that publish waits for.
+    mesh = await startMesh(2, { refreshIntervalMs: 10_000, minPublishIntervalMs: 10_000, random: () => 0 })
+    const { clock, nodes } = mesh
+    const [origin, other] = nodes as [Cluster, Cluster]
+    await clock.advanceUntil(() => nodes.every(node => node.members().length === 2), 1000)
+    const start = origin.stats().recordsPublished
+    await clock.advanceUntil(() => origin.stats().recordsPublished > start, 20_000)
+    const toAll = origin.stats().recordsPublishedToAll
+    const published = origin.stats().recordsPublished
+    origin.loadBalancer({ name: 'web', algorithm: first() })
+    await clock.advanceUntil(() => other.member(origin.id)?.groups.has('web') === true, 20_000)
+    expect(origin.stats().recordsPublished).toBe(published + 1)
+    expect(origin.stats().recordsPublishedToAll).toBe(toAll)
   })
 })
 

@@ -50,8 +50,12 @@ class ForeignPeer {
     return this.libp2p.peerId.toString()
   }
 
-  /** Publishes its next record; `fields` override the valid defaults (status ACTIVE, group `api` at load = sequence). */
-  async publish (fields: Partial<WireRecord> = {}): Promise<void> {
+  /**
+   * Publishes its next record; `fields` override the valid defaults (status ACTIVE, group `api` at load = sequence).
+   * `reachedAll` flags it as sent to every member, as a meshbalancer member flags its load records and refreshes
+   * when every pair is connected: its receivers deliver it and do not forward it.
+   */
+  async publish (fields: Partial<WireRecord> = {}, reachedAll = false): Promise<void> {
     const record = WireRecord.encode({
       version: 1,
       origin: this.id,
@@ -68,7 +72,7 @@ class ForeignPeer {
       ...fields
     })
     const signature = await this.privateKey.sign(recordSigningPayload(record))
-    await this.libp2p.services.pubsub.publish(topic, encodeSignedRecord({ record, signature }))
+    await this.libp2p.services.pubsub.publish(topic, encodeSignedRecord({ record, signature }, reachedAll))
   }
 }
 
@@ -138,7 +142,8 @@ describe('a foreign peer in a meshbalancer cluster', () => {
 })
 
 describe('the score of a foreign peer after one rejected record', () => {
-  it('stays above the graylist threshold, and its LEFT is applied', async () => {
+  // Its records forwarded, or delivered only (flagged as sent to all): either way they earn it its standing.
+  it.each([['forwarded', false], ['sent to all', true]])('stays above the graylist threshold, and its LEFT is applied (records %s)', async (_, reachedAll) => {
     const network = { listen: ['/ip4/127.0.0.1/tcp/0'], announce: [], clusterKey: undefined, mdns: false, maxConnections: 16, meshDegree: 4 }
     const privateKey = await generateKeyPair('Ed25519')
     const libp2p = await createMeshLibp2p(network, privateKey, 'default')
@@ -150,10 +155,11 @@ describe('the score of a foreign peer after one rejected record', () => {
       await until(() => peer.libp2p.services.pubsub.getSubscribers(topic).length === 1, 'the node subscribed', 10_000)
       const loadSeen = (): number => node.member(peer.id)?.groups.get('api') ?? 0
       for (let i = 1; i <= 2; i++) {
-        await peer.publish()
+        await peer.publish({}, reachedAll)
         await until(() => loadSeen() >= i, `record ${i} applied`, 5000)
         await new Promise(resolve => setTimeout(resolve, 1000))
       }
+      expect(node.stats().recordsAcceptedUnforwarded).toBe(reachedAll ? 2 : 0)
       const rejected: RecordRejectReason[] = []
       node.on('record:reject', reason => { rejected.push(reason) })
       await peer.publish({ weight: 2_000_000 })

@@ -278,7 +278,7 @@ export class RecordGossip {
       const signed = { record: bytes, signature: await transport.sign(recordSigningPayload(bytes)) }
       this.store.set(record, signed)
       // Decided as the record goes out, on the connections open then.
-      const toAll = reason === 'load' && this.reachesAll()
+      const toAll = (reason === 'load' || reason === 'refresh') && this.reachesAll()
       if (toAll) this.topic.countPublishedToAll()
       await transport.publish(this.topicName, encodeSignedRecord(signed, toAll))
     }).catch((err: Error) => {
@@ -288,10 +288,10 @@ export class RecordGossip {
 
   /**
    * True when a publish now goes directly to every other member of this node's view (docs/PROTOCOL.md, 2.5): its
-   * receivers then need not forward it. Only load records are so flagged. A load record that a member misses (its
-   * link broke as it went out, or it joined unseen) is superseded by the next, or repaired by the refresh and by
-   * push-pull; a change of content or a refresh is always forwarded, so that it reaches every member by more than
-   * one path.
+   * receivers then need not forward it. Only load records and refreshes are so flagged, the records that repeat
+   * what members already hold. One that a member misses (its link broke as it went out, or it joined unseen) is
+   * superseded by the next, or repaired by push-pull; a change of content is always forwarded, so that it reaches
+   * every member by more than one path.
    */
   private reachesAll (): boolean {
     const { table, options } = this.init

@@ -74,7 +74,7 @@ export function clusterGossipsubInit (options: ClusterGossipsubOptions = {}): Pa
     mcacheGossip: 1,
     // The transport sends IDONTWANT itself, once a message is accepted and before it is forwarded (ForwardHold).
     // gossipsub's own, sent before validation for messages of 512 bytes or more, would double it for large records
-    // and go out for the load records that are delivered but never forwarded, which nobody would send anyway.
+    // and go out for the records delivered but never forwarded (flagged as sent to all), which nobody would send.
     idontwantMinDataSize: Number.MAX_SAFE_INTEGER,
     maxInboundDataLength: MAX_GOSSIP_FRAME_BYTES,
     scoreParams: clusterScoreParams(stateTopic(options.cluster ?? defaults.DEFAULT_CLUSTER_NAME), claimsTopic(options.cluster ?? defaults.DEFAULT_CLUSTER_NAME)),

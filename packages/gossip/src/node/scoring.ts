@@ -18,8 +18,9 @@ export const INVALID_MESSAGE_DECAY = 0.9
  * 20 points that takes at R ≈ 346 s (a refresh of that mean interval comes at about 47 members), below 17 (what
  * the most time in mesh, 3 points, makes up for) at R ≈ 388 s (about 53 members); from there on an idle member
  * that sent nothing but its refreshes can be graylisted by one rejection, for about a second. Records it forwards
- * first, and every change of content it publishes, add to that; a load record flagged as sent to all is ignored by
- * its receivers (docs/PROTOCOL.md, 2.5) and adds nothing. At gossipsub's usual ×0.9 a second, the count of a member
+ * first, and every change of content it publishes, add to that. Records flagged as sent to all (load records, and
+ * refreshes where every pair is connected: docs/PROTOCOL.md, 2.5) count too: gossipsub ignores them, and the
+ * transport credits them itself (first-delivery.ts). At gossipsub's usual ×0.9 a second, the count of a member
  * quiet for 30 s would be 0.04, and one rejection would graylist it.
  */
 export const FIRST_DELIVERY_WEIGHT = 20

@@ -2,6 +2,7 @@ import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ServiceUnavailableError, TransportStartError } from '@meshbalancer/core'
+import { firstDeliveryCredit } from './first-delivery.js'
 import { directTopicPeers } from './flood-peers.js'
 import { DEFAULT_FORWARD_HOLD_MS, ForwardHold } from './forward-hold.js'
 import { Penalties } from './penalties.js'
@@ -37,7 +38,8 @@ export type TransportHost = Pick<Libp2p, 'peerId' | 'peerStore' | 'getMultiaddrs
 /**
  * gossipsub's verdict for each of the core's but `accept` (see {@link ForwardHold}). `deliver-only` is delivered
  * by the validator itself and then ignored: gossipsub forwards nothing it ignores, nor offers it in IHAVE, and
- * ignoring costs the sender no score.
+ * ignoring costs the sender no score. Nor does it earn the sender any, so the transport credits the first delivery
+ * itself (see `subscribe`).
  */
 const VERDICTS: Record<Exclude<ValidationResult, 'accept'>, TopicValidatorResult> = {
   'deliver-only': TopicValidatorResult.Ignore,
@@ -89,6 +91,7 @@ export class Libp2pTransport implements Transport {
   private readonly keys = new PeerKeys()
   private readonly penalties: Penalties
   private readonly forwardHold: ForwardHold
+  private readonly creditFirstDelivery: (from: string, topic: string) => void
   /** Pings in flight, one per peer, shared by their callers. */
   private readonly pings = new Map<string, SharedPing>()
   /** What this node refused or dropped as a callee. */
@@ -100,6 +103,7 @@ export class Libp2pTransport implements Transport {
     this.privateKey = init.privateKey
     this.penalties = new Penalties(libp2p.services.pubsub)
     this.forwardHold = new ForwardHold(libp2p.services.pubsub, init.forwardHoldMs ?? DEFAULT_FORWARD_HOLD_MS, init.logger)
+    this.creditFirstDelivery = firstDeliveryCredit(libp2p.services.pubsub, init.logger)
     this.dialer = new PeerDialer(libp2p, {
       ...init,
       // Through the shared pings: the dialler's check of a lost member must not collide with another ping of it.
@@ -153,7 +157,13 @@ export class Libp2pTransport implements Transport {
       // Delivered here, its signature already checked, rather than on gossipsub's event: gossipsub emits none for what
       // it ignores, and an accepted message would reach the node only after its forwarding hold.
       if (verdict === 'accept' || verdict === 'deliver-only') handler.deliver(received)
-      return verdict === 'accept' ? this.forwardHold.accept(topic, message, received.via) : VERDICTS[verdict]
+      if (verdict === 'accept') return this.forwardHold.accept(topic, message, received.via)
+      // A valid message its sender was first to deliver, as an accepted one would be: the same first-delivery
+      // standing (docs/PROTOCOL.md, 2.2), which offsets a later rejection. Without it, a member whose records all
+      // reach every member directly (an idle member's refreshes, where every pair is connected) would have none,
+      // and one rejected record would graylist it.
+      if (verdict === 'deliver-only') this.creditFirstDelivery(received.via, topic)
+      return VERDICTS[verdict]
     })
     const onSubscriptionChange = (event: CustomEvent<SubscriptionChangeData>): void => {
       const { peerId, subscriptions } = event.detail
