@@ -30,11 +30,11 @@ export interface MeshbalancerInit extends Omit<ClusterInit, 'transport'> {
    */
   targetPeers?: number
   /**
-   * How long a message this node accepted (a record, a claim, a broadcast) waits before gossipsub forwards it to the node's mesh. Meanwhile
-   * the mesh peers that already have it say so (IDONTWANT) and are sent no copy: in a cluster whose members are
-   * connected to each other, each member then receives about one copy of each message instead of one from the
-   * publisher and one from each of its mesh peers. The node itself handles the message at once; only members that
-   * hear it through forwarding wait, a hold per hop. 0 forwards at once. PROTOCOL.md 2.1.
+   * How long a message this node accepted (a record, a claim, a broadcast) waits before gossipsub forwards it to
+   * the node's mesh. Meanwhile the mesh peers that already have it say so (IDONTWANT) and are sent no copy: in a
+   * cluster whose members are connected to each other, each member then receives about one copy of each message
+   * instead of one from the publisher and one from each of its mesh peers. The node itself handles the message at
+   * once; only members that hear it through forwarding wait, a hold per hop. 0 forwards at once. PROTOCOL.md 2.1.
    * @default 10
    */
   forwardHoldMs?: number

@@ -46,9 +46,9 @@ export function messageId (message: SignedMessage): Uint8Array {
  *
  * gossipsub forwards an accepted message to its whole mesh but the peer it came from. With flood publishing, every
  * member connected to the publisher gets the publisher's copy first, and then one more from each of its mesh peers
- * but the publisher: up to Dhi + 1 copies of a message each member needed once. IDONTWANT (gossipsub v1.2) lets a receiver tell its mesh
- * "I have it", but gossipsub sends it only for messages of 512 bytes or more (records are smaller), before
- * validation, and forwards as soon as the validator answers, which is at once here: the peers' IDONTWANTs arrive
+ * but the publisher: up to Dhi + 1 copies of a message each member needed once. IDONTWANT (gossipsub v1.2) lets
+ * a receiver tell its mesh "I have it", but gossipsub sends it only for messages of 512 bytes or more (records are
+ * smaller), before validation, and forwards as soon as the validator answers, which is at once here: the peers' IDONTWANTs arrive
  * after the copies went out.
  *
  * So, for a message its validator accepts, the transport sends the IDONTWANT itself, to the mesh, then answers
