@@ -90,7 +90,8 @@ describe('the WebSocket service', () => {
     connect(40, () => target)
     await until(() => a.count() === 40, 10_000, '40 clients on a')
     const b = await start('b', a.node.self().addresses)
-    await until(() => a.node.member(b.node.id) !== undefined, 10_000, 'a seeing b')
+    // b as a shedder of the same namespace, the target of a's drain.
+    await until(() => a.node.member(b.node.id)?.shedding.size === 1, 10_000, 'a seeing b shed')
     const stopping = a.stop()
     await until(() => a.node.self().status === 'draining', 2000, 'draining')
     const late = new ReconnectingClient({ pick: () => target, jitterMs: 50 })

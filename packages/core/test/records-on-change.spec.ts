@@ -113,6 +113,21 @@ describe('records gossiped on change', () => {
     await clock.advanceUntil(() => watcher.member(moving.id)?.addresses.includes('/memory/elsewhere') === true, 1100)
   })
 
+  it('sends new addresses that a record of loads carries as a change of content, not flagged as sent to all', async () => {
+    mesh = await startMesh(2)
+    const { clock, network, nodes } = mesh
+    const [moving, watcher] = nodes as [Cluster, Cluster]
+    moving.setLoad('api', 1)
+    await clock.advanceUntil(() => watcher.member(moving.id)?.groups.get('api') === 1, 1000)
+    const toAll = moving.stats().recordsPublishedToAll
+    // Within the second before the address check runs: the load record is the first to carry them.
+    network.transport(moving.id)!.addresses = () => ['/memory/id-n1', '/memory/elsewhere']
+    moving.setLoad('api', 100)
+    await clock.advanceUntil(() => watcher.member(moving.id)?.addresses.includes('/memory/elsewhere') === true, 1000)
+    expect(watcher.member(moving.id)?.groups.get('api')).toBe(100)
+    expect(moving.stats().recordsPublishedToAll).toBe(toAll)
+  })
+
   it('keeps the load records each member receives within loadRecordsPerSecond, whatever the size of the cluster', async () => {
     const perMember = async (count: number): Promise<number> => {
       mesh = await startMesh(count, { refreshIntervalMs: 600_000, loadRecordsPerSecond: 40 })

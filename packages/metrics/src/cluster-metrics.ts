@@ -26,7 +26,7 @@ const BROADCAST_REJECT_REASONS: readonly BroadcastRejectReason[] = [
 /** Totals of records and broadcasts, read from `cluster.stats()` when scraped. */
 const RECORD_TOTALS: readonly StatTotal[] = [
   ['records_published_total', 'Member records this node published.', 'recordsPublished'],
-  ['records_published_to_all_total', 'Load records this node published directly to every member of its view, flagged for receivers not to forward.', 'recordsPublishedToAll'],
+  ['records_published_to_all_total', 'Load records and refreshes this node published directly to every member of its view, flagged for receivers not to forward.', 'recordsPublishedToAll'],
   ['records_accepted_unforwarded_total', 'Records accepted straight from an origin that had sent them to every member, and so not forwarded.', 'recordsAcceptedUnforwarded'],
   ['records_accepted_total', 'Member records received and accepted.', 'recordsAccepted'],
   ['broadcasts_published_total', 'Application broadcasts this node published.', 'broadcastsPublished'],

@@ -262,8 +262,11 @@ export class RecordGossip {
     return result ?? 'updated'
   }
 
-  private publish (reason: PublishReason): void {
+  private publish (due: PublishReason): void {
     const { clock, transport, logger } = this.init.options
+    // The record reads the transport's addresses as it is built, and the check for a change of them runs once a
+    // second: a record of loads or a refresh that carries new addresses is a change of content, and goes out as one.
+    const reason = (due === 'load' || due === 'refresh') && this.init.local.addressesChanged() ? 'change' : due
     const record = this.init.local.next()
     this.init.table.setLocal(record, clock.now())
     let bytes: Uint8Array

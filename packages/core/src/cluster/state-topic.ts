@@ -11,7 +11,7 @@ import type { TopicMessage, ValidationResult } from '../transport/transport.js'
 export interface StateTopicStats {
   readonly recordsPublished: number
   readonly recordsAccepted: number
-  /** Load records this node published directly to every member of its view, flagged for receivers not to forward. */
+  /** Load records and refreshes this node published directly to every member of its view, flagged not to forward. */
   readonly recordsPublishedToAll: number
   /** Records accepted from their origin, which had flagged them as sent to all, and so not forwarded by this node. */
   readonly recordsAcceptedUnforwarded: number

@@ -48,8 +48,8 @@ export function messageId (message: SignedMessage): Uint8Array {
  * member connected to the publisher gets the publisher's copy first, and then one more from each of its mesh peers
  * but the publisher: up to Dhi + 1 copies of a message each member needed once. IDONTWANT (gossipsub v1.2) lets
  * a receiver tell its mesh "I have it", but gossipsub sends it only for messages of 512 bytes or more (records are
- * smaller), before validation, and forwards as soon as the validator answers, which is at once here: the peers' IDONTWANTs arrive
- * after the copies went out.
+ * smaller), before validation, and forwards as soon as the validator answers, which is at once here: the peers'
+ * IDONTWANTs arrive after the copies went out.
  *
  * So, for a message its validator accepts, the transport sends the IDONTWANT itself, to the mesh, then answers
  * gossipsub `accept` only after the hold (`forwardHoldMs`, {@link DEFAULT_FORWARD_HOLD_MS} by default): by then the

@@ -158,11 +158,11 @@ export class Libp2pTransport implements Transport {
       // it ignores, and an accepted message would reach the node only after its forwarding hold.
       if (verdict === 'accept' || verdict === 'deliver-only') handler.deliver(received)
       if (verdict === 'accept') return this.forwardHold.accept(topic, message, received.via)
-      // A valid message its sender was first to deliver, as an accepted one would be: the same first-delivery
+      // A valid message its origin was first to deliver, as an accepted one would be: the same first-delivery
       // standing (docs/PROTOCOL.md, 2.2), which offsets a later rejection. Without it, a member whose records all
       // reach every member directly (an idle member's refreshes, where every pair is connected) would have none,
       // and one rejected record would graylist it.
-      if (verdict === 'deliver-only') this.creditFirstDelivery(received.via, topic)
+      if (verdict === 'deliver-only' && received.via === received.from) this.creditFirstDelivery(received.via, topic)
       return VERDICTS[verdict]
     })
     const onSubscriptionChange = (event: CustomEvent<SubscriptionChangeData>): void => {
