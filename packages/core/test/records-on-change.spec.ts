@@ -183,16 +183,8 @@ describe('records gossiped on change', () => {
     expect(toAll()).toBe(1)
     expect(unforwarded(near)).toBe(1)
   })
-})
 
-describe('refreshes', () => {
-  let mesh: TestMesh | undefined
-  afterEach(async () => {
-    for (const node of mesh?.nodes ?? []) if (node.isRunning) await node.stop()
-    mesh = undefined
-  })
-
-  it('are flagged as sent to all, and not forwarded, while every member is a direct peer', async () => {
+  it('flags refreshes as sent to all, and they are not forwarded, while every member is a direct peer', async () => {
     mesh = await startMesh(3, { refreshIntervalMs: 10_000 })
     const { clock, nodes } = mesh
     await clock.advanceUntil(() => nodes.every(node => node.members().length === 3), 1000)
@@ -212,7 +204,7 @@ describe('refreshes', () => {
     }
   })
 
-  it('carry a change of content that waits out minPublishIntervalMs as a change, forwarded', async () => {
+  it('sends a refresh that carries a change waiting out minPublishIntervalMs as a change, forwarded', async () => {
     // Jitter at its least: the refresh comes 7.5 s after a publish, before the end of the interval (10 s) that a
     // change made just after that publish waits for.
     mesh = await startMesh(2, { refreshIntervalMs: 10_000, minPublishIntervalMs: 10_000, random: () => 0 })
