@@ -4,8 +4,11 @@ import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
-import { claimsTopic, decodeSignedRecord, encodeClaim, memberRecord, signRecord, stateTopic } from '@meshbalancer/core/protocol'
-import { generateClusterKey } from '@meshbalancer/gossip'
+import { silentLogger } from '@meshbalancer/core'
+import {
+  claimsTopic, decodeClaim, decodeProbeRequest, decodeSignedRecord, encodeClaim, encodeProbeResponse, memberRecord, probeProtocol, signRecord, stateTopic
+} from '@meshbalancer/core/protocol'
+import { generateClusterKey, Libp2pTransport } from '@meshbalancer/gossip'
 import { createMeshLibp2p } from '../../gossip/src/node/libp2p.js'
 import { converged, NodeProcess } from '../src/node-process.js'
 
@@ -126,30 +129,41 @@ describe('a member that lies about others', () => {
     honest = [seed, ...await Promise.all(['honest-2', 'honest-3', 'honest-4'].map(async name => await new NodeProcess(name, ['--join', seed.address]).ready()))]
     await converged(honest)
 
-    // A member in every view: it announces a record of its own and answers pings (libp2p's ping service), but
-    // publishes claims that honest members failed, at the version of their record it last heard.
+    // A member in every view: it announces a record of its own and acks direct probes on the cluster's probe
+    // protocol, as any member does, so that the honest members' own probes keep it alive for as long as the test
+    // runs; but it publishes claims that honest members failed, at the version of their record it last heard.
     const liarKey = await generateKeyPair('Ed25519')
     liar = await createMeshLibp2p({ listen: ['/ip4/127.0.0.1/tcp/0'], announce: [], clusterKey: undefined, mdns: false, maxConnections: 16, meshDegree: 4 }, liarKey, 'default')
     await liar.start()
     const liarId = liar.peerId.toString()
+    const transport = new Libp2pTransport(liar, { join: [], joinRetryIntervalMs: 1000, targetPeers: 8, logger: silentLogger, privateKey: liarKey })
+    transport.handleRequests(probeProtocol('default'), async request => {
+      const decoded = decodeProbeRequest(request)
+      return decoded.ok && decoded.value.target === undefined ? encodeProbeResponse(true) : undefined
+    })
     const pubsub = liar.services.pubsub
     const heard = new Map<string, { incarnation: number, sequence: number }>()
-    pubsub.addEventListener('message', event => {
-      if (event.detail.topic !== stateTopic('default')) return
-      try {
-        const { record } = decodeSignedRecord(event.detail.data)
-        heard.set(record.origin, { incarnation: record.incarnation, sequence: record.sequence })
-      } catch {}
-    })
-    pubsub.subscribe(stateTopic('default'))
-    pubsub.subscribe(claimsTopic('default'))
-    for (const node of honest) await liar.dial(multiaddr(node.joinAddress))
     let sequence = 0
     const incarnation = Date.now()
     const announce = async (): Promise<void> => {
       const record = memberRecord({ origin: liarId, name: 'liar', incarnation, sequence: ++sequence, status: 'active' })
       await pubsub.publish(stateTopic('default'), await signRecord(record, async payload => await liarKey.sign(payload)))
     }
+    pubsub.addEventListener('message', event => {
+      try {
+        if (event.detail.topic === stateTopic('default')) {
+          const { record } = decodeSignedRecord(event.detail.data)
+          heard.set(record.origin, { incarnation: record.incarnation, sequence: record.sequence })
+        } else if (event.detail.topic === claimsTopic('default')) {
+          // Suspected by an honest member whose probe failed on a busy machine: it refutes, as any member does.
+          const claim = decodeClaim(event.detail.data)
+          if (claim.ok && claim.value.subject === liarId) announce().catch(() => {})
+        }
+      } catch {}
+    })
+    pubsub.subscribe(stateTopic('default'))
+    pubsub.subscribe(claimsTopic('default'))
+    for (const node of honest) await liar.dial(multiaddr(node.joinAddress))
     const from = honest.map(node => node.events.length)
     const deadline = Date.now() + 20_000
     while (!honest.every(node => node.sees('liar') !== undefined)) {
@@ -157,21 +171,34 @@ describe('a member that lies about others', () => {
       await announce()
       await new Promise(resolve => setTimeout(resolve, 200))
     }
+    // Each honest member publishes a change, which reaches the liar directly: the liar needs every member's current
+    // version to lie about it, and an idle member would otherwise publish again only at its next refresh.
+    for (const node of honest) node.send('load api 1')
+    while (!honest.every(node => heard.has(node.id))) {
+      if (Date.now() > deadline) throw new Error(`the liar heard the records of ${heard.size} honest members, not ${honest.length}`)
+      await new Promise(resolve => setTimeout(resolve, 50))
+    }
 
-    // Lies about every honest member, a round every 300 ms: its claimants' buckets allow that, so only strikes
-    // stop them. Each round needs the version each subject has now; a refutation may overtake it (counted stale).
+    // Lies about every honest member, a round a second: 4 claims a second from one claimant, which its bucket at
+    // every receiver allows (5 a second), so that only strikes stop them. Each round needs the version each
+    // subject has now; a refutation may overtake it (counted stale).
     const lying = Date.now()
+    let stats: Array<Record<string, unknown>> = []
     const struck = async (): Promise<boolean> => {
-      const stats = await Promise.all(honest.map(async node => await node.ask('stats', 'stats', 5000)))
+      stats = await Promise.all(honest.map(async node => await node.ask('stats', 'stats', 5000)))
       return stats.every(s => (s.falseClaims as number) >= 2 && (s.claimsRejected as Record<string, number>)['false-claims']! >= 1)
     }
     while (!await struck()) {
-      if (Date.now() - lying > 30_000) throw new Error('the honest nodes never refused the liar')
+      if (Date.now() - lying > 30_000) {
+        const counts = honest.map((node, i) => `${node.name}: ${String(stats[i]?.falseClaims)} false claims, refused ${JSON.stringify(stats[i]?.claimsRejected)}, sees the liar ${String(node.sees('liar')?.liveness)}`)
+        throw new Error(`the honest nodes never refused the liar:\n${counts.join('\n')}`)
+      }
+      const round = Date.now()
       for (const node of honest) {
         const version = heard.get(node.id)
         if (version !== undefined) await pubsub.publish(claimsTopic('default'), encodeClaim({ claimant: liarId, subject: node.id, ...version }))
       }
-      await new Promise(resolve => setTimeout(resolve, 300))
+      await new Promise(resolve => setTimeout(resolve, Math.max(0, round + 1000 - Date.now())))
     }
     // Longer than a lone claim's suspicion (6 s): none of the lies removed anyone, then or later.
     await new Promise(resolve => setTimeout(resolve, 7000))
