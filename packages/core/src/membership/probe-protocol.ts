@@ -1,5 +1,5 @@
 import { decodeProbeRequest, decodeProbeResponse, encodeProbeRequest, encodeProbeResponse } from '../codec/membership-codec.js'
-import { directProbeWithin } from './ping.js'
+import { directProbeWithin, within } from './ping.js'
 import type { Clock } from '../clock.js'
 import type { ProbeRejectReason } from '../errors.js'
 import type { RequestContext, Transport } from '../transport/transport.js'
@@ -78,17 +78,20 @@ export class ProbeServer {
 /** A helper's answer to an indirect probe: the target answered it, it did not, or the helper did not answer. */
 export type HelperAnswer = 'ack' | 'nack' | 'none'
 
-/** Asks `helper` to probe `target`; waits at most `timeoutMs` for its answer. Never rejects. */
-export async function askHelper (clock: Clock, transport: Transport, protocol: string, helper: string, target: string, timeoutMs: number): Promise<HelperAnswer> {
-  const controller = new AbortController()
-  const timer = clock.setTimeout(() => { controller.abort(new Error('indirect probe timed out')) }, timeoutMs)
-  try {
-    const response = await transport.request(helper, protocol, encodeProbeRequest({ target, timeoutMs }), { signal: controller.signal, expectResponse: true })
-    const ack = response === undefined ? undefined : decodeProbeResponse(response)
-    return ack === undefined ? 'none' : ack ? 'ack' : 'nack'
-  } catch {
-    return 'none'
-  } finally {
-    clock.clearTimeout(timer)
+/**
+ * Asks `helper` to probe `target`. Never rejects. The helper probes within {@link HELPER_PING_SHARE} of
+ * `timeoutMs`, and may first have to open its stream to the target within as much again (see
+ * `directProbeWithin`), so its answer is awaited for `timeoutMs` plus that share: its nack, which clears this node's
+ * own link, then still arrives in time. The stream to the helper, when it is not open yet, is opened first within
+ * `timeoutMs` of its own, as for a direct probe.
+ */
+export async function askHelper (clock: Clock, transport: Transport, protocol: string, helper: string, target: string, timeoutMs: number, lateSlackMs: number): Promise<HelperAnswer> {
+  if (transport.prepare !== undefined) {
+    const prepared = await within(clock, timeoutMs, lateSlackMs, undefined, async opening => { await transport.prepare!(helper, protocol, { signal: opening }) })
+    if (!prepared.ok) return 'none'
   }
+  const answered = await within(clock, Math.ceil(timeoutMs * (1 + HELPER_PING_SHARE)), lateSlackMs, undefined, async asking =>
+    await transport.request(helper, protocol, encodeProbeRequest({ target, timeoutMs }), { signal: asking, expectResponse: true }))
+  const ack = !answered.ok || answered.value === undefined ? undefined : decodeProbeResponse(answered.value)
+  return ack === undefined ? 'none' : ack ? 'ack' : 'nack'
 }

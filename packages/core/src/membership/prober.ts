@@ -43,10 +43,11 @@ export interface ProbeStats {
 
 /**
  * One SWIM probe of one member: a direct probe (a request on the probe protocol, which the target answers at
- * once) within the probe timeout (× local health); when it is not
- * answered, the same asked of `indirectProbes` other members at once, any ack of which proves the target alive.
- * Every helper answers within the timeout, with a nack if the target did not answer it: a probe that no helper
- * answered at all suggests this node is the one cut off, and counts against its local health, not the target.
+ * once) within the probe timeout (× local health); when it is not answered, the same asked of `indirectProbes`
+ * other members at once, any ack of which proves the target alive. Every helper answers in time, with a nack if the
+ * target did not answer it: a probe that no helper answered at all suggests this node is the one cut off, and
+ * counts against its local health, not the target. Opening a stream that a probe needs is timed apart from the
+ * probe (see `directProbeWithin` and `askHelper`).
  */
 export class Prober {
   private sent = 0
@@ -89,7 +90,7 @@ export class Prober {
       const answers: HelperAnswer[] = []
       let done = false
       for (const helper of helpers) {
-        void askHelper(clock, transport, protocol, helper, target, timeoutMs).then(answer => {
+        void askHelper(clock, transport, protocol, helper, target, timeoutMs, this.init.lateSlackMs).then(answer => {
           if (done) return
           answers.push(answer)
           if (answer === 'ack' || answers.length === helpers.length) {

@@ -97,6 +97,15 @@ export interface Transport {
    */
   request(peer: string, protocol: string, data: Uint8Array, options: RequestOptions): Promise<Uint8Array | undefined>
   /**
+   * Sets up what requests of `protocol` to `peer` ride, when it is not set up yet (over libp2p: a dial if there is
+   * no connection, and the long-lived stream of the protocol), and resolves at once when it is. Rejects as
+   * `request` does when that fails, and with the signal's reason when aborted. The failure detector calls it
+   * before it times a probe, so that a probe's timeout measures the peer's answer and not a negotiation of a new
+   * stream, which takes extra round trips through a peer that is merely busy. Optional: a transport with nothing to
+   * set up leaves it out.
+   */
+  prepare?(peer: string, protocol: string, options: { signal: AbortSignal }): Promise<void>
+  /**
    * Signs `payload` with this peer's identity key, as {@link Transport.verify} on any peer checks it. Over libp2p
    * that is the node's private key (Ed25519 or secp256k1); it signs member records, which members relay to each
    * other in push-pull and which must stay verifiable as their origin's.

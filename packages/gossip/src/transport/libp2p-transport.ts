@@ -235,6 +235,13 @@ export class Libp2pTransport implements Transport {
       .then(async opened => await opened.request(data, options.expectResponse, options.signal))
   }
 
+  async prepare (peer: string, protocol: string, options: { signal: AbortSignal }): Promise<void> {
+    if (options.signal.aborted) throw options.signal.reason
+    const key = `${peer} ${protocol}`
+    if (this.callers.get(key)?.usable === true) return
+    await untilAborted(this.openCaller(key, peer, protocol), options.signal)
+  }
+
   /** Opens the RPC stream to `peer` for `protocol`, once for all the calls that wait for it. */
   private async openCaller (key: string, peer: string, protocol: string): Promise<RpcCaller> {
     let opening = this.opening.get(key)

@@ -21,7 +21,7 @@ export interface TransportComplianceFactory {
 }
 
 /** Optional parts of the contract a transport may leave out; their tests are skipped. */
-export type OptionalTransportFeature = 'watchPeers' | 'connectedPeers' | 'forgetPeer' | 'ping' | 'penalize' | 'topicPeers'
+export type OptionalTransportFeature = 'watchPeers' | 'connectedPeers' | 'forgetPeer' | 'ping' | 'penalize' | 'topicPeers' | 'prepare'
 
 export interface TransportComplianceOptions {
   /**

@@ -1,6 +1,7 @@
 import { isErrorCode, ServiceUnavailableError } from '../../errors.js'
 import { bytes, text } from './harness.js'
 import type { SuiteContext } from './context.js'
+import type { OptionalTransportFeature } from './harness.js'
 import type { RequestContext, RequestOptions } from '../../transport/transport.js'
 
 let protocols = 0
@@ -24,6 +25,7 @@ function call (signal = AbortSignal.timeout(30_000)): RequestOptions {
 /** Requests: responses, one-way sends, failures as `SERVICE_UNAVAILABLE`, aborts on both ends. */
 export function requestTests (context: SuiteContext): void {
   const { expect, it } = context.jest
+  const optional = (feature: OptionalTransportFeature): typeof it.skip => context.has(feature) ? it : it.skip
   it("answers a request with the handler's response, and tells the handler who asked", async () => {
     const { transports } = await context.peers(2)
     const [client, server] = transports as [typeof transports[0], typeof transports[0]]
@@ -168,5 +170,27 @@ export function requestTests (context: SuiteContext): void {
     const { signal } = handled[0]!
     await context.until(() => signal.aborted, "the handler's signal aborted")
     expect(isErrorCode(signal.reason, 'REQUEST_ABORTED')).toBe(true)
+  })
+
+  optional('prepare')('prepares what requests of a protocol ride, at once when it is ready, and a request then goes through', async () => {
+    const { transports } = await context.peers(2)
+    const [client, server] = transports as [typeof transports[0], typeof transports[0]]
+    const protocol = freshProtocol()
+    server.handleRequests(protocol, async request => bytes(`echo ${text(request) ?? ''}`))
+    await client.prepare!(server.id, protocol, { signal: AbortSignal.timeout(30_000) })
+    // Prepared already: resolves again without waiting on the peer.
+    await client.prepare!(server.id, protocol, { signal: AbortSignal.timeout(30_000) })
+    expect(text(await client.request(server.id, protocol, bytes('one'), call()))).toBe('echo one')
+  })
+
+  optional('prepare')("rejects a preparation with SERVICE_UNAVAILABLE as a request would, and with the signal's reason when aborted", async () => {
+    const { transports } = await context.peers(2)
+    const [client, server] = transports as [typeof transports[0], typeof transports[0]]
+    const protocol = freshProtocol()
+    await expect(client.prepare!(server.id, protocol, { signal: AbortSignal.timeout(30_000) })).rejects.toBeInstanceOf(ServiceUnavailableError)
+    await expect(client.prepare!('no-such-peer', protocol, { signal: AbortSignal.timeout(30_000) })).rejects.toBeInstanceOf(ServiceUnavailableError)
+    server.handleRequests(protocol, async () => bytes('served'))
+    const reason = new Error('gave up before preparing')
+    await expect(client.prepare!(server.id, protocol, { signal: AbortSignal.abort(reason) })).rejects.toBe(reason)
   })
 }
