@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { decodeRecord, encodeRecord, memberRecord, MemberTable } from '../src/protocol.js'
-import { RECORD_FIELDS } from '../src/member/record.js'
+import { RECORD_FIELDS, sameBesidesFigures } from '../src/member/record.js'
 import { MemberRecord as WireRecord } from '../src/pb/record.js'
 import { GroupView } from '../src/balancer/group-view.js'
 import { record } from './fixtures.js'
@@ -39,6 +39,17 @@ describe('the record declaration', () => {
     // A new incarnation is a restart: the old member leaves and the new one joins.
     expect(table.apply(changed, 1)).toBe(name === 'incarnation' ? 'joined' : 'updated')
     expect(table.apply(record({ ...changed, sequence: 3 }), 2)).toBe('refreshed')
+  })
+
+  it('tells a record that repeats another but for its figures (loads, counts, the loop lag) from a change of content', () => {
+    const base = record()
+    const repeating = Object.keys(CHANGED).filter(name => sameBesidesFigures(base, { ...base, [name]: CHANGED[name as keyof typeof CHANGED] }))
+    // CHANGED's groups and shedding give other figures under the same names; its origin is the fixture's.
+    expect(repeating.sort()).toEqual(['eventLoopLagMs', 'groups', 'origin', 'sequence', 'shedding'])
+    // A name added, or another name with the same figure, is content.
+    expect(sameBesidesFigures(base, record({ groups: new Map([['api', 3], ['images', 0]]) }))).toBe(false)
+    expect(sameBesidesFigures(base, record({ groups: new Map([['images', 3]]) }))).toBe(false)
+    expect(sameBesidesFigures(base, record({ shedding: new Map() }))).toBe(false)
   })
 
   it('shows a record that differs only in its sequence as a refresh', () => {

@@ -204,6 +204,11 @@ export class LocalRecord {
   }
 
   /** The record for the next publish: the same, with the next sequence number. Loads are judged against it from now. */
+  /** The record of the last publish; undefined before the first. */
+  get lastPublished (): MemberRecord | undefined {
+    return this.published
+  }
+
   next (): MemberRecord {
     this.sequence++
     this.published = this.current()

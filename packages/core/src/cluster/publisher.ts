@@ -133,10 +133,7 @@ export class Publisher {
     })
   }
 
-  private fire (due: PublishReason): void {
-    // A refresh due before a change that waits out `minIntervalMs` (an interval close to the refresh's) carries the
-    // change: it goes out as one, and is forwarded as one (docs/PROTOCOL.md, 2.5).
-    const reason = due === 'refresh' && (this.pending === 'change' || this.immediate === 'change') ? 'change' : due
+  private fire (reason: PublishReason): void {
     this.clear()
     const { clock } = this.init
     const now = clock.now()

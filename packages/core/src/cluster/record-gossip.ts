@@ -9,6 +9,7 @@ import { StateTopic } from './state-topic.js'
 import type { SignedRecord } from '../codec/signed-record.js'
 import type { TimerHandle } from '../clock.js'
 import type { RecordRejectReason, SyncRejectReason } from '../errors.js'
+import { sameBesidesFigures } from '../member/record.js'
 import type { MemberRecord } from '../member/record.js'
 import type { ApplyResult, MemberTable, RecordRoute } from '../member/table.js'
 import type { ResolvedClusterInit } from './init.js'
@@ -262,12 +263,13 @@ export class RecordGossip {
     return result ?? 'updated'
   }
 
-  private publish (due: PublishReason): void {
+  private publish (reason: PublishReason): void {
     const { clock, transport, logger } = this.init.options
-    // The record reads the transport's addresses as it is built, and the check for a change of them runs once a
-    // second: a record of loads or a refresh that carries new addresses is a change of content, and goes out as one.
-    const reason = (due === 'load' || due === 'refresh') && this.init.local.addressesChanged() ? 'change' : due
+    const previous = this.init.local.lastPublished
     const record = this.init.local.next()
+    // A record of loads or a refresh may still carry a change of content: one that waits out minPublishIntervalMs,
+    // or transport addresses that moved since the once-a-second check. Such a record is forwarded, as a change is.
+    const repeats = previous !== undefined && sameBesidesFigures(previous, record)
     this.init.table.setLocal(record, clock.now())
     let bytes: Uint8Array
     try {
@@ -281,7 +283,7 @@ export class RecordGossip {
       const signed = { record: bytes, signature: await transport.sign(recordSigningPayload(bytes)) }
       this.store.set(record, signed)
       // Decided as the record goes out, on the connections open then.
-      const toAll = (reason === 'load' || reason === 'refresh') && this.reachesAll()
+      const toAll = (reason === 'load' || reason === 'refresh') && repeats && this.reachesAll()
       if (toAll) this.topic.countPublishedToAll()
       await transport.publish(this.topicName, encodeSignedRecord(signed, toAll))
     }).catch((err: Error) => {
@@ -291,10 +293,10 @@ export class RecordGossip {
 
   /**
    * True when a publish now goes directly to every other member of this node's view (docs/PROTOCOL.md, 2.5): its
-   * receivers then need not forward it. Only load records and refreshes are so flagged, the records that repeat
-   * what members already hold. One that a member misses (its link broke as it went out, or it joined unseen) is
-   * superseded by the next, or repaired by push-pull; a change of content is always forwarded, so that it reaches
-   * every member by more than one path.
+   * receivers then need not forward it. Only load records and refreshes that differ from the last record published
+   * in nothing but figures are so flagged (see `publish`), the records that repeat what members already hold. One
+   * that a member misses (its link broke as it went out, or it joined unseen) is superseded by the next, or repaired
+   * by push-pull; a change of content is always forwarded, so that it reaches every member by more than one path.
    */
   private reachesAll (): boolean {
     const { table, options } = this.init

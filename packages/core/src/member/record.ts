@@ -118,6 +118,28 @@ export function sameContent (a: MemberRecord, b: MemberRecord): boolean {
   return true
 }
 
+/** Fields of figures by name (group loads, shedding counts): the names are content, the figures are not. */
+const FIGURES_BY_NAME = new Set<keyof MemberRecord>(['groups', 'shedding'])
+
+/**
+ * True when `b` says what `a` says but for its figures: the loads of the same groups, the counts of the same
+ * shedding namespaces, and the event loop's lag. Such a record repeats what members hold, with figures the next
+ * record supersedes; only it may go out flagged as sent to all (docs/PROTOCOL.md, 2.5).
+ */
+export function sameBesidesFigures (a: MemberRecord, b: MemberRecord): boolean {
+  for (const name of CONTENT) {
+    if (name === 'eventLoopLagMs') continue
+    if (!FIGURES_BY_NAME.has(name)) {
+      if (!field(name).equal(a[name], b[name])) return false
+      continue
+    }
+    const left = a[name] as ReadonlyMap<string, number>
+    const right = b[name] as ReadonlyMap<string, number>
+    if (left.size !== right.size || [...left.keys()].some(key => !right.has(key))) return false
+  }
+  return true
+}
+
 /**
  * True when two views of a member (records, `ClusterMember`s, `Member`s) have the same value in every property:
  * record fields compare with their declared equality, anything else (`id`, `load`, `latencyMs`) by identity.
