@@ -203,12 +203,12 @@ export class LocalRecord {
     }
   }
 
-  /** The record for the next publish: the same, with the next sequence number. Loads are judged against it from now. */
   /** The record of the last publish; undefined before the first. */
   get lastPublished (): MemberRecord | undefined {
     return this.published
   }
 
+  /** The record for the next publish: the same, with the next sequence number. Loads are judged against it from now. */
   next (): MemberRecord {
     this.sequence++
     this.published = this.current()
